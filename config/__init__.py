@@ -1,0 +1,1 @@
+"""Campaign files, settings schema, exit codes and the errors every part raises."""

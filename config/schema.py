@@ -1,0 +1,314 @@
+"""The campaign file's schema. Unknown keys are errors: a typo must never be ignored.
+
+Credentials never sit in the file; fields ending in ``_env`` name the environment variable
+that holds them (see ``config.credentials``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30s', '15m', '6h', '1d' -> timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a duration like 30s, 15m, 6h or 1d")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+def _check_env_name(name: str) -> str:
+    if not _ENV_NAME.match(name):
+        raise ValueError(f"'{name}' is not an environment variable name (A-Z, 0-9, _)")
+    return name
+
+
+def _check_url(url: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ValueError(f"'{url}' is not an http(s) URL")
+    return url.rstrip("/")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+Url = Annotated[str, AfterValidator(_check_url)]
+
+TARGETS = ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery")
+HARVEST_PLATFORMS = ("x", "youtube", "instagram", "facebook")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CampaignInfo(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    name: str
+    hashtags: Annotated[list[str], Field(min_length=1)]
+    mentions: list[str] = []
+    start: date
+    end: date | None = None
+    languages: list[str] | None = None
+
+    @field_validator("hashtags", "mentions")
+    @classmethod
+    def _bare(cls, values: list[str]) -> list[str]:
+        # People write "#Tag" or "@Name"; keep the bare word so queries build one way.
+        return [v.lstrip("#@").strip() for v in values if v.strip()]
+
+
+class Role(Strict):
+    label: str
+    says: list[str] = []
+    questions: list[str] = []
+    keywords: list[str] = []
+
+
+class Rules(Strict):
+    max_video_seconds: Annotated[int, Field(gt=0)] = 60
+    require_hashtag: bool = True
+    require_mention: bool = True
+    require_video: bool = True
+    minimum_age_without_guardian: Annotated[int, Field(ge=0, le=30)] = 18
+
+
+class ConsentMatching(Strict):
+    # rapidfuzz scores (0-100). Name+city similarity only ever gives needs-check.
+    name_threshold: Annotated[float, Field(ge=50, le=100)] = 90
+    city_threshold: Annotated[float, Field(ge=50, le=100)] = 85
+    handle_typo_threshold: Annotated[float, Field(ge=50, le=100)] = 90
+
+
+class ConsentSettings(Strict):
+    # canonical column -> the header used by the form tool's export
+    columns: dict[str, str] = {}
+    list_separator: str = ";"
+    match: ConsentMatching = ConsentMatching()
+
+
+class Harvest(Strict):
+    enabled: bool = True
+    base_url: Url
+    every: Duration = "15m"
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+
+
+class XHarvest(Harvest):
+    base_url: Url = "https://api.twitter.com"
+    bearer_token_env: EnvName = "STORYDESK_X_BEARER_TOKEN"
+    max_results: Annotated[int, Field(ge=10, le=100)] = 100
+    # Under cron a 429 ends the run (exit 75); the daemon may wait for the reset instead.
+    wait_on_rate_limit: bool = False
+
+
+class YouTubeHarvest(Harvest):
+    base_url: Url = "https://youtube.googleapis.com"
+    api_key_env: EnvName = "STORYDESK_YOUTUBE_API_KEY"
+    daily_quota: Annotated[int, Field(gt=0)] = 10000
+    costs: dict[str, int] = {
+        "search.list": 100,
+        "videos.list": 1,
+        "channels.list": 1,
+        "playlistItems.list": 1,
+        "playlistItems.insert": 50,
+        "playlistItems.delete": 50,
+    }
+
+
+class InstagramHarvest(Harvest):
+    base_url: Url = "https://www.instagram.com"
+    mobile_base_url: Url = "https://i.instagram.com"
+    collector: Literal["instaloader", "graph"] = "instaloader"
+    # instaloader: the session file saved by `instaloader --login`; its path is not a secret
+    # but the file is, so the path comes from the environment too.
+    session_file_env: EnvName = "STORYDESK_INSTAGRAM_SESSION_FILE"
+    username_env: EnvName = "STORYDESK_INSTAGRAM_USERNAME"
+    # graph collector
+    graph_base_url: Url = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+    ig_user_id: str | None = None
+    access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
+
+
+class FacebookHarvest(Harvest):
+    base_url: Url = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+    page_id: str
+    access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
+
+
+class Platforms(Strict):
+    x: XHarvest | None = None
+    youtube: YouTubeHarvest | None = None
+    instagram: InstagramHarvest | None = None
+    facebook: FacebookHarvest | None = None
+
+
+class Target(Strict):
+    enabled: bool = True
+    base_url: Url
+
+
+class XPublish(Target):
+    base_url: Url = "https://api.twitter.com"
+    mode: Literal["retweet", "quote"] = "retweet"
+    template: str = "{first_name} from {city}, {country}: \u201c{excerpt}\u201d {hashtags}"
+    consumer_key_env: EnvName = "STORYDESK_X_CONSUMER_KEY"
+    consumer_secret_env: EnvName = "STORYDESK_X_CONSUMER_SECRET"
+    access_token_env: EnvName = "STORYDESK_X_ACCESS_TOKEN"
+    access_token_secret_env: EnvName = "STORYDESK_X_ACCESS_TOKEN_SECRET"
+
+
+class YouTubePublish(Target):
+    base_url: Url = "https://youtube.googleapis.com"
+    playlist_id: str
+    oauth_token_env: EnvName = "STORYDESK_YOUTUBE_OAUTH_TOKEN"
+
+
+class InstagramPublish(Target):
+    base_url: Url = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+    ig_user_id: str
+    access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
+    caption: str = "{first_name}, {city}: {excerpt} {hashtags}"
+
+
+class FacebookPublish(Target):
+    base_url: Url = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+    page_id: str
+    access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
+    message: str = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
+
+
+class LinkedInPublish(Target):
+    base_url: Url = "https://api.linkedin.com"
+    author: Annotated[str, Field(pattern=r"^urn:li:(person|organization):\S+$")]
+    version: Annotated[str, Field(pattern=r"^\d{6}$")] = "202411"
+    access_token_env: EnvName = "STORYDESK_LINKEDIN_ACCESS_TOKEN"
+    commentary: str = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
+
+
+class TikTokPublish(Target):
+    base_url: Url = "https://open.tiktokapis.com"
+    access_token_env: EnvName = "STORYDESK_TIKTOK_ACCESS_TOKEN"
+    privacy_level: str = "SELF_ONLY"
+    title: str = "{first_name}, {city} {hashtags}"
+
+
+class GalleryPublish(Strict):
+    enabled: bool = True
+    out: str = "gallery"
+    title: str = "Learning never stops: testimonies"
+    site_url: str = "https://example.org/gallery"
+
+
+class Publish(Strict):
+    every: Duration = "10m"
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 8
+    x: XPublish | None = None
+    youtube: YouTubePublish | None = None
+    instagram: InstagramPublish | None = None
+    facebook: FacebookPublish | None = None
+    linkedin: LinkedInPublish | None = None
+    tiktok: TikTokPublish | None = None
+    gallery: GalleryPublish | None = None
+
+    def enabled_targets(self) -> list[str]:
+        return [t for t in TARGETS if (s := getattr(self, t)) is not None and s.enabled]
+
+
+class Compliance(Strict):
+    every: Duration = "6h"
+    x_lookup_batch: Annotated[int, Field(ge=1, le=100)] = 100
+    youtube_refresh_days: Annotated[int, Field(ge=1, le=30)] = 30
+    purge_unmatched_after_days: Annotated[int, Field(ge=1)] = 30
+
+
+class Operations(Strict):
+    jitter_seconds: Annotated[float, Field(ge=0)] = 30
+    zero_harvest_alarm_cycles: Annotated[int, Field(ge=1)] = 3
+    lock_file: str | None = None
+
+
+class Credentials(Strict):
+    # For the sandbox and demos: an unset credential variable stands as a dummy value, but
+    # only while every base_url points at this machine (checked below), never at a platform.
+    dummy_on_loopback: bool = False
+
+
+class Campaign(Strict):
+    campaign: CampaignInfo
+    roles: dict[str, Role] = {}
+    rules: Rules = Rules()
+    consent: ConsentSettings = ConsentSettings()
+    platforms: Platforms = Platforms()
+    publish: Publish = Publish()
+    compliance: Compliance = Compliance()
+    operations: Operations = Operations()
+    credentials: Credentials = Credentials()
+
+    @model_validator(mode="after")
+    def _dummies_stay_local(self) -> Campaign:
+        if self.credentials.dummy_on_loopback:
+            remote = [url for url in self.base_urls() if not _is_loopback(url)]
+            if remote:
+                raise ValueError(
+                    "credentials.dummy_on_loopback is only allowed when every base_url is "
+                    f"on 127.0.0.1 or localhost; not: {remote[0]}"
+                )
+        return self
+
+    def base_urls(self) -> list[str]:
+        urls: list[str] = []
+        for section in (self.platforms, self.publish):
+            for name in type(section).model_fields:
+                value = getattr(section, name)
+                if isinstance(value, BaseModel):
+                    urls += [
+                        getattr(value, field)
+                        for field in type(value).model_fields
+                        if field.endswith("base_url")
+                    ]
+        return urls
+
+    def enabled_platforms(self) -> list[str]:
+        return [
+            p
+            for p in HARVEST_PLATFORMS
+            if (s := getattr(self.platforms, p)) is not None and s.enabled
+        ]
+
+
+class LoadedCampaign(BaseModel):
+    """A validated campaign with where it came from (for provenance and messages)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    settings: Campaign
+    path: str
+    config_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.settings.campaign.id

@@ -1,0 +1,1 @@
+"""Database: typed SQLAlchemy 2 models, session factory (no engine at import time), alembic."""

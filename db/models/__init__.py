@@ -1,0 +1,25 @@
+"""All models, importable from one place; each part owns its module."""
+
+from db.models.base import Base, UTCDateTime
+from db.models.consent import ConsentMatch, ConsentRecord
+from db.models.ops import Lease
+from db.models.posts import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage, Testimony
+from db.models.publish import Publication
+from db.models.review import AuditEntry, Decision
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "ConsentMatch",
+    "ConsentRecord",
+    "Decision",
+    "HarvestCursor",
+    "HarvestRun",
+    "Lease",
+    "Post",
+    "Publication",
+    "QuotaUsage",
+    "Testimony",
+    "UTCDateTime",
+]

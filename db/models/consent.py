@@ -1,0 +1,72 @@
+"""The consent register: signed forms as imported, and each post's match with evidence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+
+
+class ConsentRecord(Base):
+    __tablename__ = "consent_records"
+    __table_args__ = (UniqueConstraint("campaign_id", "response_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
+    response_id: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(default=1)
+    submitted_at: Mapped[datetime | None]
+    full_name: Mapped[str | None] = mapped_column(String(256))
+    age: Mapped[int | None]
+    date_of_birth: Mapped[date | None]
+    city: Mapped[str | None] = mapped_column(String(128))
+    country: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(256))
+    x_handle: Mapped[str | None] = mapped_column(String(128))
+    youtube_channel: Mapped[str | None] = mapped_column(String(256))
+    instagram_handle: Mapped[str | None] = mapped_column(String(128))
+    facebook_profile: Mapped[str | None] = mapped_column(String(256))
+    tiktok_handle: Mapped[str | None] = mapped_column(String(128))
+    linkedin_profile: Mapped[str | None] = mapped_column(String(256))
+    video_urls: Mapped[list[str]] = mapped_column(default=list)
+    video_file: Mapped[str | None] = mapped_column(Text)
+    # agreed uses: "website", "social" or platform names; empty covers nothing
+    consent_scope: Mapped[list[str]] = mapped_column(default=list)
+    expires_at: Mapped[datetime | None]
+    guardian_name: Mapped[str | None] = mapped_column(String(256))
+    guardian_relationship: Mapped[str | None] = mapped_column(String(64))
+    guardian_signed: Mapped[bool] = mapped_column(default=False)
+    signature: Mapped[str | None] = mapped_column(String(256))
+    form_version: Mapped[str | None] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(Text)
+    source_row: Mapped[int]
+    row_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    # active | revoked
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # earlier versions of this record (field values as they were), oldest first
+    history: Mapped[list[Any]] = mapped_column(default=list)
+    personal_data_purged_at: Mapped[datetime | None]
+
+
+class ConsentMatch(Base):
+    """Why a post got its consent state: the evidence and score that decided it."""
+
+    __tablename__ = "consent_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), unique=True)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"), index=True)
+    state: Mapped[str] = mapped_column(String(24))
+    # e.g. {"by": "video_url", "value": "...", "form_field": "video_urls"}
+    evidence: Mapped[dict[str, Any]]
+    score: Mapped[float | None]
+    matched_at: Mapped[datetime]

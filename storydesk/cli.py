@@ -1,0 +1,152 @@
+"""The `storydesk` command: global options, a lazy registry of commands, and error handling.
+
+Commands live in storydesk/commands/, one module each; they parse, call one domain
+function, and let domain errors (config.errors) rise to here, where each becomes one line
+on stderr and its exit code. Modules are imported only when their command runs, so
+`storydesk --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from config.errors import ExitCode, StorydeskError
+from storydesk import __version__
+
+# name -> (module, attribute, one-line help). The help lives here so --help imports nothing.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("storydesk.commands.init", "command", "Create or upgrade the database."),
+    "check-config": ("storydesk.commands.check_config", "command", "Validate a campaign file."),
+    "sandbox": ("storydesk.commands.sandbox", "command", "Serve the offline platform emulator."),
+    "demo": ("storydesk.commands.demo", "command", "See the whole job done on the sandbox."),
+    "harvest": ("storydesk.commands.harvest", "command", "Collect new posts from the platforms."),
+    "consent": ("storydesk.commands.consent", "command", "Import, list and revoke consent forms."),
+    "match": ("storydesk.commands.match", "command", "Match posts to consent forms again."),
+    "queue": ("storydesk.commands.queue", "command", "List testimonies awaiting review."),
+    "show": ("storydesk.commands.show", "command", "Everything about one testimony."),
+    "approve": ("storydesk.commands.decide", "approve", "Approve testimonies for resharing."),
+    "reject": ("storydesk.commands.decide", "reject", "Reject testimonies, with a reason."),
+    "hold": ("storydesk.commands.decide", "hold", "Put testimonies on hold, with a note."),
+    "review": ("storydesk.commands.review", "command", "Step through the queue, one key each."),
+    "publish": ("storydesk.commands.publish", "command", "Reshare approved testimonies."),
+    "gallery": ("storydesk.commands.gallery", "command", "Write the website gallery."),
+    "compliance": ("storydesk.commands.compliance", "command", "Honour deletions and data age."),
+    "export": ("storydesk.commands.export", "command", "Write the campaign report."),
+    "status": ("storydesk.commands.status", "command", "Health: runs, quota, backlog, alarms."),
+    "run-once": ("storydesk.commands.run_once", "command", "Run everything that is due (cron)."),
+    "daemon": ("storydesk.commands.daemon", "command", "Run on a schedule until stopped."),
+}
+
+
+def _available() -> dict[str, tuple[str, str, str]]:
+    # Only commands whose module exists are offered: nothing half-built is registered.
+    return {
+        name: entry
+        for name, entry in COMMANDS.items()
+        if importlib.util.find_spec(entry[0]) is not None
+    }
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_available())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _available().get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = getattr(module, entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, entry[2]) for name, entry in _available().items()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    envvar="STORYDESK_CONFIG",
+    metavar="FILE",
+    help="Campaign file (TOML). Env: STORYDESK_CONFIG.",
+)
+@click.option(
+    "--db",
+    "db_url",
+    envvar="STORYDESK_DB",
+    default="sqlite:///storydesk.db",
+    show_default=True,
+    metavar="URL",
+    help="Database URL (sqlite:///FILE or postgresql://...). Env: STORYDESK_DB.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.version_option(__version__, prog_name="storydesk")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db_url: str, debug: bool) -> None:
+    """storydesk collects the campaign's video testimonies, checks them against signed
+    consent forms, lets staff review them, and reshares the approved ones.
+
+    A campaign is a file: pass it with --config or STORYDESK_CONFIG.
+    Exit codes: 0 done, 1 work failed, 2 usage, 65 bad input file, 75 try later,
+    78 bad configuration.
+    """
+    from storydesk.context import AppContext
+
+    app = AppContext(config_path=config_path, db_url=db_url, debug=debug)
+    ctx.obj = app
+    ctx.call_on_close(app.dispose)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (errors become one line on stderr)."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result: Any = cli.main(args=args, prog_name="storydesk", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("storydesk: stopped", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except StorydeskError as exc:
+        if debug:
+            traceback.print_exc()
+        for line in exc.lines():
+            click.echo(f"storydesk: {line}", err=True)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("storydesk: interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"storydesk: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
+            err=True,
+        )
+        return int(ExitCode.FAILED)
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,71 @@
+"""What every command gets: the campaign, the database and the clock, built on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from config.clock import Clock, SystemClock
+from config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from config.schema import LoadedCampaign
+
+
+@dataclass
+class AppContext:
+    config_path: str | None
+    db_url: str
+    debug: bool = False
+    clock: Clock = field(default_factory=SystemClock)
+    _campaign: LoadedCampaign | None = None
+    _engine: Engine | None = None
+    _sessions: sessionmaker[Session] | None = None
+
+    def campaign(self) -> LoadedCampaign:
+        if self._campaign is None:
+            from config.loader import load_campaign, resolve_campaign_path
+
+            self._campaign = load_campaign(resolve_campaign_path(self.config_path))
+        return self._campaign
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from db.session import make_engine
+
+            self._engine = make_engine(self.db_url)
+        return self._engine
+
+    def sessions(self, *, check_schema: bool = True) -> sessionmaker[Session]:
+        """Sessions on an up-to-date database; tells the user to run `init` otherwise."""
+        if self._sessions is None:
+            from db.session import make_session_factory
+
+            if check_schema:
+                self.require_schema()
+            self._sessions = make_session_factory(self.engine())
+        return self._sessions
+
+    def require_schema(self) -> None:
+        from db.migrate import current_revision, head_revision
+
+        current = current_revision(self.engine())
+        if current != head_revision():
+            state = "is empty" if current is None else f"is at schema {current}"
+            raise ConfigError(f"database {self.display_db()} {state}: run `storydesk init` first")
+
+    def display_db(self) -> str:
+        """The URL without its password, for messages and logs."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.db_url).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 - an unparseable URL is shown as given
+            return self.db_url
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.credentials import DUMMY, require_env
+from config.errors import ConfigError
+from config.loader import SHIPPED, load_campaign
+from config.schema import parse_duration
+from tests.helpers import invoke
+
+REAL = SHIPPED / "learning-never-stops.toml"
+SANDBOX = SHIPPED / "sandbox.toml"
+
+
+def test_the_shipped_campaign_is_the_real_one() -> None:
+    settings = load_campaign(REAL).settings
+    assert settings.campaign.hashtags == [
+        "LearningNeverStops",
+        "CitiesOfLearning",
+        "RegionsOfLearning",
+    ]
+    assert settings.campaign.mentions == ["UNESCO"]
+    assert settings.rules.max_video_seconds == 60
+    assert settings.rules.minimum_age_without_guardian == 18
+    assert set(settings.roles) == {"learner", "learning-provider", "platform-developer"}
+    assert all(role.questions for role in settings.roles.values())
+    assert settings.platforms.x is not None
+    assert settings.platforms.x.base_url == "https://api.twitter.com"
+
+
+def test_the_sandbox_campaign_differs_only_by_base_urls_and_dummy_credentials() -> None:
+    real = load_campaign(REAL).settings
+    sandbox = load_campaign(SANDBOX).settings
+    assert sandbox.campaign == real.campaign
+    assert sandbox.roles == real.roles
+    assert all(url == "http://127.0.0.1:8765" for url in sandbox.base_urls())
+    assert sandbox.credentials.dummy_on_loopback
+
+
+@pytest.mark.parametrize("path", [REAL, SANDBOX])
+def test_check_config_accepts_the_shipped_files(path: Path) -> None:
+    outcome = invoke("check-config", str(path))
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.stdout.startswith(f"ok: {path}")
+
+
+BROKEN = """\
+[campaign]
+id = "demo"
+name = "Demo"
+hashtag = ["Typo"]
+start = 2026-01-01
+
+[rules]
+max_video_seconds = "sixty"
+"""
+
+
+def test_a_broken_file_gets_one_line_per_problem_naming_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(BROKEN)
+    outcome = invoke("check-config", str(path))
+    assert outcome.exit_code == 78
+    lines = outcome.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith(f"storydesk: {path}: line ") for line in lines)
+    text = outcome.stderr
+    assert "line 4: campaign.hashtag: unknown key (misspelled?)" in text
+    assert "line 1: campaign.hashtags: required but missing" in text
+    assert "line 8: rules.max_video_seconds:" in text
+    assert "Traceback" not in text
+
+
+def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "syntax.toml"
+    path.write_text('[campaign]\nid = "x"\nname = \n')
+    outcome = invoke("check-config", str(path))
+    assert outcome.exit_code == 78
+    assert f"{path}: line 3: TOML syntax" in outcome.stderr
+
+
+def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
+    outcome = invoke("check-config", str(tmp_path / "nope.toml"))
+    assert outcome.exit_code == 78
+    assert "no such campaign file" in outcome.stderr
+
+
+def test_dummy_credentials_are_refused_for_a_real_host(tmp_path: Path) -> None:
+    text = SANDBOX.read_text().replace(
+        '[platforms.x]\nbase_url = "http://127.0.0.1:8765"',
+        '[platforms.x]\nbase_url = "https://api.twitter.com"',
+    )
+    path = tmp_path / "mixed.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_campaign(path)
+    assert "dummy_on_loopback is only allowed" in str(caught.value)
+    assert "https://api.twitter.com" in str(caught.value)
+
+
+def test_a_missing_credential_is_named_never_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STORYDESK_X_BEARER_TOKEN", raising=False)
+    with pytest.raises(ConfigError) as caught:
+        require_env("STORYDESK_X_BEARER_TOKEN", "platforms.x.bearer_token_env")
+    assert str(caught.value) == (
+        "platforms.x.bearer_token_env: environment variable STORYDESK_X_BEARER_TOKEN is not set"
+    )
+    monkeypatch.setenv("STORYDESK_X_BEARER_TOKEN", "s3cret")
+    assert require_env("STORYDESK_X_BEARER_TOKEN", "f") == "s3cret"
+    sandbox = load_campaign(SANDBOX).settings
+    monkeypatch.delenv("STORYDESK_X_BEARER_TOKEN")
+    assert require_env("STORYDESK_X_BEARER_TOKEN", "f", sandbox) == DUMMY
+
+
+def test_check_config_notes_unset_credentials_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYDESK_X_BEARER_TOKEN", "do-not-print-me")
+    outcome = invoke("check-config", str(REAL))
+    assert outcome.exit_code == 0
+    assert "STORYDESK_YOUTUBE_API_KEY is not set" in outcome.stderr
+    assert "do-not-print-me" not in outcome.stdout + outcome.stderr
+
+
+def test_durations() -> None:
+    assert parse_duration("15m").total_seconds() == 900
+    assert parse_duration("1d").total_seconds() == 86400
+    with pytest.raises(ValueError):
+        parse_duration("soon")
