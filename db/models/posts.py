@@ -102,6 +102,7 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "platform", "native_id"),
         Index(None, "platform", "author_id"),
+        Index(None, "campaign_id", "fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,3 +136,5 @@ class Post(Base):
     role: Mapped[str | None] = mapped_column(String(32))
     question: Mapped[str | None] = mapped_column(Text)
     purged_at: Mapped[datetime | None]
+    # the words of the testimony without links and tags: finds the same one on another platform
+    fingerprint: Mapped[str | None] = mapped_column(String(40))

@@ -1,0 +1,113 @@
+"""What every collector shares: the harvested record, text parsing, retries, error sorting."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from config.clock import Clock
+from config.errors import StorydeskError, TryLater
+
+HASHTAG = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
+MENTION = re.compile(r"(?<![\w.])@(\w+)", re.UNICODE)
+URL = re.compile(r"https?://\S+")
+
+
+@dataclass
+class HarvestedPost:
+    platform: str
+    native_id: str
+    url: str
+    text: str
+    published_at: datetime | None
+    author_id: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    hashtags: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    media_type: str | None = None
+    media_url: str | None = None
+    duration_seconds: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    # the words that identify the testimony (YouTube: the description, not the title)
+    body: str | None = None
+
+
+@dataclass
+class Page:
+    """One answer's posts and where the collector stands once they are stored."""
+
+    posts: list[HarvestedPost]
+    position: dict[str, Any]
+    requests: int = 1
+    quota_units: int = 0
+
+
+class Collector(Protocol):
+    platform: str
+    query: str
+
+    def pages(self, position: dict[str, Any]) -> Iterator[Page]: ...
+
+    def finish(self, position: dict[str, Any]) -> dict[str, Any]:
+        """The position to keep once every page of a run is stored."""
+        ...
+
+
+class TransientError(Exception):
+    """A server error or garbled answer: worth another try after a pause."""
+
+
+class GarbledPage(TransientError):
+    pass
+
+
+def hashtags_in(text: str) -> list[str]:
+    return list(dict.fromkeys(HASHTAG.findall(text)))
+
+
+def mentions_in(text: str) -> list[str]:
+    return list(dict.fromkeys(MENTION.findall(text)))
+
+
+def urls_in(text: str) -> list[str]:
+    return [u.rstrip(").,;!?") for u in URL.findall(text)]
+
+
+def fingerprint(text: str) -> str | None:
+    """The words of a text without links, tags and case: the same testimony posted twice."""
+    words = URL.sub(" ", text)
+    words = HASHTAG.sub(" ", MENTION.sub(" ", words))
+    normal = " ".join(re.findall(r"\w+", words.lower()))
+    if len(normal) < 20:
+        return None
+    return hashlib.sha1(normal.encode()).hexdigest()  # noqa: S324 - a fingerprint, not security
+
+
+T = TypeVar("T")
+
+
+def with_retries(call: Callable[[], T], clock: Clock, attempts: int, what: str) -> T:
+    """Retry transient failures with exponential back-off on the injected clock."""
+    delay = 1.0
+    for attempt in range(attempts + 1):
+        try:
+            return call()
+        except TransientError as exc:
+            if attempt == attempts:
+                raise StorydeskError(
+                    f"{what}: still failing after {attempts + 1} tries: {exc}"
+                ) from exc
+            clock.sleep(delay)
+            delay = min(delay * 2, 60)
+    raise AssertionError("unreachable")
+
+
+def try_later(platform: str, reason: str, retry_at: datetime | None) -> TryLater:
+    when = f"; try again after {retry_at:%Y-%m-%d %H:%M} UTC" if retry_at else ""
+    return TryLater(f"{platform}: {reason}{when}", retry_at)

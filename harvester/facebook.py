@@ -1,0 +1,127 @@
+"""Facebook: the public posts that tag the campaign's Page (hashtags do not work there).
+
+Graph answers newest first; a run pages down with `until` and remembers `since` for the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from config.clock import Clock
+from config.errors import CredentialRejected, WorkFailed
+from config.schema import FacebookHarvest
+from harvester.common import (
+    GarbledPage,
+    HarvestedPost,
+    Page,
+    TransientError,
+    hashtags_in,
+    mentions_in,
+    try_later,
+    urls_in,
+    with_retries,
+)
+
+FIELDS = (
+    "id,message,created_time,permalink_url,from,"
+    "attachments{media_type,type,url,target,media,video_duration}"
+)
+
+
+def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
+    """A /{page-id}/tagged (or feed) answer → posts (pure)."""
+    posts = []
+    for item in page.get("data", []):
+        attachments = (item.get("attachments") or {}).get("data") or []
+        video = next((a for a in attachments if "video" in str(a.get("media_type", ""))), None)
+        text = item.get("message", "")
+        sender = item.get("from") or {}
+        created = item.get("created_time")
+        posts.append(
+            HarvestedPost(
+                platform="facebook",
+                native_id=str(item["id"]),
+                url=item.get("permalink_url") or f"https://www.facebook.com/{item['id']}",
+                text=text,
+                published_at=datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None,
+                author_id=sender.get("id"),
+                author_name=sender.get("name"),
+                hashtags=hashtags_in(text),
+                mentions=mentions_in(text),
+                links=urls_in(text),
+                media_type="video" if video else ("image" if attachments else None),
+                media_url=(video or {}).get("url"),
+                duration_seconds=(video or {}).get("video_duration"),
+                raw=item,
+            )
+        )
+    return posts
+
+
+class FacebookCollector:
+    platform = "facebook"
+
+    def __init__(self, session: Any, settings: FacebookHarvest, token: str, clock: Clock) -> None:
+        self.session, self.settings, self.token, self.clock = session, settings, token, clock
+        self.url = f"{settings.base_url}/{settings.graph_version}/{settings.page_id}/tagged"
+        self.query = f"/{settings.page_id}/tagged"
+
+    def _get(self, params: dict[str, Any]) -> dict[str, Any]:
+        import requests
+
+        def call() -> dict[str, Any]:
+            try:
+                response = self.session.get(
+                    self.url, params=params, headers={"Authorization": f"Bearer {self.token}"}
+                )
+            except requests.RequestException as exc:
+                raise TransientError(str(exc)) from exc
+            if response.status_code == 429 or response.status_code >= 500:
+                if response.status_code == 429:
+                    raise try_later("facebook", "rate limited (HTTP 429)", None)
+                raise TransientError(f"HTTP {response.status_code}")
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise GarbledPage("the answer was not valid JSON") from exc
+            error = body.get("error") if isinstance(body, dict) else None
+            if error:
+                if error.get("code") in (190, 102, 2500) or response.status_code in (401, 403):
+                    raise CredentialRejected(
+                        f"facebook: the platform rejected the Page token "
+                        f"({error.get('type')} {error.get('code')})"
+                    )
+                if error.get("code") in (4, 17, 32, 613):
+                    raise try_later("facebook", "Graph API rate limit", None)
+                raise WorkFailed(f"facebook: {error.get('message', 'error')}")
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise GarbledPage("the answer has no data list")
+            return body
+
+        return with_retries(call, self.clock, self.settings.max_retries, "facebook tagged")
+
+    def pages(self, position: dict[str, Any]) -> Iterator[Page]:
+        since, until = position.get("since"), position.get("until")
+        run_newest = position.get("run_newest")
+        while True:
+            params: dict[str, Any] = {"fields": FIELDS, "limit": 100}
+            if since:
+                params["since"] = since
+            if until:
+                params["until"] = until
+            body = self._get(params)
+            posts = page_to_posts(body)
+            if not posts:
+                yield Page([], {"since": since, "run_newest": run_newest, "until": until})
+                return
+            stamps = [int(p.published_at.timestamp()) for p in posts if p.published_at]
+            run_newest = run_newest or max(stamps)
+            until = min(stamps)
+            yield Page(posts, {"since": since, "run_newest": run_newest, "until": until})
+            if not (body.get("paging") or {}).get("next"):
+                return
+
+    def finish(self, position: dict[str, Any]) -> dict[str, Any]:
+        return {"since": position.get("run_newest") or position.get("since")}

@@ -1,0 +1,131 @@
+"""Instagram: hashtag posts through instaloader, one query per hashtag.
+
+instaloader's NodeIterator pages newest first; its frozen state is stored with every page,
+so a killed run thaws and goes on (thaw repeats the last post: upserts make that harmless).
+A run stops at the first post at or before the newest one the last run saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from config.clock import Clock
+from config.errors import CredentialRejected, WorkFailed
+from config.schema import InstagramHarvest
+from harvester.common import (
+    HarvestedPost,
+    Page,
+    TransientError,
+    hashtags_in,
+    mentions_in,
+    try_later,
+    urls_in,
+)
+
+PAGE = 12
+
+
+def node_to_post(node: dict[str, Any]) -> HarvestedPost:
+    """A GraphQL post node (as instaloader's Post wraps it) → a post (pure)."""
+    captions = (node.get("edge_media_to_caption") or {}).get("edges") or []
+    text = captions[0]["node"]["text"] if captions else ""
+    owner = node.get("owner") or {}
+    taken = node.get("taken_at_timestamp")
+    return HarvestedPost(
+        platform="instagram",
+        native_id=str(node["id"]),
+        url=f"https://www.instagram.com/p/{node.get('shortcode', '')}/",
+        text=text,
+        published_at=datetime.fromtimestamp(int(taken), UTC) if taken else None,
+        author_id=str(owner["id"]) if owner.get("id") else None,
+        author_handle=owner.get("username"),
+        author_name=owner.get("full_name"),
+        hashtags=hashtags_in(text),
+        mentions=mentions_in(text),
+        links=urls_in(text),
+        media_type="video" if node.get("is_video") else "image",
+        media_url=node.get("display_url"),
+        duration_seconds=node.get("video_duration"),
+        raw=node,
+    )
+
+
+def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
+    """A GraphQL hashtag answer → posts (pure)."""
+    edges = page["data"]["hashtag"]["edge_hashtag_to_media"]["edges"]
+    return [node_to_post(edge["node"]) for edge in edges]
+
+
+class InstagramCollector:
+    platform = "instagram"
+
+    def __init__(self, loader: Any, settings: InstagramHarvest, tag: str, clock: Clock) -> None:
+        self.loader, self.settings, self.tag, self.clock = loader, settings, tag.lower(), clock
+        self.query = f"#{self.tag}"
+
+    def pages(self, position: dict[str, Any]) -> Iterator[Page]:
+        import instaloader
+        from instaloader.exceptions import (
+            ConnectionException,
+            LoginRequiredException,
+            TooManyRequestsException,
+        )
+
+        stop_at = int(position.get("newest_id") or 0)
+        run_newest = position.get("run_newest")
+        # Built directly: Hashtag.from_name would cost one more request per run.
+        hashtag = instaloader.Hashtag(self.loader.context, {"name": self.tag})
+        iterator = hashtag.get_posts_resumable()
+        frozen = position.get("frozen")
+        if frozen:
+            iterator.thaw(instaloader.FrozenNodeIterator(**frozen))
+        batch: list[HarvestedPost] = []
+        requests_before = 0
+        try:
+            for post in iterator:
+                harvested = node_to_post(post._node)
+                if int(harvested.native_id) <= stop_at:
+                    break
+                run_newest = run_newest or harvested.native_id
+                batch.append(harvested)
+                if len(batch) == PAGE:
+                    state = iterator.freeze()._asdict()
+                    yield Page(
+                        batch,
+                        {
+                            "newest_id": position.get("newest_id"),
+                            "run_newest": run_newest,
+                            "frozen": state,
+                        },
+                        1,
+                    )
+                    batch, requests_before = [], 0
+        except TooManyRequestsException as exc:
+            raise try_later("instagram", "Instagram asked us to wait (429)", None) from exc
+        except LoginRequiredException as exc:
+            raise CredentialRejected(
+                "instagram: the session is not logged in; renew the "
+                "session file with `instaloader --login`"
+            ) from exc
+        except ConnectionException as exc:
+            if "login_required" in str(exc):
+                raise CredentialRejected(
+                    "instagram: Instagram answered login_required; renew "
+                    "the session file with `instaloader --login`"
+                ) from exc
+            if "429" in str(exc) or "wait" in str(exc).lower():
+                raise try_later("instagram", "Instagram asked us to wait", None) from exc
+            raise TransientError(str(exc)) from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
+        del requests_before
+        yield Page(
+            batch,
+            {"newest_id": position.get("newest_id"), "run_newest": run_newest, "frozen": None},
+            1,
+        )
+
+    def finish(self, position: dict[str, Any]) -> dict[str, Any]:
+        return {"newest_id": position.get("run_newest") or position.get("newest_id")}

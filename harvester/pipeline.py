@@ -1,0 +1,266 @@
+"""The harvest pipeline: one run row per platform query, pages stored one transaction each.
+
+The cursor moves only in the transaction that stores the page it covers, so a run killed at
+any moment loses nothing and stores nothing twice; the next run resumes from the cursor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.clock import Clock
+from config.errors import ConfigError, CredentialRejected, StorydeskError, TryLater
+from config.schema import LoadedCampaign
+from db.models import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage
+from db.session import transaction
+from harvester.common import Collector, Page
+from harvester.store import store_posts
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class RunSummary:
+    platform: str
+    status: str = "ok"  # ok | failed | try-later
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    requests: int = 0
+    quota_units: int = 0
+    error: str | None = None
+    error_kind: str | None = None
+    retry_at: datetime | None = None
+    run_id: int | None = None
+
+
+def ensure_campaign(session: Session, loaded: LoadedCampaign, now: datetime) -> None:
+    row = session.get(Campaign, loaded.id)
+    if row is None:
+        session.add(
+            Campaign(
+                id=loaded.id,
+                name=loaded.settings.campaign.name,
+                config_hash=loaded.config_hash,
+                created_at=now,
+            )
+        )
+    else:
+        row.config_hash = loaded.config_hash
+
+
+def harvest(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    clock: Clock,
+    platforms: list[str] | None = None,
+    progress: Progress | None = None,
+) -> list[RunSummary]:
+    """Run the collectors once; a platform that fails does not stop the others."""
+    with transaction(sessions) as session:
+        ensure_campaign(session, loaded, clock.now())
+    enabled = loaded.settings.enabled_platforms()
+    chosen = platforms or enabled
+    unknown = [p for p in chosen if p not in enabled]
+    if unknown:
+        raise ConfigError(
+            f"{loaded.path}: platform {unknown[0]} is not enabled in the campaign "
+            f"(enabled: {', '.join(enabled) or 'none'})"
+        )
+    return [harvest_platform(sessions, loaded, platform, clock, progress) for platform in chosen]
+
+
+def harvest_platform(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    platform: str,
+    clock: Clock,
+    progress: Progress | None = None,
+) -> RunSummary:
+    from harvester.collectors import build_collectors
+
+    summary = RunSummary(platform)
+    try:
+        collectors = build_collectors(sessions, loaded, platform, clock)
+    except StorydeskError as exc:
+        _fail(summary, exc)
+        return summary
+    for collector in collectors:
+        _run_one(sessions, loaded, collector, clock, summary, progress)
+        if summary.status != "ok":
+            break
+    return summary
+
+
+def _fail(summary: RunSummary, exc: BaseException) -> None:
+    if isinstance(exc, TryLater):
+        summary.status, summary.error_kind, summary.retry_at = (
+            "try-later",
+            "try-later",
+            exc.retry_at,
+        )
+    else:
+        summary.status = "failed"
+        summary.error_kind = (
+            "credential"
+            if isinstance(exc, CredentialRejected)
+            else "config"
+            if isinstance(exc, ConfigError)
+            else "failed"
+        )
+    summary.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+
+
+def _query_key(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()[:32]
+
+
+def _run_one(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    collector: Collector,
+    clock: Clock,
+    summary: RunSummary,
+    progress: Progress | None,
+) -> None:
+    key = _query_key(collector.query)
+    with transaction(sessions) as session:
+        run = HarvestRun(
+            campaign_id=loaded.id,
+            platform=collector.platform,
+            query=collector.query,
+            config_hash=loaded.config_hash,
+            host=socket.gethostname(),
+            started_at=clock.now(),
+            status="running",
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+        cursor = session.get(HarvestCursor, (loaded.id, collector.platform, key))
+        position: dict[str, Any] = dict(cursor.position) if cursor else {}
+    summary.run_id = run_id
+    error: BaseException | None = None
+    try:
+        for page in _pages(collector, position):
+            position = page.position
+            _store_page(sessions, loaded, collector, key, run_id, page, clock, summary)
+            if progress:
+                progress(collector.platform, len(page.posts))
+        with transaction(sessions) as session:
+            _save_cursor(session, loaded, collector, key, run_id, collector.finish(position), clock)
+    except (StorydeskError, Exception) as exc:  # noqa: BLE001 - recorded on the run, then reported
+        error = exc
+        _fail(summary, exc)
+        if not isinstance(exc, StorydeskError):
+            summary.error = f"{collector.platform}: run {run_id}: {summary.error}"
+    with transaction(sessions) as session:
+        run = session.get_one(HarvestRun, run_id)
+        run.finished_at = clock.now()
+        run.status = "ok" if error is None else summary.status
+        if error is not None:
+            run.error, run.error_kind, run.retry_at = (
+                summary.error,
+                summary.error_kind,
+                summary.retry_at,
+            )
+
+
+def _pages(collector: Collector, position: dict[str, Any]) -> Iterator[Page]:
+    yield from collector.pages(position)
+
+
+def _store_page(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    collector: Collector,
+    key: str,
+    run_id: int,
+    page: Page,
+    clock: Clock,
+    summary: RunSummary,
+) -> None:
+    now = clock.now()
+    with transaction(sessions) as session:
+        run = session.get_one(HarvestRun, run_id)
+        stored = store_posts(session, loaded, run, page.posts, now)
+        _save_cursor(session, loaded, collector, key, run_id, page.position, clock)
+        run.requests += page.requests
+        run.quota_units += page.quota_units
+        run.new_count += stored.new
+        run.updated_count += stored.updated
+        run.skipped_count += stored.skipped
+        if page.quota_units:
+            spend_quota(session, collector.platform, page.quota_units, now)
+    summary.new += stored.new
+    summary.updated += stored.updated
+    summary.skipped += stored.skipped
+    summary.requests += page.requests
+    summary.quota_units += page.quota_units
+
+
+def _save_cursor(
+    session: Session,
+    loaded: LoadedCampaign,
+    collector: Collector,
+    key: str,
+    run_id: int,
+    position: dict[str, Any],
+    clock: Clock,
+) -> None:
+    cursor = session.get(HarvestCursor, (loaded.id, collector.platform, key))
+    if cursor is None:
+        session.add(
+            HarvestCursor(
+                campaign_id=loaded.id,
+                platform=collector.platform,
+                query_key=key,
+                query=collector.query,
+                position=position,
+                run_id=run_id,
+                updated_at=clock.now(),
+            )
+        )
+    else:
+        cursor.position, cursor.run_id, cursor.updated_at = position, run_id, clock.now()
+
+
+def spend_quota(session: Session, platform: str, units: int, now: datetime) -> None:
+    from harvester.youtube import PACIFIC
+
+    day = now.astimezone(PACIFIC).date()
+    row = session.get(QuotaUsage, (platform, day))
+    if row is None:
+        session.add(QuotaUsage(platform=platform, day=day, units=units))
+    else:
+        row.units += units
+
+
+def quota_used_today(session: Session, platform: str, now: datetime) -> int:
+    from harvester.youtube import PACIFIC
+
+    row = session.get(QuotaUsage, (platform, now.astimezone(PACIFIC).date()))
+    return row.units if row else 0
+
+
+def known_author(session: Session, campaign_id: str, platform: str, author_id: str) -> bool:
+    return (
+        session.scalar(
+            select(Post.id)
+            .where(
+                Post.campaign_id == campaign_id,
+                Post.platform == platform,
+                Post.author_id == author_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,217 @@
+"""YouTube: search.list for the hashtags in one `|` query, then videos.list (50 at a time)
+for duration and tags, and channels.list only for channels not seen before.
+
+Quota is the limit here (search costs 100 units): pages are planned within what is left of
+the Pacific day, and a 403 quotaExceeded stops the run cleanly until the day turns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config.clock import Clock
+from config.errors import CredentialRejected, WorkFailed
+from config.schema import Campaign, YouTubeHarvest
+from harvester.common import (
+    GarbledPage,
+    HarvestedPost,
+    Page,
+    TransientError,
+    hashtags_in,
+    mentions_in,
+    try_later,
+    urls_in,
+    with_retries,
+)
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def quota_day(now: datetime) -> datetime:
+    """Midnight Pacific that ends the current quota day, in UTC."""
+    local = now.astimezone(PACIFIC)
+    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return tomorrow.astimezone(UTC)
+
+
+def parse_duration(value: str | None) -> float | None:
+    match = DURATION.match(value or "")
+    if not value or not match:
+        return None
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def page_to_posts(
+    videos: dict[str, Any], channels: dict[str, dict[str, Any]]
+) -> list[HarvestedPost]:
+    """A videos.list answer (+ known channels by id) → posts (pure)."""
+    posts = []
+    for item in videos.get("items", []):
+        snippet = item.get("snippet", {})
+        details = item.get("contentDetails", {})
+        text = f"{snippet.get('title', '')}\n{snippet.get('description', '')}".strip()
+        channel = channels.get(snippet.get("channelId", ""), {})
+        handle = (channel.get("snippet") or {}).get("customUrl")
+        published = snippet.get("publishedAt")
+        tags = list(
+            dict.fromkeys([*hashtags_in(text), *(t.lstrip("#") for t in snippet.get("tags", []))])
+        )
+        posts.append(
+            HarvestedPost(
+                platform="youtube",
+                native_id=item["id"],
+                url=f"https://www.youtube.com/watch?v={item['id']}",
+                text=text,
+                published_at=datetime.fromisoformat(published.replace("Z", "+00:00"))
+                if published
+                else None,
+                author_id=snippet.get("channelId"),
+                author_handle=handle,
+                author_name=snippet.get("channelTitle"),
+                hashtags=tags,
+                mentions=mentions_in(text),
+                links=urls_in(text),
+                media_type="video",
+                media_url=((snippet.get("thumbnails") or {}).get("default") or {}).get("url"),
+                duration_seconds=parse_duration(details.get("duration")),
+                raw={"video": item, "channel": channel},
+                body=snippet.get("description"),
+            )
+        )
+    return posts
+
+
+class YouTubeCollector:
+    platform = "youtube"
+
+    def __init__(
+        self,
+        client: Any,
+        settings: YouTubeHarvest,
+        campaign: Campaign,
+        clock: Clock,
+        quota_left: Callable[[], int],
+        known_channel: Callable[[str], bool],
+    ) -> None:
+        self.client, self.settings, self.clock = client, settings, clock
+        self.query = "|".join(campaign.campaign.hashtags)
+        self.quota_left, self.known_channel = quota_left, known_channel
+        self.costs = settings.costs
+
+    def _execute(self, request: Any, what: str) -> dict[str, Any]:
+        import httplib2
+        from googleapiclient.errors import HttpError
+
+        request._sleep = self.clock.sleep  # googleapiclient's own retries, on our clock
+
+        def call() -> dict[str, Any]:
+            try:
+                answer = request.execute(num_retries=self.settings.max_retries)
+            except HttpError as exc:
+                status = int(exc.resp.status)
+                reason = exc.error_details[0].get("reason") if exc.error_details else ""
+                if reason in ("quotaExceeded", "dailyLimitExceeded"):
+                    raise try_later(
+                        "youtube", "daily quota spent", quota_day(self.clock.now())
+                    ) from exc
+                if status in (401, 403):
+                    raise CredentialRejected(
+                        f"youtube: the platform rejected the API key (HTTP {status} {reason})"
+                    ) from exc
+                if status >= 500 or status == 429:
+                    raise TransientError(f"HTTP {status}") from exc
+                raise WorkFailed(f"youtube: {what} was refused (HTTP {status} {reason})") from exc
+            except (ValueError, httplib2.HttpLib2Error, OSError) as exc:
+                raise GarbledPage(f"{what}: {exc}") from exc
+            if not isinstance(answer, dict):
+                raise GarbledPage(f"{what}: not a JSON object")
+            return answer
+
+        return with_retries(call, self.clock, self.settings.max_retries, f"youtube {what}")
+
+    def pages(self, position: dict[str, Any]) -> Iterator[Page]:
+        after = position.get("published_after")
+        before = position.get("published_before")
+        run_newest = position.get("run_newest")
+        page_cost = self.costs.get("search.list", 100) + self.costs.get("videos.list", 1)
+        while True:
+            if self.quota_left() < page_cost + self.costs.get("channels.list", 1):
+                raise try_later(
+                    "youtube",
+                    "not enough quota left today for another page",
+                    quota_day(self.clock.now()),
+                )
+            search = self._execute(
+                self.client.search().list(
+                    part="snippet",
+                    q=self.query,
+                    type="video",
+                    order="date",
+                    maxResults=50,
+                    publishedAfter=after,
+                    publishedBefore=before,
+                ),
+                "search.list",
+            )
+            ids = [
+                i["id"]["videoId"]
+                for i in search.get("items", [])
+                if i.get("id", {}).get("videoId")
+            ]
+            if not ids:
+                yield Page(
+                    [],
+                    {
+                        "published_after": after,
+                        "run_newest": run_newest,
+                        "published_before": before,
+                    },
+                    1,
+                    self.costs.get("search.list", 100),
+                )
+                return
+            videos = self._execute(
+                self.client.videos().list(
+                    part="snippet,contentDetails,status", id=",".join(ids), maxResults=50
+                ),
+                "videos.list",
+            )
+            requests, units = 2, page_cost
+            new_channels = sorted(
+                {
+                    v["snippet"]["channelId"]
+                    for v in videos.get("items", [])
+                    if not self.known_channel(v["snippet"]["channelId"])
+                }
+            )
+            channels: dict[str, dict[str, Any]] = {}
+            if new_channels:
+                found = self._execute(
+                    self.client.channels().list(
+                        part="snippet", id=",".join(new_channels[:50]), maxResults=50
+                    ),
+                    "channels.list",
+                )
+                channels = {c["id"]: c for c in found.get("items", [])}
+                requests, units = 3, units + self.costs.get("channels.list", 1)
+            posts = page_to_posts(videos, channels)
+            published = [i["snippet"]["publishedAt"] for i in search["items"]]
+            run_newest = run_newest or max(published)
+            before = min(published)
+            yield Page(
+                posts,
+                {"published_after": after, "run_newest": run_newest, "published_before": before},
+                requests,
+                units,
+            )
+            if not search.get("nextPageToken"):
+                return
+
+    def finish(self, position: dict[str, Any]) -> dict[str, Any]:
+        return {"published_after": position.get("run_newest") or position.get("published_after")}

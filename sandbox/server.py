@@ -1,0 +1,356 @@
+"""The sandbox's HTTP server: routing by path, request counting, fault injection, a clock.
+
+One port serves every platform on its real paths (they do not collide), so a client only
+swaps scheme and host. Start it in-process with start_sandbox(port=0) for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.world import World, generate_world
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    base_url: str
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"{}")
+        except ValueError:
+            return None
+
+    def form(self) -> dict[str, str]:
+        if "json" in self.headers.get("content-type", ""):
+            data = self.json()
+            return {k: v for k, v in data.items()} if isinstance(data, dict) else {}
+        parsed = parse_qs(self.body.decode("utf-8", "replace"))
+        return {k: v[0] for k, v in parsed.items()}
+
+    def param(self, name: str) -> str | None:
+        """A Graph-style parameter: query string or form body."""
+        return self.arg(name) or self.form().get(name)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+
+    def payload(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, body, headers or {})
+
+
+@dataclass
+class Fault:
+    kind: str
+    remaining: int | None
+    ratio: float | None
+    delay: float
+
+
+class SandboxState:
+    """Everything the fake platforms remember. One lock: answers are consistent."""
+
+    def __init__(
+        self,
+        posts: int,
+        seed: int,
+        now: Callable[[], datetime] | None = None,
+        youtube_daily_quota: int = 10_000,
+        x_search_limit: int = 450,
+    ) -> None:
+        self.posts_count, self.seed = posts, seed
+        self._now = now or (lambda: datetime.now(UTC))
+        self.offset = timedelta()
+        self.lock = threading.RLock()
+        self.youtube_daily_quota = youtube_daily_quota
+        self.x_search_limit = x_search_limit
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.world: World = generate_world(self.posts_count, self.seed, self.now())
+            self.rng = random.Random(self.seed)
+            self.requests: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            self.writes: list[dict[str, Any]] = []
+            self.faults: dict[str, list[Fault]] = defaultdict(list)
+            self.quota_used: dict[str, int] = defaultdict(int)  # pacific day -> units
+            self.windows: dict[str, tuple[float, int]] = {}
+            self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
+            self.retweets: set[str] = set()
+            self.index: dict[str, dict[str, Any]] = {}
+            self._cache: dict[Any, Any] = {}
+
+    def now(self) -> datetime:
+        return self._now() + self.offset
+
+    def epoch(self) -> float:
+        return self.now().timestamp()
+
+    def cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+
+    def take_fault(self, platform: str) -> Fault | None:
+        for name in (platform, "*"):
+            queue = self.faults.get(name) or []
+            for fault in list(queue):
+                if fault.ratio is not None:
+                    if self.rng.random() < fault.ratio:
+                        return fault
+                    continue
+                if fault.remaining is not None and fault.remaining > 0:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        queue.remove(fault)
+                    return fault
+        return None
+
+
+Handler = Callable[[SandboxState, Request], Response]
+
+
+def _routes() -> list[tuple[str, str, Handler]]:
+    # Imported here: each platform module imports this one for Request/Response.
+    from sandbox import (
+        control,
+        graph_api,
+        instagram_api,
+        linkedin_api,
+        tiktok_api,
+        x_api,
+        youtube_api,
+    )
+
+    return [
+        ("/__sandbox__/", "control", control.handle),
+        ("/2/", "x", x_api.handle),
+        ("/youtube/v3/", "youtube", youtube_api.handle),
+        ("/api/v1/", "instagram", instagram_api.handle),
+        ("/explore/tags/", "instagram", instagram_api.handle),
+        ("/graphql/", "instagram", instagram_api.handle),
+        ("/v2/post/publish/", "tiktok", tiktok_api.handle),
+        ("/rest/posts", "linkedin", linkedin_api.handle),
+        ("/v", "graph", graph_api.handle),
+    ]
+
+
+def dispatch(state: SandboxState, request: Request) -> Response:
+    for prefix, platform, handler in ROUTES:
+        if not request.path.startswith(prefix):
+            continue
+        if platform != "control":
+            with state.lock:
+                state.requests[platform][_endpoint(request)] += 1
+                fault = state.take_fault(platform)
+            if fault is not None:
+                injected = _inject(state, platform, fault)
+                if injected is not None:
+                    return injected
+        with state.lock:
+            response = handler(state, request)
+            if platform != "control" and request.method in ("POST", "DELETE", "PUT"):
+                state.writes.append(
+                    {
+                        "platform": platform,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status,
+                        "time": state.now().isoformat(),
+                    }
+                )
+        return response
+    return error(404, {"error": "not found", "path": request.path})
+
+
+def _endpoint(request: Request) -> str:
+    parts = [p for p in request.path.split("/") if p]
+    shape = ["{id}" if any(c.isdigit() for c in p) and len(p) > 6 else p for p in parts]
+    return f"{request.method} /" + "/".join(shape)
+
+
+def _inject(state: SandboxState, platform: str, fault: Fault) -> Response | None:
+    reset = str(int(state.epoch()) + 60)
+    if fault.kind == "slow":
+        time.sleep(fault.delay)
+        return None
+    if fault.kind == "429":
+        headers = {
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": reset,
+            "retry-after": "60",
+        }
+        body = {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        }
+        if platform == "instagram":
+            body = {"message": "Please wait a few minutes before you try again.", "status": "fail"}
+        return error(429, body, headers)
+    if fault.kind in ("500", "503"):
+        code = int(fault.kind)
+        headers = {
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "449",
+            "x-rate-limit-reset": reset,
+        }
+        return error(
+            code,
+            {
+                "error": {
+                    "code": code,
+                    "message": "Backend Error",
+                    "errors": [{"reason": "backendError"}],
+                }
+            },
+            headers,
+        )
+    if fault.kind == "quota":
+        return error(
+            403,
+            {
+                "error": {
+                    "code": 403,
+                    "message": "The request cannot be completed "
+                    "because you have exceeded your quota.",
+                    "errors": [
+                        {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}
+                    ],
+                }
+            },
+        )
+    if fault.kind == "malformed":
+        headers = {
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "449",
+            "x-rate-limit-reset": reset,
+            "content-type": "application/json",
+        }
+        return Response(200, headers=headers, raw=b'{"data": [{"id": "12", "te')
+    return None
+
+
+ROUTES: list[tuple[str, str, Handler]] = []
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            self.command,
+            split.path,
+            parse_qs(split.query, keep_blank_values=True),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            self.server.base_url,
+        )
+        try:
+            response = dispatch(self.server.state, request)
+        except Exception as exc:  # the sandbox must answer, like a real 500
+            response = error(500, {"error": {"code": 500, "message": f"sandbox: {exc!r}"}})
+        payload = response.payload()
+        self.send_response(response.status)
+        headers = {"content-type": "application/json; charset=utf-8", **response.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    state: SandboxState
+    base_url: str
+
+
+class SandboxServer:
+    def __init__(self, server: _Server) -> None:
+        self._server = server
+        self.state = server.state
+        self.base_url = server.base_url
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True, name="sandbox")
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def make_server(
+    port: int = 8765, posts: int = 200, seed: int = 7, **state_options: Any
+) -> SandboxServer:
+    if not ROUTES:
+        ROUTES.extend(_routes())
+    server = _Server(("127.0.0.1", port), _Handler)
+    server.state = SandboxState(posts, seed, **state_options)
+    server.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    return SandboxServer(server)
+
+
+def start_sandbox(
+    port: int = 0, posts: int = 200, seed: int = 7, **state_options: Any
+) -> SandboxServer:
+    """A running sandbox in a background thread; returns once it is listening."""
+    sandbox = make_server(port, posts, seed, **state_options)
+    sandbox._thread.start()
+    return sandbox

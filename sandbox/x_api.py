@@ -1,0 +1,498 @@
+"""X API v2 as tweepy calls it: recent search, lookup, users/me, retweets, tweets, media.
+
+Shapes follow X's OpenAPI document and tweepy's recorded answers: every tweet carries
+edit_history_tweet_ids, every answer rate-limit headers, 429 past the 15-minute window.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import timedelta
+from typing import Any
+
+from sandbox.constants import X_ACCOUNT_ID, X_ACCOUNT_USERNAME
+from sandbox.server import Request, Response, SandboxState, error
+from sandbox.world import WorldPost, post_url
+
+WINDOW = 15 * 60
+LIMITS = {"search": 450, "lookup": 300, "write": 300, "me": 75}
+PROBLEM = "https://api.twitter.com/2/problems/"
+
+
+def handle(state: SandboxState, req: Request) -> Response:
+    if "authorization" not in req.headers:
+        return error(
+            401,
+            {
+                "title": "Unauthorized",
+                "type": "about:blank",
+                "status": 401,
+                "detail": "Unauthorized",
+            },
+        )
+    parts = [p for p in req.path.split("/") if p][1:]
+    bucket = _bucket(req.method, parts)
+    limited, headers = _rate(state, f"{req.method} {bucket}", LIMITS.get(bucket, 300))
+    if limited:
+        return error(
+            429,
+            {
+                "title": "Too Many Requests",
+                "detail": "Too Many Requests",
+                "type": "about:blank",
+                "status": 429,
+            },
+            headers,
+        )
+    response = _route(state, req, parts)
+    response.headers.update(headers)
+    return response
+
+
+def _bucket(method: str, parts: list[str]) -> str:
+    if parts[:3] == ["tweets", "search", "recent"]:
+        return "search"
+    if parts[:2] == ["users", "me"]:
+        return "me"
+    return "lookup" if method == "GET" else "write"
+
+
+def _rate(state: SandboxState, key: str, limit: int) -> tuple[bool, dict[str, str]]:
+    now = int(state.epoch())
+    start, count = state.windows.get(key, (now, 0))
+    if now >= start + WINDOW:
+        start, count = now, 0
+    count += 1
+    state.windows[key] = (start, count)
+    headers = {
+        "x-rate-limit-limit": str(limit),
+        "x-rate-limit-remaining": str(max(limit - count, 0)),
+        "x-rate-limit-reset": str(start + WINDOW),
+    }
+    return count > limit, headers
+
+
+def _route(state: SandboxState, req: Request, parts: list[str]) -> Response:
+    m = req.method
+    if m == "GET" and parts[:3] == ["tweets", "search", "recent"]:
+        return search_recent(state, req)
+    if m == "GET" and parts == ["tweets"]:
+        return lookup(state, req, (req.arg("ids") or "").split(","), "ids")
+    if m == "GET" and len(parts) == 3 and parts[0] == "tweets" and parts[2] == "retweeted_by":
+        return retweeted_by(state, parts[1])
+    if m == "GET" and len(parts) == 2 and parts[0] == "tweets":
+        return lookup(state, req, [parts[1]], "id", single=True)
+    if m == "GET" and parts == ["users", "me"]:
+        return Response(
+            200,
+            {
+                "data": {
+                    "id": X_ACCOUNT_ID,
+                    "name": "storydesk demo",
+                    "username": X_ACCOUNT_USERNAME,
+                }
+            },
+        )
+    if m == "POST" and len(parts) == 3 and parts[0] == "users" and parts[2] == "retweets":
+        return retweet(state, req, parts[1])
+    if m == "DELETE" and len(parts) == 4 and parts[2] == "retweets":
+        state.retweets.discard(parts[3])
+        return Response(200, {"data": {"retweeted": False}})
+    if m == "GET" and len(parts) == 3 and parts[0] == "users" and parts[2] == "tweets":
+        return user_tweets(state, parts[1])
+    if m == "POST" and parts == ["tweets"]:
+        return create_tweet(state, req)
+    if m == "DELETE" and len(parts) == 2 and parts[0] == "tweets":
+        existed = state.published["x"].pop(parts[1], None) is not None
+        return Response(200, {"data": {"deleted": existed}})
+    if parts[:2] == ["media", "upload"]:
+        return media_upload(state, req, parts[2:])
+    return error(404, {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]})
+
+
+def _invalid(parameter: str, value: str, message: str) -> Response:
+    return error(
+        400,
+        {
+            "errors": [{"parameters": {parameter: [value]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": PROBLEM + "invalid-request",
+        },
+    )
+
+
+def _matching(state: SandboxState, query: str) -> list[WorldPost]:
+    tags = tuple(sorted(t.lower() for t in re.findall(r"#(\w+)", query)))
+
+    def build() -> list[WorldPost]:
+        found = [
+            p
+            for p in state.world.posts
+            if p.platform == "x" and (not tags or any(f"#{t}" in p.text.lower() for t in tags))
+        ]
+        return sorted(found, key=lambda p: int(p.native_id), reverse=True)
+
+    return state.cached(("x-search", tags), build)  # type: ignore[no-any-return]
+
+
+def search_recent(state: SandboxState, req: Request) -> Response:
+    query = req.arg("query")
+    if not query:
+        return _invalid("query", "", "The `query` query parameter can not be empty")
+    raw_max = req.arg("max_results", "10") or "10"
+    if not raw_max.isdigit() or not 10 <= int(raw_max) <= 100:
+        return _invalid(
+            "max_results",
+            raw_max,
+            f"The `max_results` query parameter value [{raw_max}] is not between 10 and 100",
+        )
+    since = int(req.arg("since_id") or 0)
+    until = int(req.arg("until_id") or 0) or None
+    token = req.arg("next_token") or req.arg("pagination_token")
+    before = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else None
+    oldest = state.now() - timedelta(days=7)
+    page: list[WorldPost] = []
+    more = False
+    for post in _matching(state, query):
+        tid = int(post.native_id)
+        if (before is not None and tid >= before) or (until is not None and tid >= until):
+            continue
+        if tid <= since or post.published_at < oldest:
+            break
+        if post.state != "available":
+            continue
+        if len(page) == int(raw_max):
+            more = True
+            break
+        page.append(post)
+    if not page:
+        return Response(200, {"meta": {"result_count": 0}})
+    body = render(state, req, page)
+    meta: dict[str, Any] = {
+        "newest_id": page[0].native_id,
+        "oldest_id": page[-1].native_id,
+        "result_count": len(page),
+    }
+    if more:
+        meta["next_token"] = base64.urlsafe_b64encode(page[-1].native_id.encode()).decode()
+    body["meta"] = meta
+    return Response(200, body)
+
+
+def _fields(req: Request, name: str) -> set[str]:
+    return {f for f in (req.arg(name) or "").split(",") if f}
+
+
+def render(state: SandboxState, req: Request, posts: list[WorldPost]) -> dict[str, Any]:
+    tweet_fields, expansions = _fields(req, "tweet.fields"), _fields(req, "expansions")
+    user_fields, media_fields = _fields(req, "user.fields"), _fields(req, "media.fields")
+    data, users, media = [], {}, []
+    for post in posts:
+        person = state.world.people[post.person]
+        tweet: dict[str, Any] = {
+            "id": post.native_id,
+            "text": post.text,
+            "edit_history_tweet_ids": [post.native_id],
+        }
+        full = _full_tweet(post, person.ids["x"])
+        for name in tweet_fields | ({"author_id"} if "author_id" in expansions else set()):
+            if name in full:
+                tweet[name] = full[name]
+        if "attachments.media_keys" in expansions and "attachments" in full:
+            tweet["attachments"] = full["attachments"]
+            media.append(_media(post, media_fields))
+        data.append(tweet)
+        if "author_id" in expansions:
+            user: dict[str, Any] = {
+                "id": person.ids["x"],
+                "name": person.full_name,
+                "username": person.handles["x"],
+            }
+            if "created_at" in user_fields:
+                user["created_at"] = "2015-01-01T00:00:00.000Z"
+            if "verified" in user_fields:
+                user["verified"] = False
+            users[user["id"]] = user
+    body: dict[str, Any] = {"data": data}
+    includes: dict[str, Any] = {}
+    if users:
+        includes["users"] = list(users.values())
+    if media:
+        includes["media"] = media
+    if includes:
+        body["includes"] = includes
+    return body
+
+
+def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
+    text = post.text
+    entities: dict[str, Any] = {}
+    tags = [
+        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+        for m in re.finditer(r"#(\w+)", text)
+    ]
+    mentions = [
+        {"start": m.start(), "end": m.end(), "username": m.group(1)}
+        for m in re.finditer(r"@(\w+)", text)
+    ]
+    urls = [
+        {
+            "start": text.index(u),
+            "end": text.index(u) + len(u),
+            "url": u,
+            "expanded_url": u,
+            "display_url": u.split("//", 1)[-1][:26],
+        }
+        for u in post.links
+    ]
+    if tags:
+        entities["hashtags"] = tags
+    if mentions:
+        entities["mentions"] = mentions
+    if urls:
+        entities["urls"] = urls
+    full: dict[str, Any] = {
+        "author_id": author_id,
+        "created_at": post.published_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "lang": "en",
+        "conversation_id": post.native_id,
+        "possibly_sensitive": False,
+        "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 3, "quote_count": 0},
+    }
+    if entities:
+        full["entities"] = entities
+    if post.is_video:
+        full["attachments"] = {"media_keys": [f"7_{post.native_id}"]}
+    return full
+
+
+def _media(post: WorldPost, fields: set[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {"media_key": f"7_{post.native_id}", "type": "video"}
+    if "duration_ms" in fields and post.duration is not None:
+        item["duration_ms"] = int(post.duration * 1000)
+    if "preview_image_url" in fields:
+        item["preview_image_url"] = (
+            f"https://pbs.twimg.com/ext_tw_video_thumb/{post.native_id}/pu/img/x.jpg"
+        )
+    if "variants" in fields:
+        item["variants"] = [
+            {
+                "bit_rate": 832000,
+                "content_type": "video/mp4",
+                "url": f"https://video.twimg.com/ext_tw_video/{post.native_id}/vid/640x640/v.mp4",
+            }
+        ]
+    if "width" in fields:
+        item["width"] = 640
+    if "height" in fields:
+        item["height"] = 640
+    return item
+
+
+def _index(state: SandboxState) -> dict[str, WorldPost]:
+    return state.cached(
+        "x-index", lambda: {p.native_id: p for p in state.world.posts if p.platform == "x"}
+    )  # type: ignore[no-any-return]
+
+
+def lookup(
+    state: SandboxState, req: Request, ids: list[str], parameter: str, single: bool = False
+) -> Response:
+    if not ids or ids == [""] or len(ids) > 100:
+        return _invalid(
+            parameter,
+            ",".join(ids),
+            "The number of values in the `ids` query parameter list [0] is not between 1 and 100",
+        )
+    index = _index(state)
+    found, errors = [], []
+    for tid in ids:
+        post = index.get(tid)
+        if post is not None and post.state == "available":
+            found.append(post)
+        elif post is not None and post.state in ("protected", "private"):
+            errors.append(
+                {
+                    "value": tid,
+                    "detail": f"Sorry, you are not authorized to see the "
+                    f"Tweet with {parameter}: [{tid}].",
+                    "title": "Authorization Error",
+                    "resource_type": "tweet",
+                    "parameter": parameter,
+                    "resource_id": tid,
+                    "type": PROBLEM + "not-authorized-for-resource",
+                }
+            )
+        else:
+            errors.append(
+                {
+                    "value": tid,
+                    "detail": f"Could not find tweet with {parameter}: [{tid}].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "parameter": parameter,
+                    "resource_id": tid,
+                    "type": PROBLEM + "resource-not-found",
+                }
+            )
+    body: dict[str, Any] = {}
+    if found:
+        rendered = render(state, req, found)
+        body["data"] = rendered["data"][0] if single else rendered["data"]
+        if "includes" in rendered:
+            body["includes"] = rendered["includes"]
+    if errors:
+        body["errors"] = errors
+    return Response(200, body)
+
+
+def retweet(state: SandboxState, req: Request, user_id: str) -> Response:
+    payload = req.json() or {}
+    tweet_id = str(payload.get("tweet_id", ""))
+    if user_id != X_ACCOUNT_ID:
+        return error(
+            403,
+            {
+                "title": "Forbidden",
+                "type": "about:blank",
+                "status": 403,
+                "detail": "You are not permitted to perform this action.",
+            },
+        )
+    post = _index(state).get(tweet_id)
+    if post is None or post.state != "available":
+        return error(
+            400,
+            {
+                "errors": [
+                    {
+                        "parameters": {"tweet_id": [tweet_id]},
+                        "message": "The `tweet_id` is not a valid Tweet",
+                    }
+                ],
+                "title": "Invalid Request",
+                "type": PROBLEM + "invalid-request",
+                "detail": "One or more parameters to your request was invalid.",
+            },
+        )
+    state.retweets.add(tweet_id)
+    return Response(200, {"data": {"retweeted": True}})
+
+
+def retweeted_by(state: SandboxState, tweet_id: str) -> Response:
+    if tweet_id not in state.retweets:
+        return Response(200, {"meta": {"result_count": 0}})
+    return Response(
+        200,
+        {
+            "data": [
+                {"id": X_ACCOUNT_ID, "name": "storydesk demo", "username": X_ACCOUNT_USERNAME}
+            ],
+            "meta": {"result_count": 1},
+        },
+    )
+
+
+def create_tweet(state: SandboxState, req: Request) -> Response:
+    payload = req.json() or {}
+    text = str(payload.get("text", ""))
+    if not text and not payload.get("media"):
+        return _invalid("text", "", "The `text` field is required")
+    if len(text) > 280:
+        return error(
+            400,
+            {
+                "errors": [{"message": "Text is too long"}],
+                "title": "Invalid Request",
+                "type": PROBLEM + "invalid-request",
+                "detail": "One or more parameters to your request was invalid.",
+            },
+        )
+    if any(t["text"] == text for t in state.published["x"].values()):
+        return error(
+            403,
+            {
+                "detail": "You are not allowed to create a Tweet with duplicate content.",
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+            },
+        )
+    new_id = str(1_900_000_000_000_000_000 + len(state.writes) * 4096 + len(state.published["x"]))
+    state.published["x"][new_id] = {
+        "id": new_id,
+        "text": text,
+        "quote_tweet_id": payload.get("quote_tweet_id"),
+    }
+    return Response(201, {"data": {"id": new_id, "text": text, "edit_history_tweet_ids": [new_id]}})
+
+
+def user_tweets(state: SandboxState, user_id: str) -> Response:
+    if user_id != X_ACCOUNT_ID or not state.published["x"]:
+        return Response(200, {"meta": {"result_count": 0}})
+    tweets = sorted(state.published["x"].values(), key=lambda t: int(t["id"]), reverse=True)[:100]
+    data = [{"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]} for t in tweets]
+    return Response(
+        200,
+        {
+            "data": data,
+            "meta": {
+                "result_count": len(data),
+                "newest_id": data[0]["id"],
+                "oldest_id": data[-1]["id"],
+            },
+        },
+    )
+
+
+def media_upload(state: SandboxState, req: Request, rest: list[str]) -> Response:
+    media = state.published["x-media"]
+    if req.method == "GET":
+        media_id = req.arg("media_id") or ""
+        if media_id not in media:
+            return error(400, {"errors": [{"message": "Invalid media_id"}]})
+        return Response(
+            200,
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"7_{media_id}",
+                    "processing_info": {"state": "succeeded", "progress_percent": 100},
+                }
+            },
+        )
+    if not rest or rest == ["initialize"]:
+        media_id = str(1_880_000_000_000_000_000 + len(media))
+        media[media_id] = {"state": "initialized" if rest else "succeeded"}
+        body: dict[str, Any] = {
+            "id": media_id,
+            "media_key": f"7_{media_id}",
+            "expires_after_secs": 86400,
+        }
+        if not rest:
+            body["processing_info"] = {"state": "succeeded", "progress_percent": 100}
+        return Response(200, {"data": body})
+    media_id = rest[0]
+    if media_id not in media:
+        return error(400, {"errors": [{"message": "Invalid media_id"}]})
+    if rest[1:] == ["append"]:
+        return Response(204)
+    media[media_id]["state"] = "succeeded"
+    return Response(
+        200,
+        {
+            "data": {
+                "id": media_id,
+                "media_key": f"7_{media_id}",
+                "size": 1024,
+                "expires_after_secs": 86400,
+                "processing_info": {"state": "succeeded", "progress_percent": 100},
+            }
+        },
+    )
+
+
+def url_of(state: SandboxState, post: WorldPost) -> str:
+    return post_url(post, state.world.people[post.person].handles["x"])

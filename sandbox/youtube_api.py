@@ -1,0 +1,306 @@
+"""YouTube Data API v3 as googleapiclient calls it: search, videos, channels, playlistItems.
+
+Quota units are counted per call from a cost table, per Pacific day (the real reset is
+midnight America/Los_Angeles); past the budget every call gets 403 quotaExceeded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sandbox.server import Request, Response, SandboxState, error
+from sandbox.world import WorldPost
+
+COSTS = {
+    "search": 100,
+    "videos": 1,
+    "channels": 1,
+    "playlistItems.list": 1,
+    "playlistItems.insert": 50,
+    "playlistItems.delete": 50,
+}
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+def _google_error(
+    code: int, message: str, reason: str, domain: str = "global", status: str = "PERMISSION_DENIED"
+) -> Response:
+    return error(
+        code,
+        {
+            "error": {
+                "code": code,
+                "message": message,
+                "errors": [{"message": message, "domain": domain, "reason": reason}],
+                "status": status,
+            }
+        },
+    )
+
+
+def quota_day(state: SandboxState) -> str:
+    return state.now().astimezone(PACIFIC).date().isoformat()
+
+
+def handle(state: SandboxState, req: Request) -> Response:
+    resource = req.path.removeprefix("/youtube/v3/").strip("/")
+    if not req.arg("key") and not req.headers.get("authorization", "").startswith("Bearer "):
+        return _google_error(403, "The request is missing a valid API key.", "forbidden")
+    method = resource
+    if resource == "playlistItems":
+        method += {"GET": ".list", "POST": ".insert", "DELETE": ".delete"}.get(req.method, "")
+        if req.method != "GET" and not req.headers.get("authorization", "").startswith("Bearer "):
+            return _google_error(401, "Login Required.", "required", status="UNAUTHENTICATED")
+    cost = COSTS.get(method)
+    if cost is None:
+        return _google_error(404, "Not Found", "notFound", status="NOT_FOUND")
+    day = quota_day(state)
+    if state.quota_used[day] + cost > state.youtube_daily_quota:
+        return _google_error(
+            403,
+            "The request cannot be completed because you have exceeded "
+            'your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+            "quotaExceeded",
+            domain="youtube.quota",
+        )
+    state.quota_used[day] += cost
+    if method == "search":
+        return search(state, req)
+    if method == "videos":
+        return videos(state, req)
+    if method == "channels":
+        return channels(state, req)
+    return playlist_items(state, req, method)
+
+
+def _etag(*parts: Any) -> str:
+    return hashlib.md5(repr(parts).encode()).hexdigest()[:27]  # noqa: S324 - not security
+
+
+def _time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _videos(state: SandboxState) -> list[WorldPost]:
+    return state.cached(
+        "yt-videos",
+        lambda: sorted(  # type: ignore[no-any-return]
+            (p for p in state.world.posts if p.platform == "youtube"),
+            key=lambda p: p.published_at,
+            reverse=True,
+        ),
+    )
+
+
+def _title(post: WorldPost, state: SandboxState) -> str:
+    person = state.world.people[post.person]
+    return f"{person.first_name}, {person.city}: learning never stops"
+
+
+def search(state: SandboxState, req: Request) -> Response:
+    terms = [t.strip().lstrip("#").lower() for t in (req.arg("q") or "").split("|") if t.strip()]
+    after = req.arg("publishedAfter")
+    after_dt = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+    before = req.arg("publishedBefore")
+    before_dt = datetime.fromisoformat(before.replace("Z", "+00:00")) if before else None
+    size = min(int(req.arg("maxResults") or 5), 50)
+    token = req.arg("pageToken")
+    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    key = ("yt-search", tuple(terms), after, before)
+
+    def build() -> list[WorldPost]:
+        return [
+            p
+            for p in _videos(state)
+            if p.state == "available"
+            and (after_dt is None or p.published_at > after_dt)
+            and (before_dt is None or p.published_at < before_dt)
+            and (not terms or any(f"#{t}" in p.text.lower() for t in terms))
+        ]
+
+    found: list[WorldPost] = state.cached(key, build)
+    page = found[start : start + size]
+    items = [
+        {
+            "kind": "youtube#searchResult",
+            "etag": _etag(p.native_id),
+            "id": {"kind": "youtube#video", "videoId": p.native_id},
+            "snippet": _snippet(state, p, search_result=True),
+        }
+        for p in page
+    ]
+    body: dict[str, Any] = {
+        "kind": "youtube#searchListResponse",
+        "etag": _etag(key, start),
+        "regionCode": "US",
+        "pageInfo": {"totalResults": len(found), "resultsPerPage": size},
+        "items": items,
+    }
+    if start + size < len(found):
+        body["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return Response(200, body)
+
+
+def _snippet(state: SandboxState, post: WorldPost, search_result: bool = False) -> dict[str, Any]:
+    person = state.world.people[post.person]
+    thumb = f"https://i.ytimg.com/vi/{post.native_id}/hqdefault.jpg"
+    snippet: dict[str, Any] = {
+        "publishedAt": _time(post.published_at),
+        "channelId": person.ids["youtube"],
+        "title": _title(post, state),
+        "description": post.text,
+        "thumbnails": {"default": {"url": thumb, "width": 120, "height": 90}},
+        "channelTitle": person.full_name,
+        "liveBroadcastContent": "none",
+    }
+    if search_result:
+        snippet["publishTime"] = snippet["publishedAt"]
+    else:
+        snippet["tags"] = [w.lstrip("#") for w in post.text.split() if w.startswith("#")]
+        snippet["categoryId"] = "27"
+        snippet["defaultAudioLanguage"] = person.language
+    return snippet
+
+
+def _duration(seconds: float | None) -> str:
+    total = int(round(seconds or 0))
+    minutes, secs = divmod(total, 60)
+    return f"PT{minutes}M{secs}S" if minutes else f"PT{secs}S"
+
+
+def videos(state: SandboxState, req: Request) -> Response:
+    ids = [i for i in (req.arg("id") or "").split(",") if i]
+    if len(ids) > 50:
+        return _google_error(400, "Too many ids", "invalidParameter", status="INVALID_ARGUMENT")
+    index = state.cached("yt-index", lambda: {p.native_id: p for p in _videos(state)})
+    parts = set((req.arg("part") or "snippet").split(","))
+    items = []
+    for vid in ids:
+        post = index.get(vid)
+        if post is None or post.state == "deleted":
+            continue  # the real API silently leaves out deleted videos
+        item: dict[str, Any] = {"kind": "youtube#video", "etag": _etag(vid), "id": vid}
+        if "snippet" in parts:
+            item["snippet"] = _snippet(state, post)
+        if "contentDetails" in parts:
+            item["contentDetails"] = {
+                "duration": _duration(post.duration),
+                "dimension": "2d",
+                "definition": "hd",
+                "caption": "false",
+                "licensedContent": False,
+                "projection": "rectangular",
+            }
+        if "status" in parts:
+            item["status"] = {
+                "uploadStatus": "processed",
+                "privacyStatus": "private" if post.state == "private" else "public",
+                "license": "youtube",
+                "embeddable": True,
+                "publicStatsViewable": True,
+                "madeForKids": False,
+            }
+        items.append(item)
+    return Response(
+        200,
+        {
+            "kind": "youtube#videoListResponse",
+            "etag": _etag(ids),
+            "items": items,
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+        },
+    )
+
+
+def channels(state: SandboxState, req: Request) -> Response:
+    ids = [i for i in (req.arg("id") or "").split(",") if i]
+    people = state.cached("yt-channels", lambda: {p.ids["youtube"]: p for p in state.world.people})
+    items = []
+    for cid in ids:
+        person = people.get(cid)
+        if person is None:
+            continue
+        items.append(
+            {
+                "kind": "youtube#channel",
+                "etag": _etag(cid),
+                "id": cid,
+                "snippet": {
+                    "title": person.full_name,
+                    "description": "",
+                    "customUrl": person.handles["youtube"].lower(),
+                    "publishedAt": "2018-01-01T00:00:00Z",
+                    "thumbnails": {
+                        "default": {"url": "https://yt3.ggpht.com/x", "width": 88, "height": 88}
+                    },
+                    "country": "KE",
+                },
+            }
+        )
+    return Response(
+        200,
+        {
+            "kind": "youtube#channelListResponse",
+            "etag": _etag(ids),
+            "items": items,
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+        },
+    )
+
+
+def playlist_items(state: SandboxState, req: Request, method: str) -> Response:
+    store: dict[str, Any] = state.published["youtube"]
+    if method == "playlistItems.insert":
+        body = req.json() or {}
+        snippet = body.get("snippet") or {}
+        video_id = (snippet.get("resourceId") or {}).get("videoId")
+        playlist = snippet.get("playlistId")
+        if not video_id or not playlist:
+            return _google_error(
+                400, "Resource id required", "manualSortRequired", status="INVALID_ARGUMENT"
+            )
+        item_id = base64.urlsafe_b64encode(f"{playlist}.{video_id}".encode()).decode().rstrip("=")
+        item = {
+            "kind": "youtube#playlistItem",
+            "etag": _etag(item_id),
+            "id": item_id,
+            "snippet": {
+                "publishedAt": _time(state.now()),
+                "channelId": "UCstorydesk",
+                "title": video_id,
+                "description": "",
+                "channelTitle": "storydesk",
+                "playlistId": playlist,
+                "position": len(store),
+                "resourceId": {"kind": "youtube#video", "videoId": video_id},
+            },
+        }
+        store[item_id] = item
+        return Response(200, item)
+    if method == "playlistItems.delete":
+        item_id = req.arg("id") or ""
+        if store.pop(item_id, None) is None:
+            return _google_error(
+                404, "Playlist item not found.", "playlistItemNotFound", status="NOT_FOUND"
+            )
+        return Response(204)
+    playlist = req.arg("playlistId")
+    size = min(int(req.arg("maxResults") or 5), 50)
+    token = req.arg("pageToken")
+    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    found = [i for i in store.values() if i["snippet"]["playlistId"] == playlist]
+    if req.arg("videoId"):
+        found = [i for i in found if i["snippet"]["resourceId"]["videoId"] == req.arg("videoId")]
+    answer: dict[str, Any] = {
+        "kind": "youtube#playlistItemListResponse",
+        "etag": _etag(playlist, start),
+        "items": found[start : start + size],
+        "pageInfo": {"totalResults": len(found), "resultsPerPage": size},
+    }
+    if start + size < len(found):
+        answer["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return Response(200, answer)

@@ -1,0 +1,72 @@
+"""Wiring the parts together for commands, the daemon and the demo (the shell's job)."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from config.errors import ExitCode
+
+if TYPE_CHECKING:
+    from config.schema import LoadedCampaign
+    from harvester.pipeline import Progress, RunSummary
+    from storydesk.context import AppContext
+
+
+@contextmanager
+def _progress(enabled: bool, platforms: list[str]) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn
+
+    with Bar(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} posts"),
+        transient=True,
+    ) as bar:
+        tasks = {p: bar.add_task(f"harvesting {p}", total=None) for p in platforms}
+
+        def advance(platform: str, count: int) -> None:
+            bar.advance(tasks[platform], count)
+
+        yield advance
+
+
+def harvest_and_match(
+    app: AppContext, loaded: LoadedCampaign, platforms: list[str] | None, progress_bar: bool = False
+) -> list[RunSummary]:
+    from harvester.pipeline import harvest
+
+    sessions = app.sessions()
+    chosen = platforms or loaded.settings.enabled_platforms()
+    with _progress(progress_bar, chosen) as progress:
+        summaries = harvest(sessions, loaded, app.clock, chosen, progress)
+    if importlib.util.find_spec("consent.matching") is not None:
+        from consent.matching import match_all
+
+        match_all(sessions, loaded, app.clock)
+    return summaries
+
+
+def print_harvest(summaries: list[RunSummary]) -> int:
+    for s in summaries:
+        line = (
+            f"{s.platform}: {s.status}: {s.new} new, {s.updated} updated, {s.skipped} unchanged;"
+            f" {s.requests} requests" + (f", {s.quota_units} quota units" if s.quota_units else "")
+        )
+        if s.error:
+            line += f" — {s.error}"
+        click.echo(line, err=s.status != "ok")
+    failed = [s for s in summaries if s.status != "ok"]
+    if not failed:
+        return ExitCode.OK
+    if all(s.status == "try-later" for s in failed):
+        return ExitCode.TRY_LATER
+    return ExitCode.FAILED
