@@ -1,0 +1,105 @@
+"""What `consent list` and `consent show` display."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.errors import WorkFailed
+from db.models import ConsentMatch, ConsentRecord, Post
+
+
+def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dict[str, Any]]:
+    counts = (
+        select(ConsentMatch.consent_id, func.count().label("posts"))
+        .where(ConsentMatch.state != "none")
+        .group_by(ConsentMatch.consent_id)
+        .subquery()
+    )
+    query = (
+        select(
+            ConsentRecord.id,
+            ConsentRecord.response_id,
+            ConsentRecord.full_name,
+            ConsentRecord.state,
+            func.coalesce(counts.c.posts, 0),
+        )
+        .outerjoin(counts, counts.c.consent_id == ConsentRecord.id)
+        .order_by(ConsentRecord.id)
+    )
+    if state:
+        query = query.where(ConsentRecord.state == state)
+    with sessions() as session:
+        return [
+            {"id": r[0], "response_id": r[1], "full_name": r[2], "state": r[3], "posts": r[4]}
+            for r in session.execute(query)
+        ]
+
+
+def show_record(sessions: sessionmaker[Session], ident: str) -> dict[str, Any]:
+    with sessions() as session:
+        clauses = [ConsentRecord.response_id == ident]
+        if ident.isdigit():
+            clauses.append(ConsentRecord.id == int(ident))
+        record = session.scalar(select(ConsentRecord).where(or_(*clauses)).limit(1))
+        if record is None:
+            raise WorkFailed(f"no consent record {ident} (give its id or its response_id)")
+        data: dict[str, Any] = {
+            c: getattr(record, c)
+            for c in (
+                "id",
+                "response_id",
+                "version",
+                "state",
+                "full_name",
+                "age",
+                "date_of_birth",
+                "city",
+                "country",
+                "role",
+                "x_handle",
+                "youtube_channel",
+                "instagram_handle",
+                "facebook_profile",
+                "video_urls",
+                "consent_scope",
+                "expires_at",
+                "guardian_name",
+                "guardian_relationship",
+                "guardian_signed",
+                "form_version",
+                "source_file",
+                "source_row",
+                "revoked_at",
+                "revoked_by",
+                "revoke_reason",
+            )
+        }
+        data["history"] = record.history
+        rows = session.execute(
+            select(
+                Post.id,
+                Post.testimony_id,
+                Post.platform,
+                Post.url,
+                ConsentMatch.state,
+                ConsentMatch.evidence,
+            )
+            .join(ConsentMatch, ConsentMatch.post_id == Post.id)
+            .where(ConsentMatch.consent_id == record.id)
+            .order_by(Post.id)
+        )
+        data["posts"] = [
+            {
+                "post_id": r[0],
+                "testimony_id": r[1],
+                "platform": r[2],
+                "url": r[3],
+                "state": r[4],
+                "by": (r[5] or {}).get("by"),
+            }
+            for r in rows
+        ]
+        return data

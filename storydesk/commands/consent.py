@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+
+import click
+
+from config.errors import ExitCode
+from storydesk.context import AppContext
+
+
+def _actor(name: str | None) -> str:
+    return name or os.environ.get("USER") or getpass.getuser()
+
+
+@click.group(name="consent")
+def command() -> None:
+    """The consent register: the signed forms, who they cover, and withdrawals."""
+
+
+@command.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as", "as_name", metavar="NAME", help="Who imports (default: $USER).")
+@click.pass_obj
+def import_(app: AppContext, file: Path, as_name: str | None) -> int:
+    """Import the form tool's export (CSV or XLSX). Good rows are imported together; each
+    bad row is reported with its row number, and the exit code is then 65. Posts are
+    matched again afterwards."""
+    from consent.matching import match_all
+    from consent.register import import_export
+
+    loaded = app.campaign()
+    sessions = app.sessions()
+    report = import_export(sessions, loaded, file, app.clock.now(), _actor(as_name))
+    for line in report.rejected:
+        click.echo(f"storydesk: {line}", err=True)
+    summary = match_all(sessions, loaded, app.clock)
+    click.echo(
+        f"{file}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged,"
+        f" {report.revoked} revoked, {len(report.rejected)} rejected"
+    )
+    click.echo("consent: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items())))
+    return ExitCode.BAD_INPUT if report.rejected else ExitCode.OK
+
+
+@command.command(name="list")
+@click.option("--state", type=click.Choice(["active", "revoked"]), help="Only these forms.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_obj
+def list_(app: AppContext, state: str | None, as_json: bool) -> None:
+    """List the consent forms with how many posts each covers."""
+    from consent.views import list_records
+
+    rows = list_records(app.sessions(), state)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    from storydesk.tables import print_table
+
+    print_table(
+        ["id", "response_id", "full_name", "state", "posts"],
+        rows,
+        title="Consent forms",
+        empty="No consent forms imported yet.",
+    )
+
+
+@command.command(name="show")
+@click.argument("ident", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_obj
+def show(app: AppContext, ident: str, as_json: bool) -> None:
+    """One form (by id or response_id): its fields, history, and the posts matched and why."""
+    from consent.views import show_record
+
+    data = show_record(app.sessions(), ident)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+        return
+    for key, value in data.items():
+        if key in ("posts", "history"):
+            continue
+        click.echo(f"{key:>22}: {value if value not in (None, '', []) else '-'}")
+    click.echo(f"\nposts ({len(data['posts'])}):")
+    for post in data["posts"]:
+        click.echo(f"  {post['platform']:<9} {post['url']}  {post['state']} by {post['by']}")
+    if data["history"]:
+        click.echo(f"\nearlier versions: {len(data['history'])}")
+
+
+@command.command(name="revoke")
+@click.argument("ident", metavar="ID")
+@click.option(
+    "--reason", required=True, help="Why consent was withdrawn (kept in the audit trail)."
+)
+@click.option("--as", "as_name", metavar="NAME", help="Who records it (default: $USER).")
+@click.pass_obj
+def revoke(app: AppContext, ident: str, reason: str, as_name: str | None) -> None:
+    """Withdraw a consent form (by id or response_id): its testimonies become `revoked` and
+    every reshare of them is queued for takedown (done by the next `publish`)."""
+    from consent.register import revoke as revoke_record
+
+    record, count = revoke_record(
+        app.sessions(), app.campaign(), ident, reason, _actor(as_name), app.clock.now()
+    )
+    click.echo(
+        f"consent {record.response_id} revoked; {count} testimon"
+        f"{'y' if count == 1 else 'ies'} queued for takedown"
+    )

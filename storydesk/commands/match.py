@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import click
+
+from storydesk.context import AppContext
+
+
+@click.command(name="match")
+@click.pass_obj
+def command(app: AppContext) -> None:
+    """Match every post to the consent forms again (harvest and import do this already);
+    prints how many testimonies are in each consent state."""
+    from consent.matching import match_all
+
+    summary = match_all(app.sessions(), app.campaign(), app.clock)
+    click.echo(
+        "consent: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
+        + f" ({summary.changed} changed)"
+    )
