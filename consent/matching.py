@@ -220,7 +220,7 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         session.scalars(select(ConsentRecord).where(ConsentRecord.campaign_id == loaded.id))
     )
     index = FormIndex(records)
-    posts = session.execute(
+    rows = session.execute(
         select(
             Post.id,
             Post.testimony_id,
@@ -233,6 +233,7 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             Post.problems,
         ).where(Post.campaign_id == loaded.id)
     ).all()
+    posts: list[Any] = list(rows)
     today = now.date()
     verdicts: dict[int, Verdict] = {}
     by_author: dict[tuple[str, str], ConsentRecord] = {}
