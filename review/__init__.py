@@ -1,0 +1,1 @@
+"""The review queue and staff decisions, with the audit trail."""

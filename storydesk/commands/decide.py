@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import getpass
+import os
+
+import click
+
+from config.errors import ExitCode
+from storydesk.context import AppContext
+
+
+def reviewer(name: str | None) -> str:
+    return name or os.environ.get("USER") or getpass.getuser()
+
+
+def _report(outcomes: list) -> int:  # type: ignore[type-arg]
+    for outcome in outcomes:
+        click.echo(
+            outcome.message if outcome.ok else f"storydesk: {outcome.message}", err=not outcome.ok
+        )
+    return ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.FAILED
+
+
+@click.command(name="approve")
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.option("--note", help="A note kept with the decision.")
+@click.option("--targets", help="Only these targets, comma-separated (e.g. x,youtube,gallery).")
+@click.option(
+    "--override", is_flag=True, help="Approve although consent is not matched (needs --reason)."
+)
+@click.option("--reason", help="Why the override is right (kept in the audit trail).")
+@click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
+@click.pass_obj
+def approve(
+    app: AppContext,
+    ids: tuple[int, ...],
+    note: str | None,
+    targets: str | None,
+    override: bool,
+    reason: str | None,
+    as_name: str | None,
+) -> int:
+    """Approve testimonies for resharing: one publication is queued per target that the
+    campaign enables and the consent form allows. Refused, with the reason, when consent is
+    not `matched`, unless --override --reason."""
+    from review.actions import approve as approve_ids
+
+    if override and not (reason or "").strip():
+        raise click.UsageError("--override needs --reason")
+    chosen = [t.strip() for t in targets.split(",") if t.strip()] if targets else None
+    loaded = app.campaign()
+    if chosen:
+        unknown = [t for t in chosen if t not in loaded.settings.publish.enabled_targets()]
+        if unknown:
+            raise click.UsageError(
+                f"--targets: {', '.join(unknown)} is not an enabled target "
+                f"({', '.join(loaded.settings.publish.enabled_targets())})"
+            )
+    with app.sessions()() as session, session.begin():
+        outcomes = approve_ids(
+            session,
+            loaded,
+            list(ids),
+            reviewer(as_name),
+            app.clock.now(),
+            note,
+            chosen,
+            reason if override else None,
+        )
+    return _report(outcomes)
+
+
+@click.command(name="reject")
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
+@click.pass_obj
+def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | None) -> int:
+    """Reject testimonies; anything already reshared is taken down."""
+    from review.actions import withdraw
+
+    with app.sessions()() as session, session.begin():
+        outcomes = withdraw(
+            session, list(ids), "reject", reviewer(as_name), reason, app.clock.now()
+        )
+    return _report(outcomes)
+
+
+@click.command(name="hold")
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.option("--note", required=True, help="What is waited for (kept with the decision).")
+@click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
+@click.pass_obj
+def hold(app: AppContext, ids: tuple[int, ...], note: str, as_name: str | None) -> int:
+    """Put testimonies on hold; anything already reshared is taken down meanwhile."""
+    from review.actions import withdraw
+
+    with app.sessions()() as session, session.begin():
+        outcomes = withdraw(session, list(ids), "hold", reviewer(as_name), note, app.clock.now())
+    return _report(outcomes)

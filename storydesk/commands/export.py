@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from storydesk.context import AppContext
+
+
+@click.command(name="export")
+@click.option(
+    "--format",
+    "fmt",
+    default="csv",
+    show_default=True,
+    type=click.Choice(["csv", "json"]),
+    help="CSV for spreadsheets (no cell can start a formula), or JSON.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (default: stdout).",
+)
+@click.pass_obj
+def command(app: AppContext, fmt: str, out: Path | None) -> None:
+    """The campaign report: every testimony with its platforms, place, role, consent and
+    review states and publications."""
+    from review.report import render, report_rows
+
+    with app.sessions()() as session:
+        text = render(report_rows(session), fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)  # never a half-written report
+    click.echo(f"wrote {out}", err=True)
