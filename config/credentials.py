@@ -10,7 +10,8 @@ import os
 from config.errors import ConfigError
 from config.schema import Campaign
 
-DUMMY = "storydesk-dummy-credential"
+# Shaped like an X access token ("<user id>-<secret>"): tweepy reads the id from it.
+DUMMY = "0-storydesk-dummy-credential"
 
 
 def require_env(variable: str, field: str, campaign: Campaign | None = None) -> str:

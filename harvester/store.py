@@ -70,7 +70,7 @@ def store_posts(
                 updated_at=now,
             )
             session.add(testimony)
-            session.flush([testimony])
+            session.flush()
             testimony_id = testimony.id
         session.add(
             Post(

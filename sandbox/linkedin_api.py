@@ -45,6 +45,15 @@ def handle(state: SandboxState, req: Request) -> Response:
         store[urn] = {"id": urn, **body}
         return Response(201, headers={"x-restli-id": urn, "x-linkedin-id": urn})
     urn = unquote(rest)
+    if req.method == "GET" and not rest and req.arg("q") == "author":
+        mine = [p for p in store.values() if p.get("author") == req.arg("author")]
+        return Response(
+            200,
+            {
+                "elements": mine[::-1][: int(req.arg("count") or 10)],
+                "paging": {"start": 0, "count": len(mine)},
+            },
+        )
     if req.method == "GET":
         if urn not in store:
             return error(404, {"status": 404, "code": "NOT_FOUND", "message": "Not Found"})

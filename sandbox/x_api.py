@@ -73,6 +73,12 @@ def _rate(state: SandboxState, key: str, limit: int) -> tuple[bool, dict[str, st
     return count > limit, headers
 
 
+def user_id(req: Request) -> str:
+    """The authenticated account: X's user-context tokens start with the user id."""
+    match = re.search(r'oauth_token="(\d+)-', req.headers.get("authorization", ""))
+    return match.group(1) if match else X_ACCOUNT_ID
+
+
 def _route(state: SandboxState, req: Request, parts: list[str]) -> Response:
     m = req.method
     if m == "GET" and parts[:3] == ["tweets", "search", "recent"]:
@@ -80,7 +86,7 @@ def _route(state: SandboxState, req: Request, parts: list[str]) -> Response:
     if m == "GET" and parts == ["tweets"]:
         return lookup(state, req, (req.arg("ids") or "").split(","), "ids")
     if m == "GET" and len(parts) == 3 and parts[0] == "tweets" and parts[2] == "retweeted_by":
-        return retweeted_by(state, parts[1])
+        return retweeted_by(state, req, parts[1])
     if m == "GET" and len(parts) == 2 and parts[0] == "tweets":
         return lookup(state, req, [parts[1]], "id", single=True)
     if m == "GET" and parts == ["users", "me"]:
@@ -88,7 +94,7 @@ def _route(state: SandboxState, req: Request, parts: list[str]) -> Response:
             200,
             {
                 "data": {
-                    "id": X_ACCOUNT_ID,
+                    "id": user_id(req),
                     "name": "storydesk demo",
                     "username": X_ACCOUNT_USERNAME,
                 }
@@ -100,7 +106,7 @@ def _route(state: SandboxState, req: Request, parts: list[str]) -> Response:
         state.retweets.discard(parts[3])
         return Response(200, {"data": {"retweeted": False}})
     if m == "GET" and len(parts) == 3 and parts[0] == "users" and parts[2] == "tweets":
-        return user_tweets(state, parts[1])
+        return user_tweets(state, req, parts[1])
     if m == "POST" and parts == ["tweets"]:
         return create_tweet(state, req)
     if m == "DELETE" and len(parts) == 2 and parts[0] == "tweets":
@@ -348,10 +354,10 @@ def lookup(
     return Response(200, body)
 
 
-def retweet(state: SandboxState, req: Request, user_id: str) -> Response:
+def retweet(state: SandboxState, req: Request, account: str) -> Response:
     payload = req.json() or {}
     tweet_id = str(payload.get("tweet_id", ""))
-    if user_id != X_ACCOUNT_ID:
+    if account != user_id(req):
         return error(
             403,
             {
@@ -381,14 +387,14 @@ def retweet(state: SandboxState, req: Request, user_id: str) -> Response:
     return Response(200, {"data": {"retweeted": True}})
 
 
-def retweeted_by(state: SandboxState, tweet_id: str) -> Response:
+def retweeted_by(state: SandboxState, req: Request, tweet_id: str) -> Response:
     if tweet_id not in state.retweets:
         return Response(200, {"meta": {"result_count": 0}})
     return Response(
         200,
         {
             "data": [
-                {"id": X_ACCOUNT_ID, "name": "storydesk demo", "username": X_ACCOUNT_USERNAME}
+                {"id": user_id(req), "name": "storydesk demo", "username": X_ACCOUNT_USERNAME}
             ],
             "meta": {"result_count": 1},
         },
@@ -429,8 +435,8 @@ def create_tweet(state: SandboxState, req: Request) -> Response:
     return Response(201, {"data": {"id": new_id, "text": text, "edit_history_tweet_ids": [new_id]}})
 
 
-def user_tweets(state: SandboxState, user_id: str) -> Response:
-    if user_id != X_ACCOUNT_ID or not state.published["x"]:
+def user_tweets(state: SandboxState, req: Request, account: str) -> Response:
+    if account != user_id(req) or not state.published["x"]:
         return Response(200, {"meta": {"result_count": 0}})
     tweets = sorted(state.published["x"].values(), key=lambda t: int(t["id"]), reverse=True)[:100]
     data = [{"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]} for t in tweets]

@@ -10,12 +10,15 @@ from storydesk.context import AppContext
 @click.command(name="status")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
-def command(app: AppContext, as_json: bool) -> None:
-    """Show the database's schema version and what it holds."""
-    from sqlalchemy import func, select
-
+def command(app: AppContext, as_json: bool) -> int:
+    """Health at a glance: the schema; per platform the last run, its result, new posts,
+    requests and quota left today, the cursor's age; the review queue; failed publications
+    and why; alarms (a platform finding nothing where it used to, a rejected credential, a
+    quota running out before it resets, a takedown not done). Exit 0 healthy, 1 when an
+    alarm stands."""
     from db import migrate
-    from db.models import Post, Testimony
+    from storydesk.status import build_status
+    from storydesk.status_text import print_status
 
     engine = app.engine()
     current = migrate.current_revision(engine)
@@ -27,21 +30,11 @@ def command(app: AppContext, as_json: bool) -> None:
         "up_to_date": current == head,
     }
     if current == head:
+        loaded = app.campaign() if app.config_path else None
         with app.sessions()() as session:
-            summary["posts"] = session.scalar(select(func.count()).select_from(Post)) or 0
-            rows = session.execute(
-                select(Testimony.review_state, func.count()).group_by(Testimony.review_state)
-            ).all()
-            summary["queue"] = {state: count for state, count in rows}
+            summary.update(build_status(session, loaded, app.clock.now()))
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
-        return
-    click.echo(f"database: {summary['database']}")
-    click.echo(f"schema:   {current or 'empty'} (latest {head})")
-    if current != head:
-        click.echo("run `storydesk init` to create or upgrade it")
-        return
-    click.echo(f"posts:    {summary['posts']}")
-    queue = summary["queue"]
-    assert isinstance(queue, dict)
-    click.echo("queue:    " + (", ".join(f"{k} {v}" for k, v in queue.items()) or "empty"))
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        print_status(summary)
+    return 1 if summary.get("alarms") else 0

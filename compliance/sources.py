@@ -1,0 +1,285 @@
+"""Asking the platforms whether what we stored is still there.
+
+X: tweet lookup (GET /2/tweets?ids=) in batches of up to 100; a tweet deleted, protected,
+suspended or withheld has its stored copy purged and its testimony's reshares taken down.
+YouTube: data older than `youtube_refresh_days` is refreshed with videos.list (and the
+channel with channels.list) or, when the video is gone or private, purged.
+Instagram/Facebook: see compliance.listings.
+Each batch is looked up outside a transaction and applied inside one, so a sweep stopped
+half-way keeps what it did and the next sweep goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from compliance.purge import purge_post, quota_day_end, quota_used, spend_quota
+from compliance.summary import ComplianceSummary
+from config.clock import Clock
+from config.errors import CredentialRejected, TryLater, WorkFailed
+from config.schema import LoadedCampaign
+from db import audit
+from db.models import Post
+from db.outbox import request_takedown
+from db.session import transaction
+
+ACTOR = "compliance"
+DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def source_gone(
+    session: Session, post: Post, state: str, now: datetime, summary: ComplianceSummary
+) -> None:
+    """The source is no longer public: purge our copy, take its reshares down, audit both."""
+    purge_post(post, now, state)
+    audit.record(
+        session,
+        at=now,
+        actor=ACTOR,
+        action="compliance.source-gone",
+        subject_type="post",
+        subject_id=post.id,
+        detail={"platform": post.platform, "native_id": post.native_id, "state": state},
+    )
+    if post.testimony_id is not None:
+        reason = f"source {state} on {post.platform}"
+        summary.takedowns_requested += len(
+            request_takedown(session, [post.testimony_id], reason, now, ACTOR)
+        )
+    summary.gone[post.platform][state] += 1
+
+
+def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def classify_x(answer: dict[str, Any]) -> dict[str, str]:
+    """A tweet lookup answer → {tweet id: available | withheld | deleted | protected |
+    suspended} (pure). Ids the answer does not account for are left out: unknown."""
+    states: dict[str, str] = {}
+    data = answer.get("data") or []
+    for tweet in [data] if isinstance(data, dict) else data:
+        states[str(tweet["id"])] = "withheld" if tweet.get("withheld") else "available"
+    for error in answer.get("errors") or []:
+        tweet_id = str(error.get("resource_id") or error.get("value") or "")
+        if not tweet_id or error.get("resource_type", "tweet") != "tweet":
+            continue
+        kind = str(error.get("type", ""))
+        if "suspend" in str(error.get("detail", "")).lower():
+            states[tweet_id] = "suspended"
+        elif kind.endswith("not-authorized-for-resource"):
+            states[tweet_id] = "protected"
+        elif kind.endswith("resource-not-found"):
+            states[tweet_id] = "deleted"
+    return states
+
+
+def x_lookup(client: Any) -> Callable[[list[str]], dict[str, Any]]:
+    import requests
+    import tweepy
+
+    def lookup(ids: list[str]) -> dict[str, Any]:
+        try:
+            answer = client.get_tweets(ids=ids, tweet_fields=["withheld"], user_auth=False)
+        except tweepy.TooManyRequests as exc:
+            reset = int(exc.response.headers.get("x-rate-limit-reset", "0") or 0)
+            raise TryLater(
+                "x: tweet lookup rate limited (HTTP 429)",
+                datetime.fromtimestamp(reset, UTC) if reset else None,
+            ) from exc
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise CredentialRejected(
+                f"x: the platform rejected the bearer token (HTTP {exc.response.status_code})"
+            ) from exc
+        except (tweepy.TweepyException, requests.RequestException, ValueError) as exc:
+            raise WorkFailed(f"x: tweet lookup failed: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise WorkFailed("x: tweet lookup answered something that is not a JSON object")
+        return answer
+
+    return lookup
+
+
+def sweep_x(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    clock: Clock,
+    summary: ComplianceSummary,
+    lookup: Callable[[list[str]], dict[str, Any]],
+) -> None:
+    with sessions() as session:
+        native_ids = list(
+            session.scalars(
+                select(Post.native_id)
+                .where(Post.campaign_id == loaded.id, Post.platform == "x", live_posts())
+                .order_by(Post.id)
+            )
+        )
+    for batch in batches(native_ids, loaded.settings.compliance.x_lookup_batch):
+        answer = lookup(batch)
+        summary.requests["x"] += 1
+        states = classify_x(answer)
+        now = clock.now()
+        with transaction(sessions) as session:
+            for post in _posts(session, loaded, "x", batch):
+                state = states.get(post.native_id)
+                if state is None:
+                    continue
+                summary.checked["x"] += 1
+                if state == "available":
+                    post.source_checked_at = now
+                else:
+                    source_gone(session, post, state, now, summary)
+
+
+def live_posts() -> Any:
+    return Post.purged_at.is_(None) & (Post.source_state == "available")
+
+
+def _posts(session: Session, loaded: LoadedCampaign, platform: str, ids: list[str]) -> list[Post]:
+    return list(
+        session.scalars(
+            select(Post).where(
+                Post.campaign_id == loaded.id, Post.platform == platform, Post.native_id.in_(ids)
+            )
+        )
+    )
+
+
+def parse_duration(value: str | None) -> float | None:
+    match = DURATION.match(value or "")
+    if not value or not match:
+        return None
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def refresh_youtube(
+    post: Post, video: dict[str, Any], channel: dict[str, Any] | None, now: datetime
+) -> None:
+    """Replace what we hold about a video with what the API says today."""
+    snippet = video.get("snippet") or {}
+    text = f"{snippet.get('title', '')}\n{snippet.get('description', '')}".strip()
+    if text != post.text:
+        post.edit_history = [*post.edit_history, {"text": post.text, "until": now.isoformat()}]
+        post.text = text
+    post.author_name = snippet.get("channelTitle", post.author_name)
+    if channel is not None:
+        post.author_handle = (channel.get("snippet") or {}).get("customUrl", post.author_handle)
+    duration = parse_duration((video.get("contentDetails") or {}).get("duration"))
+    post.duration_seconds = duration if duration is not None else post.duration_seconds
+    post.raw = {"video": video, "channel": channel or {}}
+
+
+def youtube_call(request: Any, what: str, clock: Clock) -> dict[str, Any]:
+    import httplib2
+    from googleapiclient.errors import HttpError
+
+    try:
+        answer = request.execute(num_retries=2)
+    except HttpError as exc:
+        status = int(exc.resp.status)
+        reason = exc.error_details[0].get("reason") if exc.error_details else ""
+        if reason in ("quotaExceeded", "dailyLimitExceeded"):
+            raise TryLater("youtube: daily quota spent", quota_day_end(clock.now())) from exc
+        if status in (401, 403):
+            raise CredentialRejected(
+                f"youtube: the platform rejected the API key (HTTP {status} {reason})"
+            ) from exc
+        raise WorkFailed(f"youtube: {what} failed (HTTP {status} {reason})") from exc
+    except (ValueError, httplib2.HttpLib2Error, OSError) as exc:
+        raise WorkFailed(f"youtube: {what} failed: {exc}") from exc
+    if not isinstance(answer, dict):
+        raise WorkFailed(f"youtube: {what} answered something that is not a JSON object")
+    return answer
+
+
+def sweep_youtube(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    clock: Clock,
+    summary: ComplianceSummary,
+    client: Any,
+) -> None:
+    settings = loaded.settings
+    youtube = settings.platforms.youtube
+    assert youtube is not None
+    cost = youtube.costs.get("videos.list", 1) + youtube.costs.get("channels.list", 1)
+    cutoff = clock.now() - timedelta(days=settings.compliance.youtube_refresh_days)
+    seen = func.coalesce(Post.source_checked_at, Post.harvested_at)
+    with sessions() as session:
+        native_ids = list(
+            session.scalars(
+                select(Post.native_id)
+                .where(
+                    Post.campaign_id == loaded.id,
+                    Post.platform == "youtube",
+                    live_posts(),
+                    seen <= cutoff,
+                )
+                .order_by(seen)
+            )
+        )
+    for batch in batches(native_ids, 50):
+        with sessions() as session:
+            left = youtube.daily_quota - quota_used(session, "youtube", clock.now())
+        if left < cost:
+            raise TryLater(
+                f"youtube: {len(native_ids)} videos due for refresh but not enough quota "
+                "left today",
+                quota_day_end(clock.now()),
+            )
+        answer = youtube_call(
+            client.videos().list(part="snippet,contentDetails,status", id=",".join(batch)),
+            "videos.list",
+            clock,
+        )
+        videos = {item["id"]: item for item in answer.get("items", [])}
+        channel_ids = sorted({v["snippet"]["channelId"] for v in videos.values() if "snippet" in v})
+        channels: dict[str, dict[str, Any]] = {}
+        if channel_ids:
+            found = youtube_call(
+                client.channels().list(part="snippet", id=",".join(channel_ids)),
+                "channels.list",
+                clock,
+            )
+            channels = {c["id"]: c for c in found.get("items", [])}
+        summary.requests["youtube"] += 2 if channel_ids else 1
+        now = clock.now()
+        with transaction(sessions) as session:
+            spend_quota(session, "youtube", cost if channel_ids else cost - 1, now)
+            refreshed: list[int] = []
+            for post in _posts(session, loaded, "youtube", batch):
+                summary.checked["youtube"] += 1
+                video = videos.get(post.native_id)
+                privacy = ((video or {}).get("status") or {}).get("privacyStatus")
+                if video is None or privacy == "private":
+                    source_gone(
+                        session, post, "deleted" if video is None else "private", now, summary
+                    )
+                    continue
+                channel_id = (video.get("snippet") or {}).get("channelId", "")
+                refresh_youtube(post, video, channels.get(channel_id), now)
+                post.source_checked_at = post.updated_at = now
+                refreshed.append(post.id)
+            if refreshed:
+                summary.refreshed["youtube"] += len(refreshed)
+                audit.record(
+                    session,
+                    at=now,
+                    actor=ACTOR,
+                    action="compliance.refreshed",
+                    subject_type="platform",
+                    subject_id="youtube",
+                    detail={
+                        "posts": refreshed,
+                        "older_than_days": settings.compliance.youtube_refresh_days,
+                    },
+                )

@@ -1,0 +1,1 @@
+"""Resharing approved testimonies: one module per target, the outbox pipeline, the gallery."""

@@ -1,0 +1,84 @@
+"""Turning an outbox row into a Job, and the check made at the moment of publishing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.schema import LoadedCampaign
+from db.models import ConsentRecord, Decision, Post, Publication, Testimony
+from db.scope import refusal
+from publisher.common import Copy, Job
+
+
+def build_job(session: Session, loaded: LoadedCampaign, row: Publication) -> Job:
+    testimony = session.get_one(Testimony, row.testimony_id)
+    record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
+    posts = session.scalars(
+        select(Post)
+        .where(Post.testimony_id == row.testimony_id)
+        .order_by(Post.published_at, Post.id)
+    ).all()
+    copies = [
+        Copy(
+            p.platform, p.native_id, p.url, p.text, p.author_handle or p.author_name, p.source_state
+        )
+        for p in posts
+    ]
+    first = (
+        (record.full_name or "").split()[0]
+        if record and record.full_name
+        else ((posts[0].author_name or posts[0].author_handle or "").split(" ")[0] if posts else "")
+    )
+    extra: dict[str, object] = {}
+    external = row.external_id or ""
+    if external.startswith("container:"):
+        extra["container"] = external.split(":", 1)[1]
+    elif external.startswith("publish:"):
+        extra["publish_id"] = external.split(":", 1)[1]
+    return Job(
+        publication_id=row.id,
+        testimony_id=row.testimony_id,
+        target=row.target,
+        key=row.idempotency_key,
+        copies=copies,
+        first_name=first,
+        city=(record.city if record else None) or "",
+        country=(record.country if record else None) or "",
+        role=testimony.role,
+        question=testimony.question,
+        video_file=record.video_file if record else None,
+        hashtags=list(loaded.settings.campaign.hashtags),
+        external_id=row.external_id,
+        extra=extra,
+    )
+
+
+def why_not_now(session: Session, row: Publication, now: datetime) -> str | None:
+    """Consent and scope are checked again when publishing, not only at approval."""
+    testimony = session.get_one(Testimony, row.testimony_id)
+    if testimony.review_state != "approved":
+        return f"no longer approved ({testimony.review_state})"
+    if testimony.consent_state != "matched":
+        overridden = session.scalar(
+            select(Decision.override)
+            .where(Decision.testimony_id == testimony.id, Decision.action == "approve")
+            .order_by(Decision.id.desc())
+            .limit(1)
+        )
+        if testimony.consent_state in ("revoked", "guardian-required") or not overridden:
+            return f"consent is {testimony.consent_state}"
+    record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
+    reason = refusal(record, row.target, now)
+    if reason:
+        return reason
+    gone = session.scalar(
+        select(Post.source_state)
+        .where(Post.testimony_id == testimony.id, Post.source_state != "available")
+        .limit(1)
+    )
+    if gone:
+        return f"the source post is {gone}"
+    return None

@@ -1,0 +1,136 @@
+"""The jobs' real work: harvester, consent matching, publisher and compliance, wired together.
+
+Parts not installed (yet) are skipped with a note rather than failing the cycle.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.clock import Clock
+from config.errors import WorkFailed
+from config.schema import LoadedCampaign
+from storydesk.jobs import Actions, Outcome, Runner
+from storydesk.logs import EventLog
+
+if TYPE_CHECKING:
+    from storydesk.context import AppContext
+
+
+def _have(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def harvest_outcome(platform: str, summaries: list[Any]) -> Outcome:
+    summary = summaries[0]
+    detail = {
+        "new": summary.new,
+        "updated": summary.updated,
+        "requests": summary.requests,
+        "quota_units": summary.quota_units or None,
+        "run": summary.run_id,
+    }
+    return Outcome(f"harvest:{platform}", summary.status, detail, summary.error)
+
+
+def publish_outcome(summary: Any) -> Outcome:
+    counts = summary.targets.values()
+    detail = {
+        "published": sum(c.published for c in counts),
+        "taken_down": sum(c.taken_down for c in counts),
+        "failed": sum(c.failed for c in counts),
+        "waiting": sum(c.waiting for c in counts),
+    }
+    error = "; ".join(summary.errors) or None
+    if detail["failed"]:
+        return Outcome("publish", "failed", detail, error)
+    if detail["waiting"]:
+        return Outcome("publish", "try-later", detail, error)
+    return Outcome("publish", "ok", detail, error)
+
+
+def take_down_now(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock, worker: str
+) -> Callable[[], int] | None:
+    """The publisher's takedowns (and reconciliation), publishing nothing new: publish_due
+    with limit=0 claims no publication but settles every takedown asked for. None when
+    there is no publisher or no target."""
+    if not _have("publisher.outbox") or not loaded.settings.publish.enabled_targets():
+        return None
+
+    def take_down() -> int:
+        from publisher.outbox import publish_due
+
+        summary = publish_due(sessions, loaded, clock, limit=0, worker=worker)
+        if summary.errors:
+            raise WorkFailed("; ".join(summary.errors))
+        return sum(c.taken_down for c in summary.targets.values())
+
+    return take_down
+
+
+def real_actions(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock, worker: str
+) -> Actions:
+    def harvest(platform: str, progress: Callable[[], None]) -> Outcome:
+        from harvester.pipeline import harvest as run_harvest
+
+        summaries = run_harvest(
+            sessions, loaded, clock, [platform], lambda _platform, _count: progress()
+        )
+        return harvest_outcome(platform, summaries)
+
+    def match() -> Outcome:
+        if not _have("consent.matching"):
+            return Outcome("match", "skipped", {"why": "consent matching not installed"})
+        from consent.matching import match_all
+
+        summary = match_all(sessions, loaded, clock)
+        return Outcome("match", "ok", {"changed": summary.changed, **summary.counts})
+
+    def publish() -> Outcome:
+        if not _have("publisher.outbox"):
+            return Outcome("publish", "skipped", {"why": "publisher not installed"})
+        from publisher.outbox import publish_due
+
+        return publish_outcome(publish_due(sessions, loaded, clock, worker=worker))
+
+    def compliance() -> Outcome:
+        from compliance.sweep import run_sweep
+
+        summary = run_sweep(
+            sessions, loaded, clock, take_down=take_down_now(sessions, loaded, clock, worker)
+        )
+        problems = "; ".join(summary.errors + summary.try_later) or None
+        return Outcome("compliance", summary.status(), dict(summary.counts()), problems)
+
+    return Actions(harvest=harvest, match=match, publish=publish, compliance=compliance)
+
+
+def build_runner(app: AppContext, log: EventLog, worker: str | None = None) -> Runner:
+    """A job runner on the app's campaign, database and clock, doing the real work."""
+    from storydesk import locks
+
+    loaded = app.campaign()
+    sessions = app.sessions()
+    holder = worker or locks.whoami()
+    actions = real_actions(sessions, loaded, app.clock, holder)
+    return Runner(sessions, loaded, app.clock, actions, log, holder=holder)
+
+
+def event_log(app: AppContext, as_json: bool) -> EventLog:
+    """stderr events, masking the campaign's credential values should one ever slip in."""
+    from storydesk.logs import credential_values
+
+    try:
+        settings = app.campaign().settings
+    except Exception:  # noqa: BLE001 - no campaign yet: nothing to mask, the error comes later
+        settings = None
+    return EventLog(as_json=as_json, clock=app.clock, secrets=credential_values(settings))

@@ -1,0 +1,119 @@
+"""Fixtures for operations tests: a sandbox, a campaign file pointed at it, a ready database."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.helpers import invoke
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "config" / "campaigns" / "sandbox.toml"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Any]:
+    from sandbox.server import start_sandbox
+
+    server = start_sandbox(port=0, posts=60, seed=3)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def campaign_text(
+    base_url: str,
+    out_dir: Path,
+    every: str | None = None,
+    extra: str = "",
+    targets: tuple[str, ...] | None = None,
+) -> str:
+    """The shipped sandbox campaign, pointed at `base_url`; `every` replaces every interval."""
+    text = SHIPPED.read_text().replace("http://127.0.0.1:8765", base_url)
+    text = text.replace('out = "gallery"', f'out = "{out_dir / "gallery"}"')
+    if every is not None:
+        text = re.sub(r'^every = "[^"]+"', f'every = "{every}"', text, flags=re.M)
+    if targets is not None:
+        for name in ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"):
+            if name not in targets:
+                text = text.replace(f"[publish.{name}]\n", f"[publish.{name}]\nenabled = false\n")
+    return text + "\n" + extra
+
+
+@dataclass
+class Setup:
+    path: Path
+    config: Path
+    db_url: str
+    base_url: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"STORYDESK_CONFIG": str(self.config), "STORYDESK_DB": self.db_url}
+
+    def cli(self, *args: str) -> Any:
+        return invoke(*args, env=self.env)
+
+    def subprocess_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STORYDESK_")}
+        env.update(self.env)
+        env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "storydesk.cli", *args]
+
+    def stats(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.base_url}/__sandbox__/stats", timeout=10).json())
+
+    def control(self, action: str, body: dict[str, Any]) -> Any:
+        return requests.post(f"{self.base_url}/__sandbox__/{action}", json=body, timeout=10).json()
+
+
+def make_setup(
+    tmp_path: Path,
+    base_url: str,
+    db_url: str,
+    every: str | None = None,
+    extra: str = "",
+    targets: tuple[str, ...] | None = None,
+    consent: bool = True,
+) -> Setup:
+    config = tmp_path / "campaign.toml"
+    config.write_text(campaign_text(base_url, tmp_path, every, extra, targets))
+    setup = Setup(tmp_path, config, db_url, base_url)
+    assert setup.cli("init").exit_code == 0
+    if consent:
+        export = tmp_path / "consent.csv"
+        export.write_text(requests.get(f"{base_url}/__sandbox__/consent.csv", timeout=10).text)
+        outcome = setup.cli("consent", "import", str(export))
+        assert outcome.exit_code == 0, outcome.stderr
+    return setup
+
+
+@pytest.fixture
+def ready(tmp_path: Path, sandbox: Any, db_url: str) -> Setup:
+    """Campaign on the sandbox, database at the current schema, consent forms imported."""
+    return make_setup(tmp_path, sandbox.base_url, db_url)
+
+
+def load(setup: Setup) -> Any:
+    from config.loader import load_campaign
+
+    return load_campaign(setup.config)
+
+
+def session_factory(db_url: str) -> Any:
+    from db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(db_url))
