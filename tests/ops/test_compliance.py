@@ -17,7 +17,7 @@ from compliance.summary import ComplianceSummary
 from compliance.sweep import run_sweep
 from config.clock import FakeClock
 from db.models import AuditEntry, Post, Publication, QuotaUsage
-from tests.ops.conftest import Setup, load, make_setup, session_factory
+from tests.sandboxed import Setup, load, make_setup, session_factory
 
 PUBLISH = ("x", "youtube", "gallery")  # targets that answer at once (no upload polling)
 

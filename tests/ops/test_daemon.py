@@ -21,8 +21,8 @@ from db.models import HarvestRun
 from storydesk.daemon import Daemon
 from storydesk.jobs import Outcome, Runner, plan
 from storydesk.logs import EventLog
-from tests.ops.conftest import campaign_text
 from tests.ops.test_jobs import Stubs
+from tests.sandboxed import campaign_text
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from db import models
 from db.models import HarvestRun, Post, Publication
-from tests.ops.conftest import Setup, make_setup, session_factory
 from tests.pgserver import PostgresServer
+from tests.sandboxed import Setup, make_setup, session_factory
 
 TARGETS = ("x", "youtube", "gallery")
 EXTRA = "[operations]\njitter_seconds = 1\n"

@@ -20,7 +20,7 @@ from db.session import transaction
 from storydesk import locks
 from storydesk.jobs import Actions, Outcome, Runner, exit_code, plan
 from storydesk.logs import EventLog
-from tests.ops.conftest import campaign_text
+from tests.sandboxed import campaign_text
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from config.clock import FakeClock
 from config.loader import load_campaign
 from storydesk.logs import EventLog, credential_values
-from tests.ops.conftest import campaign_text
+from tests.sandboxed import campaign_text
 
 
 def test_key_value_lines_quote_what_needs_quoting() -> None:

@@ -14,7 +14,7 @@ from compliance.sweep import run_sweep
 from config.clock import FakeClock
 from db import models
 from db.models import AuditEntry, ConsentRecord, Post, Publication
-from tests.ops.conftest import Setup, load, make_setup, session_factory
+from tests.sandboxed import Setup, load, make_setup, session_factory
 
 
 @pytest.fixture

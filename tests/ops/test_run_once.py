@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.models import HarvestRun
 from db.session import make_engine
 from storydesk import locks
-from tests.ops.conftest import Setup, load, session_factory
+from tests.sandboxed import Setup, load, session_factory
 
 
 def test_run_once_does_what_is_due_then_nothing_until_the_interval(ready: Setup) -> None:

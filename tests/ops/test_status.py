@@ -18,7 +18,7 @@ from db.models import Campaign, HarvestCursor, HarvestRun, Publication, QuotaUsa
 from db.session import transaction
 from storydesk.status import build_status
 from tests.helpers import invoke
-from tests.ops.conftest import campaign_text
+from tests.sandboxed import campaign_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 04:00 in Los Angeles: 4 h into the quota day
 

@@ -1,4 +1,4 @@
-"""Fixtures for operations tests: a sandbox, a campaign file pointed at it, a ready database."""
+"""A sandbox, a campaign file pointed at it, a ready database: shared by the integration tests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import requests
 
 from tests.helpers import invoke
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config" / "campaigns" / "sandbox.toml"
 
 
