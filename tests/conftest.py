@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.pgserver import PostgresServer, find_bindir
 
+# The sandbox and a campaign pointed at it, for every integration test.
+pytest_plugins = ["tests.sandboxed"]
+
 TEMPLATE_DB = "storydesk_template"
 _counter = itertools.count()
 
