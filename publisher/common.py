@@ -108,3 +108,8 @@ def render(template: str, job: Job, limit: int, url_weight: int | None = None) -
         if weighted <= limit:
             return text
     raise Refused(f"the template cannot fit {limit} characters even without an excerpt")
+
+
+# Waits between status polls of an upload being processed: quick at first (short videos are
+# often ready at once), then every 5 s, about two minutes in all before "try again later".
+POLL_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 3.0) + (5.0,) * 24

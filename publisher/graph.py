@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from config.clock import Clock
 from config.schema import FacebookPublish, InstagramPublish
-from publisher.common import Job, Published, Refused, Skip, Transient, render
+from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
 from publisher.http import call, json_of
 
 CAPTION_LIMIT = 2200
@@ -55,7 +55,7 @@ class InstagramTarget:
             container = str(created["id"])
             job.extra["container"] = container
             job.extra["save"](f"container:{container}")
-        for _ in range(30):
+        for delay in POLL_DELAYS:
             status = json_of(
                 call(
                     self.session,
@@ -72,7 +72,7 @@ class InstagramTarget:
                 break
             if code in ("ERROR", "EXPIRED"):
                 raise Refused(f"instagram: the reel container ended {code}: {status.get('status')}")
-            self.clock.sleep(5)
+            self.clock.sleep(delay)
         else:
             raise Transient("instagram: the reel is still processing")
         published = json_of(

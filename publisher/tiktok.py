@@ -10,7 +10,7 @@ from typing import Any
 
 from config.clock import Clock
 from config.schema import TikTokPublish
-from publisher.common import Job, Published, Refused, Skip, Transient, render
+from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
 from publisher.http import call, json_of
 
 TITLE_LIMIT = 150
@@ -70,13 +70,13 @@ class TikTokTarget:
             )
             publish_id = str(body["data"]["publish_id"])
             job.extra["save"](f"publish:{publish_id}")
-        for _ in range(30):
+        for delay in POLL_DELAYS:
             status = self._status(publish_id)
             if status == "PUBLISH_COMPLETE":
                 return Published(f"publish:{publish_id}", None)
             if status == "FAILED":
                 raise Refused("tiktok: TikTok could not publish the video")
-            self.clock.sleep(5)
+            self.clock.sleep(delay)
         raise Transient("tiktok: still processing")
 
     def find_existing(self, job: Job) -> Published | None:
