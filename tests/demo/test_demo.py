@@ -1,13 +1,18 @@
-"""`storydesk demo`: the README's first command does the whole job with no API keys."""
+"""`storydesk demo`, the README's first command, and the README's tour run against it."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.helpers import invoke
+import pytest
 
+from tests.helpers import Outcome, invoke
+
+REPO = Path(__file__).resolve().parents[2]
 PLATFORMS = ("x", "youtube", "instagram", "facebook")
 TARGETS = ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery")
 
@@ -18,12 +23,19 @@ def _section(out: str, title: str) -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in found if m}
 
 
-def test_demo_does_the_whole_job_with_non_zero_counts_everywhere(tmp_path: Path) -> None:
-    folder = tmp_path / "demo"
-    outcome = invoke("demo", "--dir", str(folder), "--posts", "80")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Outcome]]:
+    """The demo exactly as the README runs it: default world, default seed."""
+    folder = tmp_path_factory.mktemp("demo") / "storydesk-demo"
+    yield folder, invoke("demo", "--dir", str(folder))
+
+
+def test_demo_prints_non_zero_counts_on_every_platform_and_target(
+    demo: tuple[Path, Outcome],
+) -> None:
+    folder, outcome = demo
     assert outcome.exit_code == 0, outcome.stderr
     out = outcome.stdout
-
     harvested = _section(out, "Harvested posts")
     assert all(harvested[p] > 0 for p in PLATFORMS), harvested
     reshares = _section(out, "Reshares made")
@@ -36,14 +48,48 @@ def test_demo_does_the_whole_job_with_non_zero_counts_everywhere(tmp_path: Path)
     assert (folder / "gallery" / "index.html").is_file()
     assert f"--db sqlite:///{database.resolve()} queue" in out
 
-    # the next commands it suggests work against that database, offline
+
+def _flat(line: str) -> str:
+    # tables are tab-separated when not on a terminal; the README aligns them with spaces
+    return re.sub(r"\s+", " ", line).strip()
+
+
+def _tour() -> list[tuple[list[str], list[str]]]:
+    """The README tour's `$ storydesk ...` lines, each with the output lines shown under it."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## A tour", 1)[1].split("```text\n$ export", 1)[1].split("```", 1)[0]
+    steps: list[tuple[list[str], list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ storydesk "):
+            steps.append((shlex.split(line[2:])[1:], []))
+        elif steps and not line.startswith("$"):
+            steps[-1][1].append(line)
+    return steps
+
+
+def test_the_readme_tour_runs_against_the_demo_database(demo: tuple[Path, Outcome]) -> None:
+    folder, outcome = demo
+    assert outcome.exit_code == 0, outcome.stderr
     env = {
         "STORYDESK_CONFIG": str(folder / "campaign.toml"),
-        "STORYDESK_DB": f"sqlite:///{database}",
+        "STORYDESK_DB": f"sqlite:///{folder / 'storydesk.db'}",
     }
-    queue = invoke("queue", "--status", "approved", "--json", env=env)
-    assert queue.exit_code == 0, queue.stderr
-    assert '"approved"' in queue.stdout
+    steps = _tour()
+    assert [args[0] for args, _ in steps] == ["queue", "show", "approve", "approve", "review"]
+    for args, shown in steps:
+        if args[0] == "review":  # interactive: driven in a terminal by tests/review
+            continue
+        result = invoke(*args, env=env)
+        printed = [_flat(p) for p in (result.stdout + result.stderr).splitlines()]
+        if shown and shown[0].startswith("storydesk: "):  # a refusal the README shows
+            assert result.exit_code == 1
+            assert printed == [_flat(s) for s in shown]
+            continue
+        assert result.exit_code == 0, (args, result.stderr)
+        # the README's lines are the real output (long lines shortened with "...")
+        for line in shown:
+            head = _flat(line.split("...", 1)[0])
+            assert any(p.startswith(head) for p in printed), (args, line, printed)
 
 
 def test_demo_never_reuses_an_earlier_demo_folder(tmp_path: Path) -> None:

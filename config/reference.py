@@ -1,0 +1,145 @@
+"""The campaign file reference, made from the schema itself so it cannot drift.
+
+`python -m config.reference` prints the Markdown that sits in the README between the
+`campaign-reference` markers; a test checks the two are the same and that every key the
+schema knows has a description here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from config.schema import Campaign
+
+# Exact paths first; then "*.name" for keys every platform or target shares.
+DESCRIPTIONS: dict[str, str] = {
+    "campaign.id": "Short name, lower case and dashes; stamped on every stored record.",
+    "campaign.name": "The campaign's full name, shown in the gallery and reports.",
+    "campaign.hashtags": "Hashtags harvested (with or without `#`); a post needs one of them.",
+    "campaign.mentions": "Accounts a post must mention when `rules.require_mention` is on.",
+    "campaign.start": "First day of the campaign; earlier posts break a rule.",
+    "campaign.end": "Last day, if the campaign ends; later posts break a rule.",
+    "campaign.languages": "Languages expected (informative; every language is harvested).",
+    "roles.NAME.label": "How the role is shown to reviewers.",
+    "roles.NAME.says": "What a participant in this role says about themselves.",
+    "roles.NAME.questions": "The questions this role answers; detected in the text when quoted.",
+    "roles.NAME.keywords": "Words that reveal the role in a post's text (any language).",
+    "rules.max_video_seconds": "Longest video accepted, in seconds.",
+    "rules.require_hashtag": "A post without one of the campaign's hashtags breaks a rule.",
+    "rules.require_mention": "A post without one of the `mentions` breaks a rule.",
+    "rules.require_video": "A post without a video breaks a rule.",
+    "rules.minimum_age_without_guardian": "Below this age a guardian must sign the form.",
+    "consent.columns": "Our column name = the header in your form tool's export.",
+    "consent.list_separator": "Separates several values in one cell (video URLs, handles).",
+    "consent.match.name_threshold": "Name similarity (0-100) for a `needs-check` suggestion.",
+    "consent.match.city_threshold": "City similarity (0-100) needed with the name.",
+    "consent.match.handle_typo_threshold": "Similarity for a mistyped handle (`needs-check`).",
+    "platforms.x.bearer_token_env": "Variable holding the X app's bearer token (search).",
+    "platforms.x.max_results": "Posts per search page (10-100).",
+    "platforms.x.wait_on_rate_limit": "Wait for the rate-limit reset instead of exiting 75.",
+    "platforms.youtube.api_key_env": "Variable holding the YouTube Data API key.",
+    "platforms.youtube.daily_quota": "Quota units the project may spend a day (Pacific time).",
+    "platforms.youtube.costs": "Quota units per API method, as Google prices them.",
+    "platforms.instagram.mobile_base_url": "Instagram's mobile API host (instaloader).",
+    "platforms.instagram.collector": "`instaloader` (a logged-in session) or `graph`.",
+    "platforms.instagram.session_file_env": "Variable holding the instaloader session file.",
+    "platforms.instagram.username_env": "Variable holding the session's Instagram user.",
+    "platforms.instagram.graph_base_url": "Graph API host for the `graph` collector.",
+    "platforms.instagram.ig_user_id": "The campaign's Instagram business account id (graph).",
+    "platforms.facebook.page_id": "The campaign Page whose tagged posts are harvested.",
+    "publish.every": "How often the daemon publishes what is due.",
+    "publish.max_attempts": "Attempts before a publication is left failed for a person.",
+    "publish.x.mode": "`retweet` the original, or `quote` it with `template`.",
+    "publish.x.template": "Quote text: {first_name} {city} {country} {excerpt} {hashtags}.",
+    "publish.x.consumer_key_env": "Variable holding the X app's API key (OAuth 1.0a).",
+    "publish.x.consumer_secret_env": "Variable holding the X app's API key secret.",
+    "publish.x.access_token_env": "Variable holding the campaign account's access token.",
+    "publish.x.access_token_secret_env": "Variable holding that access token's secret.",
+    "publish.youtube.playlist_id": "The campaign playlist approved videos are added to.",
+    "publish.youtube.oauth_token_env": "Variable holding the playlist owner's OAuth token.",
+    "publish.instagram.ig_user_id": "The campaign's Instagram business account id.",
+    "publish.instagram.caption": "Reel caption, with the same fields as `publish.x.template`.",
+    "publish.facebook.page_id": "The campaign Page that posts the testimony.",
+    "publish.facebook.message": "Page post text, with the template fields.",
+    "publish.linkedin.author": "`urn:li:organization:ID` or `urn:li:person:ID` that posts.",
+    "publish.linkedin.version": "The LinkedIn-Version header (YYYYMM).",
+    "publish.linkedin.commentary": "Post text, with the template fields.",
+    "publish.tiktok.privacy_level": "TikTok privacy of the post (unaudited apps: SELF_ONLY).",
+    "publish.tiktok.title": "Video title, with the template fields.",
+    "publish.gallery.out": "Folder the static gallery is written to.",
+    "publish.gallery.title": "The gallery page's title.",
+    "publish.gallery.site_url": "Where the gallery is served (links in the feeds).",
+    "compliance.every": "How often deleted or private sources are looked for.",
+    "compliance.x_lookup_batch": "Tweets looked up per request (X allows 100).",
+    "compliance.youtube_refresh_days": "YouTube data older than this is refreshed or deleted.",
+    "compliance.purge_unmatched_after_days": "Posts never matched to a form are reduced to "
+    "ids, URL and rule results after this many days.",
+    "operations.jitter_seconds": "Random delay added to each scheduled job (daemon).",
+    "operations.zero_harvest_alarm_cycles": "Empty harvests in a row that raise an alarm.",
+    "operations.lock_file": "Lock for `run-once` on SQLite (default: beside the database).",
+    "credentials.dummy_on_loopback": "Sandbox only: unset credential variables stand as "
+    "dummies while every base_url is on this machine.",
+    "*.enabled": "Set `false` to leave this platform or target out.",
+    "*.base_url": "The service's address; only the sandbox changes it.",
+    "*.every": "How often the daemon harvests this platform (`30s`, `15m`, `6h`, `1d`).",
+    "*.timeout_seconds": "Seconds before a request is given up.",
+    "*.max_retries": "Retries of a server error, with back-off.",
+    "*.graph_version": "Graph API version in the path.",
+    "*.access_token_env": "Variable holding the access token.",
+}
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    for arg in typing.get_args(annotation) or (annotation,):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        if typing.get_origin(arg) is dict:
+            found = _model_of(typing.get_args(arg)[1])
+            if found:
+                return found
+    return None
+
+
+def keys(model: type[BaseModel] = Campaign, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, field) for every leaf key of the campaign file."""
+    for name, field in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        sub = _model_of(field.annotation)
+        if sub is None:
+            yield path, field
+        elif typing.get_origin(field.annotation) is dict:
+            yield from keys(sub, path + ".NAME")  # a table per entry, e.g. [roles.learner]
+        else:
+            yield from keys(sub, path)
+
+
+def describe(path: str) -> str | None:
+    return DESCRIPTIONS.get(path) or DESCRIPTIONS.get("*." + path.rsplit(".", 1)[-1])
+
+
+def _default(field: Any) -> str:
+    if field.default is PydanticUndefined:
+        return "required"
+    if field.default is None:
+        return "-"
+    return f"`{json.dumps(field.default, ensure_ascii=False, default=str)}`"
+
+
+def render() -> str:
+    lines = ["| key | default | what it is |", "| --- | --- | --- |"]
+    for path, field in keys():
+        text = (describe(path) or "").replace("|", "\\|")
+        default = _default(field).replace("|", "\\|")
+        lines.append(f"| `{path}` | {default} | {text} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
