@@ -1,7 +1,7 @@
 """Make docs/gallery.png, the README's picture: a demo gallery shot by headless Chromium.
 
-    python docs/screenshot.py            # runs a demo in a temporary folder first
-    python docs/screenshot.py --gallery storydesk-demo-.../gallery
+python docs/screenshot.py            # runs a demo in a temporary folder first
+python docs/screenshot.py --gallery storydesk-demo-.../gallery
 """
 
 from __future__ import annotations
