@@ -57,3 +57,20 @@ def test_help_imports_no_heavy_library(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stderr.strip() == "False"
+
+
+def test_every_subcommand_has_help_text() -> None:
+    import click
+
+    from storydesk.cli import cli
+
+    ctx = click.Context(cli)
+    for name in _available():
+        group = cli.get_command(ctx, name)
+        if not isinstance(group, click.Group):
+            continue
+        for sub in group.list_commands(ctx):
+            outcome = invoke(name, sub, "--help")
+            assert outcome.exit_code == 0, f"{name} {sub}: {outcome.stderr}"
+            body = outcome.stdout.split("\n\n", 2)
+            assert len(body) >= 2 and body[1].strip(), f"{name} {sub} has no help text"
