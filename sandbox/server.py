@@ -204,66 +204,82 @@ def _endpoint(request: Request) -> str:
     return f"{request.method} /" + "/".join(shape)
 
 
+_REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _fault_body(platform: str, status: int) -> Any:
+    """An injected failure, in the shape the platform itself sends."""
+    title = _REASONS.get(status, "Error")
+    if platform == "x":  # a problem+json body, whatever the status
+        return {"title": title, "detail": title, "type": "about:blank", "status": status}
+    if platform == "instagram":
+        return {"message": "Please wait a few minutes before you try again.", "status": "fail"}
+    if platform == "graph":
+        return {
+            "error": {
+                "message": "An unexpected error has occurred. Please retry your request later.",
+                "type": "OAuthException",
+                "is_transient": True,
+                "code": 2,
+                "fbtrace_id": "AsandboxFault",
+            }
+        }
+    # Google's envelope (google-errors/ in the conformance material), for YouTube and the rest
+    if status == 429:
+        reason, domain, state = "rateLimitExceeded", "usageLimits", "RESOURCE_EXHAUSTED"
+    else:
+        reason, domain, state = "backendError", "global", "UNAVAILABLE"
+    message = (
+        "We encountered an internal error. Please try again using truncated exponential backoff."
+        if status >= 500
+        else "Too Many Requests"
+    )
+    return {
+        "error": {
+            "code": status,
+            "message": title if status >= 500 else message,
+            "errors": [{"message": message, "domain": domain, "reason": reason}],
+            "status": state,
+        }
+    }
+
+
 def _inject(state: SandboxState, platform: str, fault: Fault) -> Response | None:
     reset = str(int(state.epoch()) + 60)
+    limits = {"x-rate-limit-limit": "450", "x-rate-limit-reset": reset}
     if fault.kind == "slow":
         time.sleep(fault.delay)
         return None
     if fault.kind == "429":
-        headers = {
-            "x-rate-limit-limit": "450",
-            "x-rate-limit-remaining": "0",
-            "x-rate-limit-reset": reset,
-            "retry-after": "60",
-        }
-        body = {
-            "title": "Too Many Requests",
-            "detail": "Too Many Requests",
-            "type": "about:blank",
-            "status": 429,
-        }
-        if platform == "instagram":
-            body = {"message": "Please wait a few minutes before you try again.", "status": "fail"}
-        return error(429, body, headers)
+        # tweepy retries forever without x-rate-limit-reset: always send it
+        headers = {**limits, "x-rate-limit-remaining": "0", "retry-after": "60"}
+        return error(429, _fault_body(platform, 429), headers)
     if fault.kind in ("500", "503"):
         code = int(fault.kind)
-        headers = {
-            "x-rate-limit-limit": "450",
-            "x-rate-limit-remaining": "449",
-            "x-rate-limit-reset": reset,
-        }
-        return error(
-            code,
-            {
-                "error": {
-                    "code": code,
-                    "message": "Backend Error",
-                    "errors": [{"reason": "backendError"}],
-                }
-            },
-            headers,
-        )
+        headers = {**limits, "x-rate-limit-remaining": "449"}
+        return error(code, _fault_body(platform, code), headers)
     if fault.kind == "quota":
         return error(
             403,
             {
                 "error": {
                     "code": 403,
-                    "message": "The request cannot be completed "
-                    "because you have exceeded your quota.",
+                    "message": "The request cannot be completed because you have exceeded "
+                    'your <a href="/youtube/v3/getting-started#quota">quota</a>.',
                     "errors": [
-                        {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}
+                        {
+                            "message": "The request cannot be completed because you have "
+                            'exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+                            "domain": "youtube.quota",
+                            "reason": "quotaExceeded",
+                        }
                     ],
+                    "status": "PERMISSION_DENIED",
                 }
             },
         )
     if fault.kind == "malformed":
-        headers = {
-            "x-rate-limit-limit": "450",
-            "x-rate-limit-remaining": "449",
-            "x-rate-limit-reset": reset,
-            "content-type": "application/json",
-        }
+        headers = {**limits, "x-rate-limit-remaining": "449", "content-type": "application/json"}
         return Response(200, headers=headers, raw=b'{"data": [{"id": "12", "te')
     return None
 
@@ -272,6 +288,8 @@ ROUTES: list[tuple[str, str, Handler]] = []
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # headers and body go out in separate writes: without this, delayed ACKs cost 40 ms each
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server: _Server
 
@@ -320,7 +338,11 @@ class SandboxServer:
         self.state = server.state
         self.base_url = server.base_url
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True, name="sandbox")
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="sandbox")
+
+    def _serve(self) -> None:
+        # a short poll: stop() (every test's teardown) waits for the loop to notice
+        self._server.serve_forever(poll_interval=0.02)
 
     def serve_forever(self) -> None:
         self._server.serve_forever(poll_interval=0.2)

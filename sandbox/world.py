@@ -167,8 +167,9 @@ def _make_person(i: int, rng: random.Random) -> Person:
     ascii_first = first if first.isascii() else f"user{i}"
     base = f"{ascii_first}{last}".replace("é", "e").replace("í", "i").replace("ü", "u")
     base = "".join(c for c in base if c.isascii() and c.isalnum())
+    suffix = f"_{i}"  # X usernames are at most 15 of [A-Za-z0-9_]
     handles = {
-        "x": f"{base}_{i}",
+        "x": f"{base[: 15 - len(suffix)]}{suffix}",
         "instagram": f"{base.lower()}.{i}",
         "youtube": f"@{base}{i}",
         "facebook": f"{first} {last}",
@@ -249,8 +250,9 @@ def generate_world(posts: int = 200, seed: int = 7, now: datetime | None = None)
                 person.index,
                 text,
                 when + timedelta(seconds=seq % 600),
-                duration if is_video else None,
-                is_video,
+                # everything on YouTube is a video, with a duration
+                duration if is_video or platform == "youtube" else None,
+                is_video or platform == "youtube",
                 testimony=testimony,
             )
             if platform == "youtube":

@@ -7,7 +7,11 @@ edit_history_tweet_ids, every answer rate-limit headers, 429 past the 15-minute 
 from __future__ import annotations
 
 import base64
+import itertools
+import json
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Set
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +37,8 @@ def handle(state: SandboxState, req: Request) -> Response:
         )
     parts = [p for p in req.path.split("/") if p][1:]
     bucket = _bucket(req.method, parts)
-    limited, headers = _rate(state, f"{req.method} {bucket}", LIMITS.get(bucket, 300))
+    limit = state.x_search_limit if bucket == "search" else LIMITS.get(bucket, 300)
+    limited, headers = _rate(state, f"{req.method} {bucket}", limit)
     if limited:
         return error(
             429,
@@ -143,6 +148,14 @@ def _matching(state: SandboxState, query: str) -> list[WorldPost]:
     return state.cached(("x-search", tags), build)  # type: ignore[no-any-return]
 
 
+def _matching_keys(state: SandboxState, query: str) -> list[int]:
+    """The matching tweets' ids, negated: ascending, for bisect (the list is newest first)."""
+    tags = tuple(sorted(t.lower() for t in re.findall(r"#(\w+)", query)))
+    return state.cached(  # type: ignore[no-any-return]
+        ("x-search-keys", tags), lambda: [-int(p.native_id) for p in _matching(state, query)]
+    )
+
+
 def search_recent(state: SandboxState, req: Request) -> Response:
     query = req.arg("query")
     if not query:
@@ -159,23 +172,27 @@ def search_recent(state: SandboxState, req: Request) -> Response:
     token = req.arg("next_token") or req.arg("pagination_token")
     before = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else None
     oldest = state.now() - timedelta(days=7)
+    matching, keys = _matching(state, query), _matching_keys(state, query)
+    # From the first tweet older than the token and until_id to the last newer than since_id
+    # and the 7 days: bisects, not scans, so deep pages of a large world cost what the first
+    # does. Ids grow with time, so the 7 days are an id bound too.
+    bounds = [b for b in (before, until) if b is not None]
+    start = bisect_right(keys, -min(bounds)) if bounds else 0
+    end = bisect_left(keys, -since) if since else len(keys)
+    size = int(raw_max)
     page: list[WorldPost] = []
     more = False
-    for post in _matching(state, query):
-        tid = int(post.native_id)
-        if (before is not None and tid >= before) or (until is not None and tid >= until):
-            continue
-        if tid <= since or post.published_at < oldest:
+    for post in itertools.islice(matching, start, end):
+        if post.published_at < oldest:
             break
         if post.state != "available":
             continue
-        if len(page) == int(raw_max):
+        if len(page) == size:
             more = True
             break
         page.append(post)
     if not page:
         return Response(200, {"meta": {"result_count": 0}})
-    body = render(state, req, page)
     meta: dict[str, Any] = {
         "newest_id": page[0].native_id,
         "oldest_id": page[-1].native_id,
@@ -183,44 +200,68 @@ def search_recent(state: SandboxState, req: Request) -> Response:
     }
     if more:
         meta["next_token"] = base64.urlsafe_b64encode(page[-1].native_id.encode()).decode()
-    body["meta"] = meta
-    return Response(200, body)
+    return Response(200, raw=_page_bytes(state, req, page, meta))
 
 
 def _fields(req: Request, name: str) -> set[str]:
     return {f for f in (req.arg(name) or "").split(",") if f}
 
 
+Spec = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _spec(req: Request) -> Spec:
+    return (
+        frozenset(_fields(req, "tweet.fields")),
+        frozenset(_fields(req, "expansions")),
+        frozenset(_fields(req, "user.fields")),
+        frozenset(_fields(req, "media.fields")),
+    )
+
+
+def _render_one(
+    state: SandboxState, spec: Spec, post: WorldPost
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
+    """One tweet as asked for, with its author and its media when expanded."""
+    tweet_fields, expansions, user_fields, media_fields = spec
+    person = state.world.people[post.person]
+    tweet: dict[str, Any] = {
+        "id": post.native_id,
+        "text": post.text,
+        "edit_history_tweet_ids": [post.native_id],
+    }
+    full = _full_tweet(post, person.ids["x"])
+    for name in sorted(tweet_fields | ({"author_id"} if "author_id" in expansions else set())):
+        if name in full:
+            tweet[name] = full[name]
+    media = None
+    if "attachments.media_keys" in expansions and "attachments" in full:
+        tweet["attachments"] = full["attachments"]
+        media = _media(post, media_fields)
+    if "author_id" not in expansions:
+        return tweet, None, media
+    user: dict[str, Any] = {
+        "id": person.ids["x"],
+        "name": person.full_name,
+        "username": person.handles["x"],
+    }
+    if "created_at" in user_fields:
+        user["created_at"] = "2015-01-01T00:00:00.000Z"
+    if "verified" in user_fields:
+        user["verified"] = False
+    return tweet, user, media
+
+
 def render(state: SandboxState, req: Request, posts: list[WorldPost]) -> dict[str, Any]:
-    tweet_fields, expansions = _fields(req, "tweet.fields"), _fields(req, "expansions")
-    user_fields, media_fields = _fields(req, "user.fields"), _fields(req, "media.fields")
+    spec = _spec(req)
     data, users, media = [], {}, []
     for post in posts:
-        person = state.world.people[post.person]
-        tweet: dict[str, Any] = {
-            "id": post.native_id,
-            "text": post.text,
-            "edit_history_tweet_ids": [post.native_id],
-        }
-        full = _full_tweet(post, person.ids["x"])
-        for name in tweet_fields | ({"author_id"} if "author_id" in expansions else set()):
-            if name in full:
-                tweet[name] = full[name]
-        if "attachments.media_keys" in expansions and "attachments" in full:
-            tweet["attachments"] = full["attachments"]
-            media.append(_media(post, media_fields))
+        tweet, user, item = _render_one(state, spec, post)
         data.append(tweet)
-        if "author_id" in expansions:
-            user: dict[str, Any] = {
-                "id": person.ids["x"],
-                "name": person.full_name,
-                "username": person.handles["x"],
-            }
-            if "created_at" in user_fields:
-                user["created_at"] = "2015-01-01T00:00:00.000Z"
-            if "verified" in user_fields:
-                user["verified"] = False
+        if user is not None:
             users[user["id"]] = user
+        if item is not None:
+            media.append(item)
     body: dict[str, Any] = {"data": data}
     includes: dict[str, Any] = {}
     if users:
@@ -230,6 +271,52 @@ def render(state: SandboxState, req: Request, posts: list[WorldPost]) -> dict[st
     if includes:
         body["includes"] = includes
     return body
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _page_bytes(
+    state: SandboxState, req: Request, page: list[WorldPost], meta: dict[str, Any]
+) -> bytes:
+    """What render() + json.dumps would give, from per-tweet pieces encoded once.
+
+    Posts do not change once made (a deletion only leaves them out, and every change to the
+    world clears the cache), so a harvest walking the same world again pays only for joins.
+    """
+    spec = _spec(req)
+    data: list[bytes] = []
+    users: dict[str, bytes] = {}
+    media: list[bytes] = []
+    pieces: dict[str, tuple[bytes, str | None, bytes | None, bytes | None]]
+    pieces = state.cached(("x-pieces", spec), dict)
+    for post in page:
+        piece = pieces.get(post.native_id)
+        if piece is None:
+            rendered, author, expanded = _render_one(state, spec, post)
+            piece = pieces[post.native_id] = (
+                _encode(rendered),
+                author["id"] if author else None,
+                _encode(author) if author else None,
+                _encode(expanded) if expanded else None,
+            )
+        tweet, user_id, user, item = piece
+        data.append(tweet)
+        if user_id is not None and user is not None:
+            users[user_id] = user
+        if item is not None:
+            media.append(item)
+    out = [b'{"data":[', b",".join(data), b"]"]
+    includes = []
+    if users:
+        includes.append(b'"users":[' + b",".join(users.values()) + b"]")
+    if media:
+        includes.append(b'"media":[' + b",".join(media) + b"]")
+    if includes:
+        out += [b',"includes":{', b",".join(includes), b"}"]
+    out += [b',"meta":', _encode(meta), b"}"]
+    return b"".join(out)
 
 
 def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
@@ -265,7 +352,14 @@ def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
         "lang": "en",
         "conversation_id": post.native_id,
         "possibly_sensitive": False,
-        "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 3, "quote_count": 0},
+        "public_metrics": {
+            "retweet_count": 0,
+            "reply_count": 0,
+            "like_count": 3,
+            "quote_count": 0,
+            "bookmark_count": 0,
+            "impression_count": 41,
+        },
     }
     if entities:
         full["entities"] = entities
@@ -274,7 +368,7 @@ def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
     return full
 
 
-def _media(post: WorldPost, fields: set[str]) -> dict[str, Any]:
+def _media(post: WorldPost, fields: Set[str]) -> dict[str, Any]:
     item: dict[str, Any] = {"media_key": f"7_{post.native_id}", "type": "video"}
     if "duration_ms" in fields and post.duration is not None:
         item["duration_ms"] = int(post.duration * 1000)
@@ -328,6 +422,7 @@ def lookup(
                     "resource_type": "tweet",
                     "parameter": parameter,
                     "resource_id": tid,
+                    "section": "data",
                     "type": PROBLEM + "not-authorized-for-resource",
                 }
             )
@@ -483,8 +578,8 @@ def media_upload(state: SandboxState, req: Request, rest: list[str]) -> Response
     media_id = rest[0]
     if media_id not in media:
         return error(400, {"errors": [{"message": "Invalid media_id"}]})
-    if rest[1:] == ["append"]:
-        return Response(204)
+    if rest[1:] == ["append"]:  # 200 with the session's expiry, as X's OpenAPI document says
+        return Response(200, {"data": {"expires_at": int(state.epoch()) + 86400}})
     media[media_id]["state"] = "succeeded"
     return Response(
         200,
