@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from config.errors import WorkFailed
 from db.models import ConsentRecord, Decision, Publication, Testimony
 from review.queue import posts_of
+from review.terminal import printable
 
 
 def testimony_card(session: Session, testimony_id: int) -> dict[str, Any]:
@@ -100,7 +101,12 @@ EVIDENCE = {
 
 
 def card_lines(card: dict[str, Any]) -> list[str]:
-    """The card as plain lines (rendered safely: user text is never interpreted as markup)."""
+    """The card as plain lines, safe for a terminal: user text is never interpreted as
+    markup and its control characters are shown as U+FFFD."""
+    return [printable(line) for line in _lines(card)]
+
+
+def _lines(card: dict[str, Any]) -> list[str]:
     lines = [f"Testimony {card['id']}   review: {card['review']}   consent: {card['consent']}"]
     evidence = card["consent_evidence"] or {}
     if evidence:

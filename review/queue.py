@@ -76,7 +76,8 @@ def list_queue(
                 "question": row.question,
                 "city": row.city,
                 "country": row.country,
-                "platforms": [p["platform"] for p in posts],
+                # each platform once, even when a person posted twice on one of them
+                "platforms": list(dict.fromkeys(p["platform"] for p in posts)),
                 "copies": [{k: p[k] for k in ("platform", "native_id", "url")} for p in posts],
             }
         )

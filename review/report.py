@@ -68,7 +68,9 @@ def report_rows(session: Session) -> list[dict[str, Any]]:
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1)
+        # JSON reports get pasted or imported into spreadsheets too: same rule for strings
+        safe = [{k: safe_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+        return json.dumps(safe, ensure_ascii=False, indent=1)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)

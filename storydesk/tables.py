@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from review.terminal import printable
+
 
 def print_table(
     columns: Sequence[str],
@@ -42,4 +44,5 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "-"
-    return str(value).replace("\t", " ").replace("\n", " ")
+    # a tab or newline would break the row; ESC and friends would drive the terminal
+    return printable(str(value))

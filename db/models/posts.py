@@ -76,7 +76,14 @@ class Testimony(Base):
     """One testimony, however many platforms carry it: reviewed once, published per target."""
 
     __tablename__ = "testimonies"
-    __table_args__ = (Index(None, "campaign_id", "review_state", "priority", "id"),)
+    __table_args__ = (
+        Index(None, "campaign_id", "review_state", "priority", "id"),
+        # the review queue: one review state (or all), maybe one consent state, in priority
+        # order with a limit (migration 0003)
+        Index(None, "review_state", "priority", "id"),
+        Index(None, "review_state", "consent_state", "priority", "id"),
+        Index(None, "priority", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))

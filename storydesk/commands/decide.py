@@ -79,6 +79,9 @@ def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | No
     """Reject testimonies; anything already reshared is taken down."""
     from review.actions import withdraw
 
+    if not reason.strip():
+        raise click.UsageError("--reason must say why (it is kept with the decision)")
+
     with app.sessions()() as session, session.begin():
         outcomes = withdraw(
             session, list(ids), "reject", reviewer(as_name), reason, app.clock.now()
@@ -94,6 +97,9 @@ def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | No
 def hold(app: AppContext, ids: tuple[int, ...], note: str, as_name: str | None) -> int:
     """Put testimonies on hold; anything already reshared is taken down meanwhile."""
     from review.actions import withdraw
+
+    if not note.strip():
+        raise click.UsageError("--note must say what is waited for")
 
     with app.sessions()() as session, session.begin():
         outcomes = withdraw(session, list(ids), "hold", reviewer(as_name), note, app.clock.now())

@@ -25,7 +25,13 @@ from storydesk.context import AppContext
     type=click.Choice(["none", "matched", "needs-check", "guardian-required", "revoked"]),
     help="Only this consent state.",
 )
-@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="At most this many (0: all).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
 @click.pass_obj
 def command(
