@@ -3,7 +3,10 @@
 `python -c "import sqlalchemy"` (target: at most 2x). Whole processes, median of several
 runs, every figure measured in the same run on the same machine.
 
-    /work/venv/bin/python bench/queue.py [--posts 1000000] [--runs 7] [--db FILE]
+    python bench/review_queue.py [--posts 1000000] [--runs 7] [--db FILE]
+
+(Not bench/queue.py: a script there would shadow the standard library's `queue` module
+for every other script in this folder.)
 
 The database is built once (migrated by alembic, then bulk-filled with sqlite3) and kept
 when --db names a file, so a second run measures without rebuilding.
