@@ -22,7 +22,7 @@ def build_collectors(
         assert settings.platforms.x is not None
         return [XCollector(clients.x_search_client(loaded), settings.platforms.x, settings, clock)]
     if platform == "youtube":
-        from harvester.pipeline import known_author, quota_used_today
+        from harvester.pipeline import known_authors, quota_used_today
         from harvester.youtube import YouTubeCollector
 
         yt = settings.platforms.youtube
@@ -32,13 +32,13 @@ def build_collectors(
             with sessions() as session:
                 return yt.daily_quota - quota_used_today(session, "youtube", clock.now())
 
-        def known_channel(channel_id: str) -> bool:
+        def known_channels(channel_ids: list[str]) -> set[str]:
             with sessions() as session:
-                return known_author(session, loaded.id, "youtube", channel_id)
+                return known_authors(session, loaded.id, "youtube", channel_ids)
 
         return [
             YouTubeCollector(
-                clients.youtube_client(loaded), yt, settings, clock, quota_left, known_channel
+                clients.youtube_client(loaded), yt, settings, clock, quota_left, known_channels
             )
         ]
     if platform == "instagram":

@@ -30,20 +30,26 @@ FIELDS = (
 )
 
 
+def _absolute(link: str) -> str:
+    # Graph gives video permalinks relative to the site
+    return f"https://www.facebook.com{link}" if link.startswith("/") else link
+
+
 def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
     """A /{page-id}/tagged (or feed) answer → posts (pure)."""
     posts = []
     for item in page.get("data", []):
         attachments = (item.get("attachments") or {}).get("data") or []
         video = next((a for a in attachments if "video" in str(a.get("media_type", ""))), None)
-        text = item.get("message", "")
+        # posts carry a message; the Page's video objects a description instead
+        text = item.get("message") or item.get("description") or ""
         sender = item.get("from") or {}
         created = item.get("created_time")
         posts.append(
             HarvestedPost(
                 platform="facebook",
                 native_id=str(item["id"]),
-                url=item.get("permalink_url") or f"https://www.facebook.com/{item['id']}",
+                url=_absolute(item.get("permalink_url") or f"/{item['id']}"),
                 text=text,
                 published_at=datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None,
                 author_id=sender.get("id"),
@@ -51,9 +57,11 @@ def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
                 hashtags=hashtags_in(text),
                 mentions=mentions_in(text),
                 links=urls_in(text),
-                media_type="video" if video else ("image" if attachments else None),
+                media_type="video"
+                if video or "length" in item
+                else ("image" if attachments else None),
                 media_url=(video or {}).get("url"),
-                duration_seconds=(video or {}).get("video_duration"),
+                duration_seconds=(video or {}).get("video_duration") or item.get("length"),
                 raw=item,
             )
         )
@@ -103,24 +111,27 @@ class FacebookCollector:
         return with_retries(call, self.clock, self.settings.max_retries, "facebook tagged")
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
-        since, until = position.get("since"), position.get("until")
+        # Pages follow Graph's `after` cursor (no post twice, none lost when several share
+        # a second); `since` is where the last complete run stopped.
+        since, after = position.get("since"), position.get("after")
         run_newest = position.get("run_newest")
         while True:
             params: dict[str, Any] = {"fields": FIELDS, "limit": 100}
             if since:
                 params["since"] = since
-            if until:
-                params["until"] = until
+            if after:
+                params["after"] = after
             body = self._get(params)
             posts = page_to_posts(body)
             if not posts:
-                yield Page([], {"since": since, "run_newest": run_newest, "until": until})
+                yield Page([], {"since": since, "run_newest": run_newest, "after": after})
                 return
             stamps = [int(p.published_at.timestamp()) for p in posts if p.published_at]
             run_newest = run_newest or max(stamps)
-            until = min(stamps)
-            yield Page(posts, {"since": since, "run_newest": run_newest, "until": until})
-            if not (body.get("paging") or {}).get("next"):
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            yield Page(posts, {"since": since, "run_newest": run_newest, "after": after})
+            if not paging.get("next") or not after:
                 return
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:

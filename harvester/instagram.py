@@ -7,9 +7,9 @@ A run stops at the first post at or before the newest one the last run saw.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from config.clock import Clock
 from config.errors import CredentialRejected, WorkFailed
@@ -17,14 +17,17 @@ from config.schema import InstagramHarvest
 from harvester.common import (
     HarvestedPost,
     Page,
-    TransientError,
     hashtags_in,
     mentions_in,
     try_later,
     urls_in,
 )
 
-PAGE = 12
+PAGE = 12  # posts per GraphQL answer
+# Stored (and the iterator frozen) every few answers: a transaction per 12 posts costs more
+# than the posts; a kill loses at most these few answers' work, never a post.
+BATCH = 4 * PAGE
+T = TypeVar("T")
 
 
 def node_to_post(node: dict[str, Any]) -> HarvestedPost:
@@ -67,65 +70,96 @@ class InstagramCollector:
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         import instaloader
+
+        stop_at = int(position.get("newest_id") or 0)
+        run_newest = position.get("run_newest")
+        # Built directly: Hashtag.from_name would cost one more request per run.
+        hashtag = instaloader.Hashtag(self.loader.context, {"name": self.tag})
+        # The iterator asks for its first page as it is made: that call is guarded too.
+        iterator = self._guarded(hashtag.get_posts_resumable)
+        frozen = position.get("frozen")
+        if frozen:
+            iterator.thaw(instaloader.FrozenNodeIterator(**frozen))
+        batch: list[HarvestedPost] = []
+        while True:
+            # A failed page fetch leaves the iterator where it was, so asking again resumes.
+            post = self._guarded(lambda: next(iterator, None))
+            if post is None:
+                break
+            harvested = self._parse(post._node)
+            if int(harvested.native_id) <= stop_at:
+                break
+            run_newest = run_newest or harvested.native_id
+            batch.append(harvested)
+            if len(batch) == BATCH:
+                state = iterator.freeze()._asdict()
+                yield Page(
+                    batch,
+                    {
+                        "newest_id": position.get("newest_id"),
+                        "run_newest": run_newest,
+                        "frozen": state,
+                    },
+                    BATCH // PAGE,
+                )
+                batch = []
+        yield Page(
+            batch,
+            {"newest_id": position.get("newest_id"), "run_newest": run_newest, "frozen": None},
+            len(batch) // PAGE + 1,
+        )
+
+    def _parse(self, node: dict[str, Any]) -> HarvestedPost:
+        try:
+            return node_to_post(node)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
+
+    def _guarded(self, call: Callable[[], T]) -> T:
+        """One instaloader call: server errors and 429s are retried with back-off on the
+        injected clock; a 429 that outlasts the retries means try later."""
         from instaloader.exceptions import (
             ConnectionException,
             LoginRequiredException,
             TooManyRequestsException,
         )
 
-        stop_at = int(position.get("newest_id") or 0)
-        run_newest = position.get("run_newest")
-        # Built directly: Hashtag.from_name would cost one more request per run.
-        hashtag = instaloader.Hashtag(self.loader.context, {"name": self.tag})
-        iterator = hashtag.get_posts_resumable()
-        frozen = position.get("frozen")
-        if frozen:
-            iterator.thaw(instaloader.FrozenNodeIterator(**frozen))
-        batch: list[HarvestedPost] = []
-        requests_before = 0
-        try:
-            for post in iterator:
-                harvested = node_to_post(post._node)
-                if int(harvested.native_id) <= stop_at:
-                    break
-                run_newest = run_newest or harvested.native_id
-                batch.append(harvested)
-                if len(batch) == PAGE:
-                    state = iterator.freeze()._asdict()
-                    yield Page(
-                        batch,
-                        {
-                            "newest_id": position.get("newest_id"),
-                            "run_newest": run_newest,
-                            "frozen": state,
-                        },
-                        1,
-                    )
-                    batch, requests_before = [], 0
-        except TooManyRequestsException as exc:
-            raise try_later("instagram", "Instagram asked us to wait (429)", None) from exc
-        except LoginRequiredException as exc:
-            raise CredentialRejected(
-                "instagram: the session is not logged in; renew the "
-                "session file with `instaloader --login`"
-            ) from exc
-        except ConnectionException as exc:
-            if "login_required" in str(exc):
+        delay = 1.0
+        for attempt in range(self.settings.max_retries + 1):
+            last = attempt == self.settings.max_retries
+            try:
+                return call()
+            except TooManyRequestsException as exc:
+                if last:
+                    raise try_later("instagram", "Instagram asked us to wait (429)", None) from exc
+                delay = max(delay, 60.0)  # "Please wait a few minutes"
+            except LoginRequiredException as exc:
                 raise CredentialRejected(
-                    "instagram: Instagram answered login_required; renew "
-                    "the session file with `instaloader --login`"
+                    "instagram: the session is not logged in; renew the "
+                    "session file with `instaloader --login`"
                 ) from exc
-            if "429" in str(exc) or "wait" in str(exc).lower():
-                raise try_later("instagram", "Instagram asked us to wait", None) from exc
-            raise TransientError(str(exc)) from exc
-        except (KeyError, ValueError, TypeError) as exc:
-            raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
-        del requests_before
-        yield Page(
-            batch,
-            {"newest_id": position.get("newest_id"), "run_newest": run_newest, "frozen": None},
-            1,
-        )
+            except ConnectionException as exc:
+                text = str(exc)
+                if "login_required" in text:
+                    raise CredentialRejected(
+                        "instagram: Instagram answered login_required; renew "
+                        "the session file with `instaloader --login`"
+                    ) from exc
+                waiting = "429" in text or "wait" in text.lower()
+                if last and waiting:
+                    raise try_later("instagram", "Instagram asked us to wait", None) from exc
+                if last:
+                    raise WorkFailed(
+                        f"instagram #{self.tag}: still failing after "
+                        f"{self.settings.max_retries + 1} tries: {text}"
+                    ) from exc
+                if waiting:
+                    delay = max(delay, 60.0)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
+            self.clock.sleep(delay)
+            delay = min(delay * 2, 600)
+        raise AssertionError("unreachable")
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:
         return {"newest_id": position.get("run_newest") or position.get("newest_id")}

@@ -8,7 +8,8 @@ the YouTube original), or when their words match (fingerprint) within a few days
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,43 +19,80 @@ from harvester.common import HarvestedPost
 
 YOUTUBE_ID = re.compile(r"(?:youtube\.com/(?:watch\?v=|shorts/|embed/)|youtu\.be/)([\w-]{11})")
 SAME_TESTIMONY_WINDOW = timedelta(days=3)
+# a testimony stored already (its id), or one of this page's new ones (its index, boxed)
+Owner = int | tuple[int]
 
 
 def linked_video_ids(links: list[str]) -> list[str]:
     return [m.group(1) for link in links if (m := YOUTUBE_ID.search(link))]
 
 
-def find_testimony(
-    session: Session, campaign_id: str, post: HarvestedPost, fingerprint: str | None
-) -> int | None:
-    """The testimony an incoming post belongs to, if one is already stored."""
-    video_ids = linked_video_ids(post.links)
-    if video_ids:
-        found = session.scalar(
-            select(Post.testimony_id)
-            .where(
-                Post.campaign_id == campaign_id,
-                Post.platform == "youtube",
-                Post.native_id.in_(video_ids),
-                Post.testimony_id.is_not(None),
-            )
-            .limit(1)
-        )
-        if found is not None:
-            return found
-    if fingerprint is None:
+@dataclass
+class Links:
+    """What a page's new posts can join: stored YouTube videos they link to, stored posts
+    with the same words, and the page's own posts as they are placed."""
+
+    videos: dict[str, Owner] = field(default_factory=dict)
+    words: dict[str, list[tuple[str, datetime | None, Owner]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, session: Session, campaign_id: str, video_ids: list[str], marks: list[str]
+    ) -> Links:
+        links = cls()
+        for chunk in _chunks(sorted(set(video_ids))):
+            for native_id, testimony_id in session.execute(
+                select(Post.native_id, Post.testimony_id).where(
+                    Post.campaign_id == campaign_id,
+                    Post.platform == "youtube",
+                    Post.native_id.in_(chunk),
+                    Post.testimony_id.is_not(None),
+                )
+            ):
+                links.videos[native_id] = int(testimony_id or 0)
+        for chunk in _chunks(sorted(set(marks))):
+            for mark, platform, published_at, testimony_id in session.execute(
+                select(Post.fingerprint, Post.platform, Post.published_at, Post.testimony_id)
+                .where(
+                    Post.campaign_id == campaign_id,
+                    Post.fingerprint.in_(chunk),
+                    Post.testimony_id.is_not(None),
+                )
+                .order_by(Post.id)
+            ):
+                links.words.setdefault(str(mark), []).append(
+                    (platform, published_at, int(testimony_id or 0))
+                )
+        return links
+
+    def find(self, post: HarvestedPost, mark: str | None) -> Owner | None:
+        """The testimony an incoming post belongs to, if there is one already."""
+        for video_id in linked_video_ids(post.links):
+            if video_id in self.videos:
+                return self.videos[video_id]
+        for platform, published_at, owner in self.words.get(mark or "", []):
+            if platform != post.platform and (
+                post.published_at is None
+                or published_at is None
+                or abs(_aware(published_at) - _aware(post.published_at)) <= SAME_TESTIMONY_WINDOW
+            ):
+                return owner
         return None
-    query = select(Post.testimony_id, Post.published_at).where(
-        Post.campaign_id == campaign_id,
-        Post.fingerprint == fingerprint,
-        Post.platform != post.platform,
-        Post.testimony_id.is_not(None),
-    )
-    for testimony_id, published_at in session.execute(query.limit(20)):
-        if (
-            post.published_at is None
-            or published_at is None
-            or abs(published_at - post.published_at) <= SAME_TESTIMONY_WINDOW
-        ):
-            return int(testimony_id or 0) or None
-    return None
+
+    def remember(self, post: HarvestedPost, mark: str | None, owner: Owner) -> None:
+        """A later post of the same page may link to this one."""
+        if post.platform == "youtube":
+            self.videos.setdefault(post.native_id, owner)
+        if mark:
+            self.words.setdefault(mark, []).append((post.platform, post.published_at, owner))
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC; what the platforms send is aware
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]

@@ -11,9 +11,9 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
@@ -22,7 +22,7 @@ from config.schema import LoadedCampaign
 from db.models import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage
 from db.session import transaction
 from harvester.common import Collector, Page
-from harvester.store import store_posts
+from harvester.store import RunRef, store_posts
 
 Progress = Callable[[str, int], None]
 
@@ -145,6 +145,7 @@ def _run_one(
         session.add(run)
         session.flush()
         run_id = run.id
+        ref = RunRef(run_id, collector.platform, collector.query, loaded.config_hash)
         cursor = session.get(HarvestCursor, (loaded.id, collector.platform, key))
         position: dict[str, Any] = dict(cursor.position) if cursor else {}
     summary.run_id = run_id
@@ -152,7 +153,7 @@ def _run_one(
     try:
         for page in _pages(collector, position):
             position = page.position
-            _store_page(sessions, loaded, collector, key, run_id, page, clock, summary)
+            _store_page(sessions, loaded, collector, key, ref, page, clock, summary)
             if progress:
                 progress(collector.platform, len(page.posts))
         with transaction(sessions) as session:
@@ -183,21 +184,28 @@ def _store_page(
     loaded: LoadedCampaign,
     collector: Collector,
     key: str,
-    run_id: int,
+    run: RunRef,
     page: Page,
     clock: Clock,
     summary: RunSummary,
 ) -> None:
     now = clock.now()
     with transaction(sessions) as session:
-        run = session.get_one(HarvestRun, run_id)
         stored = store_posts(session, loaded, run, page.posts, now)
-        _save_cursor(session, loaded, collector, key, run_id, page.position, clock)
-        run.requests += page.requests
-        run.quota_units += page.quota_units
-        run.new_count += stored.new
-        run.updated_count += stored.updated
-        run.skipped_count += stored.skipped
+        _save_cursor(session, loaded, collector, key, run.id, page.position, clock)
+        # counters moved in the database, without loading the run row for every page
+        runs = _table(HarvestRun)
+        session.execute(
+            update(runs)
+            .where(runs.c.id == run.id)
+            .values(
+                requests=runs.c.requests + page.requests,
+                quota_units=runs.c.quota_units + page.quota_units,
+                new_count=runs.c.new_count + stored.new,
+                updated_count=runs.c.updated_count + stored.updated,
+                skipped_count=runs.c.skipped_count + stored.skipped,
+            )
+        )
         if page.quota_units:
             spend_quota(session, collector.platform, page.quota_units, now)
     summary.new += stored.new
@@ -205,6 +213,10 @@ def _store_page(
     summary.skipped += stored.skipped
     summary.requests += page.requests
     summary.quota_units += page.quota_units
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _save_cursor(
@@ -216,8 +228,17 @@ def _save_cursor(
     position: dict[str, Any],
     clock: Clock,
 ) -> None:
-    cursor = session.get(HarvestCursor, (loaded.id, collector.platform, key))
-    if cursor is None:
+    cursors = _table(HarvestCursor)
+    moved = session.execute(
+        update(cursors)
+        .where(
+            cursors.c.campaign_id == loaded.id,
+            cursors.c.platform == collector.platform,
+            cursors.c.query_key == key,
+        )
+        .values(position=position, run_id=run_id, updated_at=clock.now())
+    )
+    if cast(CursorResult[Any], moved).rowcount == 0:
         session.add(
             HarvestCursor(
                 campaign_id=loaded.id,
@@ -229,8 +250,7 @@ def _save_cursor(
                 updated_at=clock.now(),
             )
         )
-    else:
-        cursor.position, cursor.run_id, cursor.updated_at = position, run_id, clock.now()
+        session.flush()
 
 
 def spend_quota(session: Session, platform: str, units: int, now: datetime) -> None:
@@ -251,16 +271,19 @@ def quota_used_today(session: Session, platform: str, now: datetime) -> int:
     return row.units if row else 0
 
 
-def known_author(session: Session, campaign_id: str, platform: str, author_id: str) -> bool:
-    return (
-        session.scalar(
-            select(Post.id)
-            .where(
-                Post.campaign_id == campaign_id,
-                Post.platform == platform,
-                Post.author_id == author_id,
-            )
-            .limit(1)
+def known_authors(
+    session: Session, campaign_id: str, platform: str, author_ids: list[str]
+) -> set[str]:
+    """Which of these authors have a stored post already."""
+    if not author_ids:
+        return set()
+    found = session.scalars(
+        select(Post.author_id)
+        .where(
+            Post.campaign_id == campaign_id,
+            Post.platform == platform,
+            Post.author_id.in_(author_ids),
         )
-        is not None
+        .distinct()
     )
+    return {a for a in found if a is not None}

@@ -1,18 +1,34 @@
-"""Storing a page: upsert by (campaign, platform, native id), provenance, rules, testimonies."""
+"""Storing a page: upsert by (campaign, platform, native id), provenance, rules, testimonies.
+
+A page is stored in a few statements whatever its size (one look-up of what exists, one
+for each way of linking, one bulk insert each for testimonies and posts): the harvest must
+keep pace with a raw bulk insert of the same rows.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
-from db.models import HarvestRun, Post, Testimony
+from db.models import Post, Testimony
 from harvester.common import HarvestedPost, fingerprint
-from harvester.linking import find_testimony
+from harvester.linking import Links, linked_video_ids
 from harvester.rules import detect_role, problems
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """What a stored post records of the run that found it."""
+
+    id: int
+    platform: str
+    query: str
+    config_hash: str | None
 
 
 @dataclass
@@ -25,7 +41,7 @@ class Stored:
 def store_posts(
     session: Session,
     loaded: LoadedCampaign,
-    run: HarvestRun,
+    run: RunRef,
     posts: list[HarvestedPost],
     now: datetime,
 ) -> Stored:
@@ -44,65 +60,94 @@ def store_posts(
         )
     }
     settings = loaded.settings
+    fresh: list[HarvestedPost] = []
     for native_id, item in unique.items():
         row = existing.get(native_id)
-        if row is not None:
-            if row.text != item.text and row.purged_at is None:
-                # An edit: the new words, and the old ones kept with when we saw them change.
-                row.edit_history = [*row.edit_history, {"text": row.text, "until": now.isoformat()}]
-                row.text, row.hashtags, row.mentions = item.text, item.hashtags, item.mentions
-                row.problems = problems(item, settings)
-                row.raw, row.run_id, row.updated_at = item.raw, run.id, now
-                counts.updated += 1
-            else:
-                counts.skipped += 1
-            continue
-        mark = fingerprint(item.body or item.text)
-        role, question = detect_role(item.text, settings)
-        testimony_id = find_testimony(session, loaded.id, item, mark)
-        if testimony_id is None:
-            testimony = Testimony(
-                campaign_id=loaded.id,
-                role=role,
-                question=question,
-                priority=2,
-                created_at=now,
-                updated_at=now,
+        if row is None:
+            fresh.append(item)
+        elif row.text != item.text and row.purged_at is None:
+            # An edit: the new words, and the old ones kept with when we saw them change.
+            row.edit_history = [*row.edit_history, {"text": row.text, "until": now.isoformat()}]
+            row.text, row.hashtags, row.mentions = item.text, item.hashtags, item.mentions
+            row.problems = problems(item, settings)
+            row.raw, row.run_id, row.updated_at = item.raw, run.id, now
+            counts.updated += 1
+        else:
+            counts.skipped += 1
+    if not fresh:
+        return counts
+    marks = [fingerprint(item.body or item.text) for item in fresh]
+    links = Links.load(
+        session,
+        loaded.id,
+        [v for item in fresh for v in linked_video_ids(item.links)],
+        [m for m in marks if m],
+    )
+    # Each fresh post joins a stored testimony, one made earlier in this page, or a new one
+    # (by its index in `made`, until the bulk insert gives the ids).
+    roles = [detect_role(item.text, settings) for item in fresh]
+    owners: list[int | tuple[int]] = []
+    made: list[dict[str, Any]] = []
+    for item, mark, (role, question) in zip(fresh, marks, roles, strict=True):
+        owner = links.find(item, mark)
+        if owner is None:
+            owner = (len(made),)
+            made.append(
+                {
+                    "campaign_id": loaded.id,
+                    "role": role,
+                    "question": question,
+                    "priority": 2,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            session.add(testimony)
-            session.flush()
-            testimony_id = testimony.id
-        session.add(
-            Post(
-                campaign_id=loaded.id,
-                testimony_id=testimony_id,
-                platform=item.platform,
-                native_id=native_id,
-                url=item.url,
-                author_id=item.author_id,
-                author_handle=item.author_handle,
-                author_name=item.author_name,
-                text=item.text,
-                hashtags=item.hashtags,
-                mentions=item.mentions,
-                links=item.links,
-                media_type=item.media_type,
-                media_url=item.media_url,
-                duration_seconds=item.duration_seconds,
-                published_at=item.published_at,
-                harvested_at=now,
-                updated_at=now,
-                raw=item.raw,
-                query=run.query,
-                run_id=run.id,
-                config_hash=run.config_hash,
-                problems=problems(item, settings),
-                role=role,
-                question=question,
-                fingerprint=mark,
+        links.remember(item, mark, owner)
+        owners.append(owner)
+    ids: list[int] = []
+    if made:
+        testimonies = cast(Table, Testimony.__table__)
+        ids = list(
+            session.scalars(
+                insert(testimonies).returning(testimonies.c.id, sort_by_parameter_order=True),
+                made,
             )
         )
-        # A later copy on another platform must find this one within the same page.
-        session.flush()
-        counts.new += 1
+    rows = []
+    for item, mark, (role, question), owner in zip(fresh, marks, roles, owners, strict=True):
+        rows.append(
+            {
+                "campaign_id": loaded.id,
+                "testimony_id": ids[owner[0]] if isinstance(owner, tuple) else owner,
+                "platform": item.platform,
+                "native_id": item.native_id,
+                "url": item.url,
+                "author_id": item.author_id,
+                "author_handle": item.author_handle,
+                "author_name": item.author_name,
+                "text": item.text,
+                "hashtags": item.hashtags,
+                "mentions": item.mentions,
+                "links": item.links,
+                "media_type": item.media_type,
+                "media_url": item.media_url,
+                "duration_seconds": item.duration_seconds,
+                "published_at": item.published_at,
+                "harvested_at": now,
+                "updated_at": now,
+                "source_state": "available",
+                "raw": item.raw,
+                "query": run.query,
+                "run_id": run.id,
+                "config_hash": run.config_hash,
+                "edit_history": [],
+                "problems": problems(item, settings),
+                "role": role,
+                "question": question,
+                "fingerprint": mark,
+            }
+        )
+    # Core executemany: the ORM bulk path costs several times more per row
+    session.execute(insert(cast(Table, Post.__table__)), rows)
+    counts.new += len(rows)
     return counts

@@ -47,6 +47,23 @@ def parse_duration(value: str | None) -> float | None:
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
+def next_before(oldest: str) -> str:
+    """publishedBefore for resuming a killed run: one second past the oldest video stored,
+    because publishedBefore is exclusive and another video may share that second (stored
+    twice is harmless, lost is not)."""
+    stamp = datetime.fromisoformat(oldest.replace("Z", "+00:00")) + timedelta(seconds=1)
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def search_to_ids(search: dict[str, Any]) -> list[str]:
+    """A search.list answer → the video ids to look up with videos.list (pure)."""
+    return [
+        item["id"]["videoId"]
+        for item in search.get("items", [])
+        if (item.get("id") or {}).get("videoId")
+    ]
+
+
 def page_to_posts(
     videos: dict[str, Any], channels: dict[str, dict[str, Any]]
 ) -> list[HarvestedPost]:
@@ -97,11 +114,11 @@ class YouTubeCollector:
         campaign: Campaign,
         clock: Clock,
         quota_left: Callable[[], int],
-        known_channel: Callable[[str], bool],
+        known_channels: Callable[[list[str]], set[str]],
     ) -> None:
         self.client, self.settings, self.clock = client, settings, clock
         self.query = "|".join(campaign.campaign.hashtags)
-        self.quota_left, self.known_channel = quota_left, known_channel
+        self.quota_left, self.known_channels = quota_left, known_channels
         self.costs = settings.costs
 
     def _execute(self, request: Any, what: str) -> dict[str, Any]:
@@ -140,6 +157,10 @@ class YouTubeCollector:
         before = position.get("published_before")
         run_newest = position.get("run_newest")
         page_cost = self.costs.get("search.list", 100) + self.costs.get("videos.list", 1)
+        # Within a run the search pages on with its tokens (no page shows a video twice);
+        # what is stored for a resume is a date bound, which outlives any token.
+        token: str | None = None
+        resume_before = before
         while True:
             if self.quota_left() < page_cost + self.costs.get("channels.list", 1):
                 raise try_later(
@@ -156,21 +177,18 @@ class YouTubeCollector:
                     maxResults=50,
                     publishedAfter=after,
                     publishedBefore=before,
+                    pageToken=token,
                 ),
                 "search.list",
             )
-            ids = [
-                i["id"]["videoId"]
-                for i in search.get("items", [])
-                if i.get("id", {}).get("videoId")
-            ]
+            ids = search_to_ids(search)
             if not ids:
                 yield Page(
                     [],
                     {
                         "published_after": after,
                         "run_newest": run_newest,
-                        "published_before": before,
+                        "published_before": resume_before,
                     },
                     1,
                     self.costs.get("search.list", 100),
@@ -183,13 +201,9 @@ class YouTubeCollector:
                 "videos.list",
             )
             requests, units = 2, page_cost
-            new_channels = sorted(
-                {
-                    v["snippet"]["channelId"]
-                    for v in videos.get("items", [])
-                    if not self.known_channel(v["snippet"]["channelId"])
-                }
-            )
+            # one look-up for the page's channels, not one per video
+            seen = {v["snippet"]["channelId"] for v in videos.get("items", [])}
+            new_channels = sorted(seen - self.known_channels(sorted(seen)))
             channels: dict[str, dict[str, Any]] = {}
             if new_channels:
                 found = self._execute(
@@ -203,14 +217,19 @@ class YouTubeCollector:
             posts = page_to_posts(videos, channels)
             published = [i["snippet"]["publishedAt"] for i in search["items"]]
             run_newest = run_newest or max(published)
-            before = min(published)
+            resume_before = next_before(min(published))
             yield Page(
                 posts,
-                {"published_after": after, "run_newest": run_newest, "published_before": before},
+                {
+                    "published_after": after,
+                    "run_newest": run_newest,
+                    "published_before": resume_before,
+                },
                 requests,
                 units,
             )
-            if not search.get("nextPageToken"):
+            token = search.get("nextPageToken")
+            if not token:
                 return
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,50 @@
+"""`storydesk harvest` exit codes: 0; 1 when a platform failed (the others still ran); 75 when
+every failure was "try later". One summary line per platform, whatever happened."""
+
+from __future__ import annotations
+
+from tests.harvester.support import edit_platforms
+from tests.sandboxed import Setup
+
+PLATFORMS = ("x", "youtube", "instagram", "facebook")
+
+
+def summary_lines(out: str, err: str) -> dict[str, list[str]]:
+    lines = (out + err).splitlines()
+    return {p: [line for line in lines if line.startswith(f"{p}: ")] for p in PLATFORMS}
+
+
+def test_all_ok_exits_0_with_one_line_per_platform(ready: Setup) -> None:
+    outcome = ready.cli("harvest")
+    assert outcome.exit_code == 0, outcome.stderr
+    lines = summary_lines(outcome.stdout, outcome.stderr)
+    assert all(len(lines[p]) == 1 and ": ok: " in lines[p][0] for p in PLATFORMS), lines
+
+
+def test_a_failed_platform_exits_1_and_the_others_still_run(ready: Setup) -> None:
+    edit_platforms(ready.config, x={"max_retries": "0"})  # fail at once, no back-off to wait
+    ready.control("faults", {"platform": "x", "kind": "500", "count": 1})
+    ready.control("faults", {"platform": "youtube", "kind": "quota", "count": 1})
+    outcome = ready.cli("harvest")
+    assert outcome.exit_code == 1, outcome.stdout + outcome.stderr
+    lines = summary_lines(outcome.stdout, outcome.stderr)
+    assert all(len(lines[p]) == 1 for p in PLATFORMS), lines
+    assert lines["x"][0].startswith("x: failed:") and "HTTP 500" in lines["x"][0]
+    assert lines["youtube"][0].startswith("youtube: try-later:")
+    for other in ("instagram", "facebook"):
+        assert lines[other][0].startswith(f"{other}: ok:") and " 0 new" not in lines[other][0]
+
+
+def test_only_try_later_failures_exit_75_saying_when(ready: Setup) -> None:
+    ready.control("faults", {"platform": "x", "kind": "429", "count": 1})
+    ready.control("faults", {"platform": "youtube", "kind": "quota", "count": 1})
+    outcome = ready.cli("harvest")
+    assert outcome.exit_code == 75, outcome.stdout + outcome.stderr
+    lines = summary_lines(outcome.stdout, outcome.stderr)
+    assert all(len(lines[p]) == 1 for p in PLATFORMS), lines
+    assert lines["x"][0].startswith("x: try-later:") and "try again after" in lines["x"][0]
+    assert "youtube: try-later:" in lines["youtube"][0] and "try again after" in lines["youtube"][0]
+    assert lines["facebook"][0].startswith("facebook: ok:")
+    # and the next run, with the platforms willing again, picks everything up
+    again = ready.cli("harvest")
+    assert again.exit_code == 0, again.stderr
