@@ -3,12 +3,19 @@
 Only testimonies that are approved, consented and not taken down appear. Templates are
 Jinja2 with autoescape on, so participants' text can never inject markup or script.
 The site is written into a new folder and swapped in, so readers never see half a gallery.
+Publishers on one host may rebuild at the same moment: a lock file beside the folder makes
+them take turns, and each reads the database once it holds the lock, so the last rebuild
+shows the latest state.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,13 +73,41 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
     return items
 
 
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(f".{out.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def build_gallery(
     sessions: sessionmaker[Session], loaded: LoadedCampaign, out_dir: Path | None = None
 ) -> Path:
+    settings = loaded.settings.publish.gallery
+    out = Path(out_dir or (settings.out if settings else "gallery"))
+    with _exclusive(out):
+        for stale in out.parent.glob(f"{out.name}.new-*"):  # from a rebuild that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.new-", dir=out.parent))
+        try:
+            _write_site(sessions, loaded, staging)
+            staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
+            old = out.with_name(out.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if out.exists():
+                out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # only left over when writing failed
+    return out
+
+
+def _write_site(sessions: sessionmaker[Session], loaded: LoadedCampaign, staging: Path) -> None:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     settings = loaded.settings.publish.gallery
-    out = Path(out_dir or (settings.out if settings else "gallery"))
     title = settings.title if settings else loaded.settings.campaign.name
     site = settings.site_url if settings else ""
     with sessions() as session:
@@ -88,9 +123,6 @@ def build_gallery(
         "hashtags": loaded.settings.campaign.hashtags,
         "built": datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000"),
     }
-    staging = out.with_name(out.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     (staging / "index.html").write_text(env.get_template("index.html").render(context), "utf-8")
     (staging / "rss.xml").write_text(env.get_template("rss.xml").render(context), "utf-8")
     feed = {
@@ -111,10 +143,3 @@ def build_gallery(
         ],
     }
     (staging / "feed.json").write_text(json.dumps(feed, ensure_ascii=False, indent=1), "utf-8")
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
-    return out

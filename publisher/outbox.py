@@ -194,16 +194,42 @@ def _publish_one(
 
     job.extra["save"] = save
     try:
-        result = registry.get(job.target).publish(job)
+        target = registry.get(job.target)  # built first: building a client takes a while
+        if _held_back(sessions, row_id, clock.now()):
+            counts.waiting += 1
+            return "pause"
+        result = target.publish(job)
     except Skip as exc:
         _settle(sessions, row_id, clock.now(), "skipped", skip_reason=exc.message)
         counts.skipped += 1
         return "skipped"
     except StorydeskError as exc:
-        return _failed(sessions, loaded, row_id, exc, clock.now(), summary, job.target)
+        return _failed(sessions, loaded, row_id, exc, clock, summary, job.target)
     _settle(sessions, row_id, clock.now(), "done", published=result)
     counts.published += 1
     return "gallery" if job.target == "gallery" else "done"
+
+
+def _held_back(sessions: sessionmaker[Session], row_id: int, now: datetime) -> bool:
+    """The last look before calling: if another publisher hit the target's rate limit
+    after this row was claimed, it moved the row's next attempt to the reset. Give the row
+    back instead of sending a request the platform would refuse."""
+    with transaction(sessions) as session:
+        row = session.get_one(Publication, row_id)
+        if row.next_attempt_at is None or row.next_attempt_at <= now:
+            return False
+        row.state, row.claimed_by, row.updated_at = "queued", None, now
+        row.attempts = max(row.attempts - 1, 0)
+        audit.record(
+            session,
+            at=now,
+            actor="publisher",
+            action="publication.requeued",
+            subject_type="publication",
+            subject_id=row.id,
+            detail={"target": row.target, "why": f"{row.target} is rate limited"},
+        )
+        return True
 
 
 def _failed(
@@ -211,10 +237,11 @@ def _failed(
     loaded: LoadedCampaign,
     row_id: int,
     exc: StorydeskError,
-    now: datetime,
+    clock: Clock,
     summary: PublishSummary,
     target: str,
 ) -> str:
+    now = clock.now()
     counts = summary.count(target)
     with transaction(sessions) as session:
         row = session.get_one(Publication, row_id)
@@ -244,8 +271,47 @@ def _failed(
             subject_id=row.id,
             detail={"target": row.target, "error": exc.message},
         )
+    if isinstance(exc, TryLater):
+        _hold_target(sessions, target, exc.retry_at or now + timedelta(minutes=15), clock)
     summary.errors.append(f"{target}: {exc.message}")
     return "pause" if not isinstance(exc, (Transient, Refused)) else "failed"
+
+
+def _hold_target(
+    sessions: sessionmaker[Session], target: str, until: datetime, clock: Clock
+) -> None:
+    """A rate limit is the account's, not one row's: hold the target's other due rows back
+    until the reset, so no publisher (in this cycle, the next, or on another host) calls
+    the platform before it. In-flight rows too: their publishers look once more before
+    calling (_held_back). Rows are locked in id order, so two publishers doing this at
+    the same moment cannot deadlock."""
+    with transaction(sessions) as session:
+        ids = session.scalars(
+            select(Publication.id)
+            .where(
+                Publication.target == target,
+                Publication.state.in_(("queued", "failed", "in-flight")),
+                Publication.next_attempt_at < until,
+            )
+            .order_by(Publication.id)
+            .with_for_update()
+        ).all()
+        if ids:
+            session.execute(
+                update(Publication)
+                .where(Publication.id.in_(ids))
+                .values(next_attempt_at=until)
+                .execution_options(synchronize_session=False)
+            )
+        audit.record(
+            session,
+            at=clock.now(),
+            actor="publisher",
+            action="target.held",
+            subject_type="target",
+            subject_id=target,
+            detail={"until": until.isoformat(), "publications": len(ids)},
+        )
 
 
 def _settle(
@@ -322,6 +388,10 @@ def _reconcile(
             job = build_job(session, loaded, session.get_one(Publication, row_id))
         try:
             found = registry.get(job.target).find_existing(job)
+        except Skip as exc:  # the target cannot carry it (no copy there): nothing went out
+            _settle(sessions, row_id, now, "skipped", skip_reason=exc.message)
+            summary.count(job.target).skipped += 1
+            continue
         except StorydeskError as exc:
             summary.errors.append(f"{job.target}: reconciling publication {row_id}: {exc.message}")
             _failed(
@@ -329,7 +399,7 @@ def _reconcile(
                 loaded,
                 row_id,
                 exc if isinstance(exc, Refused | TryLater | Transient) else Refused(exc.message),
-                now,
+                clock,
                 summary,
                 job.target,
             )
@@ -401,6 +471,13 @@ def _takedowns(
                 summary.errors.append(
                     f"{row.target}: takedown of publication {row.id}: {exc.message}"
                 )
+                # A reshare still up after consent was withdrawn is failed work (exit 1),
+                # unless only a rate limit stands in the way (exit 75).
+                counts = summary.count(row.target)
+                if isinstance(exc, TryLater):
+                    counts.waiting += 1
+                else:
+                    counts.failed += 1
                 continue
             row.state, row.taken_down_at, row.updated_at = "taken-down", now, now
             audit.record(

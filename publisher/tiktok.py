@@ -80,6 +80,7 @@ class TikTokTarget:
         raise Transient("tiktok: still processing")
 
     def find_existing(self, job: Job) -> Published | None:
+        self._file(job)  # without a file nothing was ever sent: Skip, not a person's job
         external = job.external_id or ""
         if external.startswith("publish:"):
             job.extra["publish_id"] = external.split(":", 1)[1]

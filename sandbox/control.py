@@ -77,7 +77,9 @@ def handle(state: SandboxState, req: Request) -> Response:
         state.faults[platform].append(fault)
         return Response(200, {"ok": True})
     if req.method == "POST" and action == "posts":
-        added = add_posts(state.world, int(body.get("count", 1)), state.rng, body.get("platform"))
+        added = add_posts(
+            state.world, int(body.get("count", 1)), state.rng, body.get("platform"), state.now()
+        )
         state.invalidate()
         return Response(
             200, {"added": [{"platform": p.platform, "native_id": p.native_id} for p in added]}

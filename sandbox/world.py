@@ -366,12 +366,19 @@ def truth(world: World) -> list[dict[str, str | None]]:
 
 
 def add_posts(
-    world: World, count: int, rng: random.Random, platform: str | None = None
+    world: World,
+    count: int,
+    rng: random.Random,
+    platform: str | None = None,
+    now: datetime | None = None,
 ) -> list[WorldPost]:
-    """New posts, newer than all others (the campaign goes on)."""
+    """New posts, newer than all others and posted just now (the campaign goes on)."""
     added: list[WorldPost] = []
     seq = 10_000_000 + len(world.posts)
     latest = max((p.published_at for p in world.posts), default=world.now)
+    if now is not None:
+        # posted in the last moments, so "recent" searches (24 h, 7 days) find them at any hour
+        latest = max(latest, now - timedelta(seconds=count + 1))
     for i in range(count):
         person = world.people[rng.randrange(len(world.people))]
         chosen = platform or rng.choice(PLATFORMS)
