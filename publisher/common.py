@@ -113,3 +113,10 @@ def render(template: str, job: Job, limit: int, url_weight: int | None = None) -
 # Waits between status polls of an upload being processed: quick at first (short videos are
 # often ready at once), then every 5 s, about two minutes in all before "try again later".
 POLL_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 3.0) + (5.0,) * 24
+
+
+def first_name_of(full_name: str | None) -> str:
+    """The first name as people write it: forms typed in capitals ("LUCÍA") are not shouted
+    back in a caption; mixed case ("McKenzie", "Jean-Luc") is kept as given."""
+    first = ((full_name or "").split() or [""])[0]
+    return first.title() if first.isupper() or first.islower() else first

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord, Publication, Testimony
+from publisher.common import first_name_of
 from review.queue import posts_of
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,7 +57,7 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
         items.append(
             {
                 "id": testimony.id,
-                "first_name": ((record.full_name or "").split() or [""])[0] if record else "",
+                "first_name": first_name_of(record.full_name) if record else "",
                 "role": role.label if role else "",
                 "city": record.city if record else "",
                 "country": record.country if record else "",

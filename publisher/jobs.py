@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import refusal
-from publisher.common import Copy, Job
+from publisher.common import Copy, Job, first_name_of
 
 
 def build_job(session: Session, loaded: LoadedCampaign, row: Publication) -> Job:
@@ -27,10 +27,10 @@ def build_job(session: Session, loaded: LoadedCampaign, row: Publication) -> Job
         )
         for p in posts
     ]
-    first = (
-        (record.full_name or "").split()[0]
+    first = first_name_of(
+        record.full_name
         if record and record.full_name
-        else ((posts[0].author_name or posts[0].author_handle or "").split(" ")[0] if posts else "")
+        else ((posts[0].author_name or posts[0].author_handle) if posts else None)
     )
     extra: dict[str, object] = {}
     external = row.external_id or ""
