@@ -6,9 +6,14 @@ app's `match_all` runs as `storydesk match` would. The posts mix every kind of e
 handle, name and city only, nobody's form), so each path of the matcher is timed. Linear
 work means the doubled run takes about twice as long; all-pairs comparisons would take 4x.
 
+Two figures per size: the first match, which also writes every post's result, every
+testimony's state and one audit entry per change (100k rows each); and matching again with
+nothing changed, the matching work itself (read, index, judge, compare). Wall and CPU time
+are both printed: CPU time is steadier when other processes share the machine.
+
     /work/venv/bin/python bench/consent.py [--records 50000]
 
-Targets (issue 5): base run <= 5 s, doubled run <= 2.2x the base run.
+Targets (issue 5): <= 5 s for 100k posts against 50k forms; doubled <= 2.2x that.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from config.clock import FakeClock  # noqa: E402
 from config.loader import load_campaign  # noqa: E402
+from config.schema import LoadedCampaign  # noqa: E402
 from consent.matching import match_all  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import Campaign, ConsentRecord, Post, Testimony  # noqa: E402
@@ -50,6 +57,16 @@ def typo(handle: str, rng: random.Random) -> str:
     return handle[:i] + handle[i + 1] + handle[i] + handle[i + 2 :]
 
 
+def handle_for(name: str, taken: set[str], rng: random.Random) -> str:
+    """A handle as people pick them: their name, often a number; unique on the platform."""
+    first, last = name.split()
+    handle = rng.choice([f"{first}{last}", f"{first}_{last}", f"{first}{last[:3]}", first])
+    while handle.lower() in taken:
+        handle += str(rng.randint(0, 99))
+    taken.add(handle.lower())
+    return handle
+
+
 def generate(
     records: int, posts: int, seed: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -57,11 +74,11 @@ def generate(
     first, last = rng.sample(FIRST, len(FIRST)), rng.sample(LAST, len(LAST))  # common != alike
     firsts = rng.choices(first, [1 / (k + 10) for k in range(len(first))], k=records)
     lasts = rng.choices(last, [1 / (k + 10) for k in range(len(last))], k=records)
-    people = []
+    people, taken = [], set[str]()
     forms: list[dict[str, Any]] = []
     for i in range(records):
         name = f"{firsts[i]} {lasts[i]}"
-        person = {"name": name, "city": rng.choice(CITIES), "x": f"{name.split()[0]}{i}_x"}
+        person = {"name": name, "city": rng.choice(CITIES), "x": handle_for(name, taken, rng)}
         person["channel"] = f"UC{i:022d}"
         people.append(person)
         forms.append(
@@ -119,7 +136,15 @@ def generate(
     return forms, rows
 
 
-def run(records: int, posts: int, folder: Path) -> tuple[float, float, Counter[str]]:
+def timed(sessions: sessionmaker[Session], loaded: LoadedCampaign) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds, summary) of one `match_all`: CPU time shows the work
+    itself when other processes share the machine."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = match_all(sessions, loaded, FakeClock(NOW))
+    return time.perf_counter() - wall, time.process_time() - cpu, summary
+
+
+def run(records: int, posts: int, folder: Path) -> dict[str, Any]:
     engine = make_engine(f"sqlite:///{folder / f'bench-{records}.db'}")
     migrate.upgrade(engine)
     sessions = make_session_factory(engine)
@@ -142,37 +167,36 @@ def run(records: int, posts: int, folder: Path) -> tuple[float, float, Counter[s
         )
         session.execute(insert(Post), rows)
     loaded = load_campaign(SHIPPED)
-    started = time.perf_counter()
-    summary = match_all(sessions, loaded, FakeClock(NOW))
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    match_all(sessions, loaded, FakeClock(NOW))  # nothing changed: reads and compares only
-    again = time.perf_counter() - started
+    first = timed(sessions, loaded)  # writes every post's match, state and audit entry
+    again = timed(sessions, loaded)  # nothing changed: reads, matches, compares
     engine.dispose()
-    return first, again, Counter(summary.counts)
+    return {"first": first, "again": again, "counts": Counter(first[2].counts)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=50_000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="storydesk-bench-"))
-    figures = []
+    results = []
     for scale in (1, 2):
         records, posts = args.records * scale, args.records * 2 * scale
-        first, again, counts = run(records, posts, folder)
-        figures.append((first, again))
-        states = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        with tempfile.TemporaryDirectory(prefix="storydesk-bench-") as folder:
+            result = run(records, posts, Path(folder))
+        results.append(result)
+        (wall, cpu, _), (wall2, cpu2, _) = result["first"], result["again"]
+        states = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()))
+        print(f"{posts} posts against {records} forms  [{states}]")
+        print(f"  first match (writes every result): {wall:6.2f} s wall, {cpu:6.2f} s CPU")
+        print(f"  match again (nothing changed):     {wall2:6.2f} s wall, {cpu2:6.2f} s CPU")
+    base, double = results
+    for key, label in (("first", "first match"), ("again", "match again")):
+        wall, cpu = base[key][0], base[key][1]
+        ratio_wall, ratio_cpu = double[key][0] / wall, double[key][1] / cpu
+        verdict = "ok" if ratio_cpu <= 2.2 else "MISSED"
         print(
-            f"match {posts:>7} posts against {records:>7} forms: {first:6.2f} s "
-            f"(re-match, nothing changed: {again:5.2f} s)  [{states}]"
+            f"{label}: base {wall:.2f} s wall ({'ok' if wall <= 5 else 'MISSED'} <= 5 s), "
+            f"doubled/base {ratio_wall:.2f}x wall, {ratio_cpu:.2f}x CPU ({verdict} <= 2.2x)"
         )
-    (base, base_again), (double, double_again) = figures
-    print(f"target: base <= 5 s -> {'ok' if base <= 5 else 'MISSED'} ({base:.2f} s)")
-    print(
-        f"doubled / base: {double / base:.2f}x first match, {double_again / base_again:.2f}x "
-        f"re-match (target <= 2.2x) -> {'ok' if double / base <= 2.2 else 'MISSED'}"
-    )
 
 
 if __name__ == "__main__":

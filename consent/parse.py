@@ -79,14 +79,22 @@ def read_export(path: Path, settings: ConsentSettings) -> Parsed:
             f"{', '.join(missing)} (found: {', '.join(h for h in header if h)[:200]})"
         )
     forms, rejected = [], []
+    seen: dict[str, int] = {}
     for number, cells in enumerate(rows, start=2):
         if not any(str(c).strip() for c in cells):
             continue
         record = dict(zip(canonical, cells, strict=False))
         try:
-            forms.append(parse_form(number, record, settings.list_separator))
+            form = parse_form(number, record, settings.list_separator)
         except ValueError as exc:
             rejected.append(f"{path}: row {number}: {exc}")
+            continue
+        rid = form.values["response_id"]
+        if rid in seen:  # reported here, so that every problem comes in row order
+            rejected.append(f"{path}: row {number}: response_id {rid} repeats row {seen[rid]}")
+            continue
+        seen[rid] = number
+        forms.append(form)
     return Parsed(forms, rejected)
 
 
@@ -98,6 +106,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         raise BadInput(f"{path}: not UTF-8 text; export the form as CSV UTF-8") from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    # csv refuses a field over 128 KiB by failing the whole file; a huge cell must only
+    # reject its own row (see MAX_CELL), so no field may be too large for the reader.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as exc:
@@ -122,10 +133,12 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     book.close()
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, column: str) -> str | None:
     text = str(value or "").strip()
     if len(text) > MAX_CELL:
-        raise ValueError(f"a cell is longer than {MAX_CELL} characters")
+        raise ValueError(f"{column}: longer than {MAX_CELL} characters")
+    if "\x00" in text:  # no database stores it (PostgreSQL refuses); never typed by a person
+        raise ValueError(f"{column}: holds a NUL character (a damaged export?)")
     return text or None
 
 
@@ -166,7 +179,7 @@ def _split(value: str | None, separator: str) -> list[str]:
 
 
 def parse_form(number: int, record: dict[str, Any], separator: str) -> Form:
-    text = {c: _text(record.get(c)) for c in COLUMNS}
+    text = {c: _text(record.get(c), c) for c in COLUMNS}
     if not text["response_id"]:
         raise ValueError("response_id is empty")
     if not text["full_name"]:

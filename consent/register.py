@@ -73,7 +73,6 @@ def import_export(
         raise BadInput(f"{path}: no such file")
     parsed = read_export(path, loaded.settings.consent)
     report = ImportReport(rejected=list(parsed.rejected))
-    seen: dict[str, int] = {}
     with transaction(sessions) as session:
         if session.get(Campaign, loaded.id) is None:
             session.add(
@@ -87,12 +86,6 @@ def import_export(
             session.flush()
         for form in parsed.forms:
             rid = form.values["response_id"]
-            if rid in seen:
-                report.rejected.append(
-                    f"{path}: row {form.row}: response_id {rid} repeats row {seen[rid]}"
-                )
-                continue
-            seen[rid] = form.row
             outcome = _store(session, loaded.id, form, str(path), now, actor)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if form.revoked:

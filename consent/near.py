@@ -1,0 +1,66 @@
+"""Finding the values one typo away from a word without comparing it with every value.
+
+A value of length L is cut in three parts (head, middle, tail) and filed under each pair
+of them: head+middle, middle+tail, head+tail. One typo (a wrong, missing or extra
+character, or two neighbours swapped) stays inside one part, so one pair is left intact:
+the pair without it, read from the start (head+middle), the end (middle+tail) or both ends
+(head+tail). A query looks up the pairs a value of length L-1, L or L+1 would have, plus
+the pairs with a swap across a cut undone. Each key covers two thirds of the value, so a
+block holds only values that are nearly the query; the caller scores them (rapidfuzz).
+"""
+
+from __future__ import annotations
+
+Key = tuple[int, int, str]
+
+
+def _cuts(length: int) -> tuple[int, int]:
+    """(end of head, start of tail) for a value of `length` characters."""
+    third = length // 3
+    return third, length - third
+
+
+def _keys(value: str, length: int) -> tuple[Key, Key, Key]:
+    """The keys a value of `length` characters is filed under, as read from `value`."""
+    third = length // 3
+    end = len(value)
+    return (
+        (length, 0, value[: length - third]),  # head + middle
+        (length, 1, value[end - (length - third) :]),  # middle + tail
+        (length, 2, value[:third] + "\0" + value[end - third :]),  # head + tail
+    )
+
+
+def _swapped(value: str, at: int) -> str:
+    if not 0 < at < len(value):
+        return value
+    return value[: at - 1] + value[at] + value[at - 1] + value[at + 1 :]
+
+
+class NearIndex:
+    """Distinct values, findable by any value about one typo from them."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[Key, list[str]] = {}
+        self._values: set[str] = set()
+
+    def add(self, value: str) -> None:
+        if value in self._values:
+            return
+        self._values.add(value)
+        for key in _keys(value, len(value)):
+            self._blocks.setdefault(key, []).append(value)
+
+    def near(self, query: str) -> set[str]:
+        """Every value filed that is at most one typo from `query`, and possibly a few more."""
+        size = len(query)
+        lengths = [n for n in (size - 1, size, size + 1) if n > 0]
+        keys = {key for length in lengths for key in _keys(query, length)}
+        for at in _cuts(size):  # a swap across a cut breaks two parts: undo it
+            keys.update(_keys(_swapped(query, at), size))
+        blocks = self._blocks
+        found: set[str] = set()
+        for key in keys:
+            if key in blocks:
+                found.update(blocks[key])
+        return found

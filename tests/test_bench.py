@@ -1,0 +1,51 @@
+"""The benchmark scripts the README quotes still run (tiny sizes here; figures in README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+SMALL = {
+    "sandbox.py": ["--posts", "500", "--seconds", "0.2", "--rounds", "1"],
+    "harvest.py": ["--posts", "400"],
+    "review_queue.py": ["--posts", "2000", "--runs", "1"],
+    "ops_sweep.py": ["--posts", "100"],
+    "publish.py": ["--posts", "60", "--latency", "0.01", "--only", "scaling"],
+    "consent.py": ["--records", "500"],
+}
+# what each prints: a figure against the baseline measured in the same run
+SAYS = {
+    "sandbox.py": "ratio to baseline",
+    "harvest.py": "ratio pipeline / raw",
+    "review_queue.py": "queue / --help",
+    "ops_sweep.py": "x fewer",
+    "publish.py": "exactly once: yes",
+    "consent.py": "doubled/base",
+}
+
+
+def test_every_benchmark_script_is_covered() -> None:
+    assert {p.name for p in (REPO / "bench").glob("*.py")} == set(SMALL)
+
+
+@pytest.mark.parametrize("script", sorted(SMALL))
+def test_benchmark_runs_and_prints_its_ratio(script: str, tmp_path: Path) -> None:
+    if script == "publish.py":
+        from tests.pgserver import find_bindir
+
+        if find_bindir() is None:
+            pytest.skip("PostgreSQL server binaries not found: bench/publish.py needs them")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *SMALL[script]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert SAYS[script] in result.stdout
