@@ -26,6 +26,8 @@ from tests.sandboxed import Setup, make_setup, session_factory
 
 TARGETS = ("x", "youtube", "gallery")
 EXTRA = "[operations]\njitter_seconds = 1\n"
+# The issue asks for a minute of daemon life against the sandbox, not a token few seconds.
+RUN_SECONDS = 60
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -134,7 +136,7 @@ def test_a_daemon_harvests_matches_and_publishes_until_sigterm(
     setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, "2s", EXTRA, TARGETS)
     process, log = start_daemon(setup, "daemon")
     try:
-        exercise(setup, seconds=16, logs=[log])
+        exercise(setup, seconds=RUN_SECONDS, logs=[log])
     finally:
         took = stop(process)
     assert took < 5
@@ -163,7 +165,7 @@ def test_two_daemons_on_one_postgresql_share_the_work_without_duplicates(
     setup = make_setup(tmp_path, sandbox.base_url, new_pg_database(pg_server), "2s", EXTRA, TARGETS)
     daemons = [start_daemon(setup, name) for name in ("host-a", "host-b")]
     try:
-        exercise(setup, seconds=16, logs=[log for _, log in daemons])
+        exercise(setup, seconds=RUN_SECONDS, logs=[log for _, log in daemons])
     finally:
         took = [stop(process) for process, _ in daemons]
     assert max(took) < 5
