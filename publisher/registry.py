@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+
 from config.clock import Clock
 from config.credentials import require_env
 from config.schema import LoadedCampaign
 from publisher.common import Target
+
+# Targets reached with requests and a bearer token: name -> (module, class), imported on use.
+BEARER_TARGETS = {
+    "instagram": ("publisher.graph", "InstagramTarget"),
+    "facebook": ("publisher.graph", "FacebookTarget"),
+    "linkedin": ("publisher.linkedin", "LinkedInTarget"),
+    "tiktok": ("publisher.tiktok", "TikTokTarget"),
+}
 
 
 class TargetRegistry:
@@ -32,34 +42,16 @@ class TargetRegistry:
 
             assert publish.youtube is not None
             return YouTubeTarget(clients.youtube_owner_client(self.loaded), publish.youtube, clock)
-        if name == "instagram":
-            from publisher.graph import InstagramTarget
-
-            ig = publish.instagram
-            assert ig is not None
-            token = require_env(ig.access_token_env, "publish.instagram.access_token_env", settings)
-            return InstagramTarget(clients.bearer_session(token), ig, clock)
-        if name == "facebook":
-            from publisher.graph import FacebookTarget
-
-            fb = publish.facebook
-            assert fb is not None
-            token = require_env(fb.access_token_env, "publish.facebook.access_token_env", settings)
-            return FacebookTarget(clients.bearer_session(token), fb, clock)
-        if name == "linkedin":
-            from publisher.linkedin import LinkedInTarget
-
-            li = publish.linkedin
-            assert li is not None
-            token = require_env(li.access_token_env, "publish.linkedin.access_token_env", settings)
-            return LinkedInTarget(clients.bearer_session(token), li, clock)
-        if name == "tiktok":
-            from publisher.tiktok import TikTokTarget
-
-            tt = publish.tiktok
-            assert tt is not None
-            token = require_env(tt.access_token_env, "publish.tiktok.access_token_env", settings)
-            return TikTokTarget(clients.bearer_session(token), tt, clock)
+        if name in BEARER_TARGETS:
+            module, cls = BEARER_TARGETS[name]
+            section = getattr(publish, name)
+            assert section is not None
+            field = f"publish.{name}.access_token_env"
+            token = require_env(section.access_token_env, field, settings)
+            target: Target = getattr(importlib.import_module(module), cls)(
+                clients.bearer_session(token), section, clock
+            )
+            return target
         from publisher.gallery_target import GalleryTarget
 
         assert publish.gallery is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from config.clock import Clock
@@ -104,7 +103,3 @@ class XTarget:
             )
         elif external:
             self._call("delete tweet", self.client.delete_tweet, external, user_auth=True)
-
-
-def _unused(_: datetime) -> None:  # keeps the datetime import honest for type checkers
-    return None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.clock import Clock
 from config.errors import WorkFailed
 from config.schema import LoadedCampaign
+from config.workers import worker_id
 from storydesk.jobs import Actions, Outcome, Runner
 from storydesk.logs import EventLog
 
@@ -116,11 +117,10 @@ def real_actions(
 
 def build_runner(app: AppContext, log: EventLog, worker: str | None = None) -> Runner:
     """A job runner on the app's campaign, database and clock, doing the real work."""
-    from storydesk import locks
 
     loaded = app.campaign()
     sessions = app.sessions()
-    holder = worker or locks.whoami()
+    holder = worker or worker_id()
     actions = real_actions(sessions, loaded, app.clock, holder)
     return Runner(sessions, loaded, app.clock, actions, log, holder=holder)
 

@@ -128,9 +128,11 @@ def publish_all(app: AppContext, loaded: LoadedCampaign, report: DemoReport) -> 
     for _ in range(MAX_PUBLISH_CYCLES):
         summary = publish_due(app.sessions(), loaded, app.clock)
         report.errors.extend(summary.errors)
+        report.gallery = summary.gallery or report.gallery  # rebuilt when it changed
         if not any(c.published or c.waiting for c in summary.targets.values()):
             break
-    report.gallery = build_gallery(app.sessions(), loaded)
+    if report.gallery is None:  # nothing approved: still show the (empty) gallery
+        report.gallery = build_gallery(app.sessions(), loaded)
 
 
 def collect_figures(app: AppContext, loaded: LoadedCampaign, report: DemoReport) -> None:

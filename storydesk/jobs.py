@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.clock import Clock
 from config.errors import ExitCode, StorydeskError, TryLater
 from config.schema import LoadedCampaign, parse_duration
+from config.workers import worker_id
 from db.models import HarvestRun
 from db.session import transaction
 from storydesk import locks
@@ -133,7 +134,7 @@ class Runner:
     ) -> None:
         self.sessions, self.loaded, self.clock = sessions, loaded, clock
         self.actions, self.log = actions, log
-        self.holder = holder or locks.whoami()
+        self.holder = holder or worker_id()
         self.ttl = ttl
         self.current: Job | None = None
 

@@ -15,7 +15,6 @@ import errno
 import fcntl
 import hashlib
 import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,16 +25,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from config.errors import TryLater
+from config.workers import process_gone
 from db.models import Lease
 from db.session import sqlite_path, transaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
-
-
-def whoami() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class LockHeld(TryLater):
@@ -189,20 +185,6 @@ class LeaseState:
     expires_at: datetime
 
 
-def _holder_is_dead_here(holder: str) -> bool:
-    """A lease held by a process of this host that no longer exists may be taken over."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def claim_lease(
     sessions: sessionmaker[Session],
     name: str,
@@ -228,7 +210,7 @@ def claim_lease(
             current = session.get(Lease, name)
             if current is None:
                 return None
-        taken_over = current.expires_at > now and _holder_is_dead_here(current.holder)
+        taken_over = current.expires_at > now and process_gone(current.holder)
         guard = (Lease.expires_at <= now) | (Lease.holder == holder)
         if taken_over:
             guard = guard | (Lease.holder == current.holder)

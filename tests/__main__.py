@@ -31,6 +31,7 @@ def main() -> int:
         if code != 0:
             print(f"== {name} failed (exit {code})", flush=True)
             return code
+    print("== all checks passed", flush=True)
     return 0
 
 

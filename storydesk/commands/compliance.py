@@ -5,6 +5,7 @@ import json
 import click
 
 from config.errors import ExitCode
+from config.workers import worker_id
 from storydesk.context import AppContext
 
 
@@ -25,7 +26,7 @@ def command(app: AppContext, as_json: bool) -> int:
     from storydesk.jobs import LEASE_TTL, lease_name
 
     loaded, sessions, clock = app.campaign(), app.sessions(), app.clock
-    holder, name = locks.whoami(), lease_name(loaded, "compliance")
+    holder, name = worker_id(), lease_name(loaded, "compliance")
     if locks.claim_lease(sessions, name, holder, clock.now(), LEASE_TTL) is None:
         with sessions() as session:
             current = locks.lease_holder(session, name, clock.now())

@@ -4,6 +4,7 @@ import json
 
 import click
 
+from config.workers import worker_id
 from storydesk.context import AppContext
 
 
@@ -25,7 +26,7 @@ def command(app: AppContext, log_json: bool, as_json: bool) -> int:
     loaded = app.campaign()
     app.sessions()  # the schema check, before taking the lock
     log = event_log(app, log_json)
-    holder = locks.whoami()
+    holder = worker_id()
     lock = locks.run_lock(
         app.engine(), loaded.id, loaded.settings.operations.lock_file, holder, app.clock.now()
     )
