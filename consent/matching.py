@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Table, Text, bindparam, insert, select, update
@@ -29,6 +29,7 @@ from config.clock import Clock
 from config.schema import ConsentMatching, LoadedCampaign
 from consent import normalise
 from consent.near import NearIndex
+from db.bulk import execute_many, stored, update_many
 from db.models import AuditEntry, ConsentMatch, ConsentRecord, Post, Testimony
 from db.session import transaction
 
@@ -56,8 +57,24 @@ class Form:
 
 
 FORM_COLUMNS = [getattr(ConsentRecord, f) for f in Form.__dataclass_fields__]
+
+
+class PostFacts(NamedTuple):
+    """What the matcher reads of a post. A plain tuple: a row's attributes cost ten times
+    more to read, and each post's are read a dozen times."""
+
+    id: int
+    testimony_id: int | None
+    platform: str
+    url: str | None
+    author_id: str | None
+    author_handle: str | None
+    author_name: str | None
+    text: str | None
+    problems: bool
 RANK = {"revoked": 5, "matched": 4, "guardian-required": 3, "needs-check": 2, "none": 1}
 HANDLE_FIELDS = {"x": "x_handle", "instagram": "instagram_handle", "tiktok": "tiktok_handle"}
+NUMBER = re.compile(r"\d+")
 MIN_HANDLE_LETTERS = 6  # fewer letters in a handle say little about a name
 
 
@@ -108,7 +125,7 @@ class NameIndex:
         self.forms[key].append((city, record))
 
     def near(self, key: str) -> list[str]:
-        return sorted(self._near.near(key))
+        return list(self._near.near(key))
 
 
 class FormIndex:
@@ -188,7 +205,7 @@ def strong_state(record: Form, minimum_age: int, today: date) -> str:
 
 
 def judge(
-    post: Any,
+    post: PostFacts,
     index: FormIndex,
     by_author: dict[tuple[str, str], Form],
     loaded: LoadedCampaign,
@@ -241,7 +258,7 @@ def judge(
     return _fuzzy(post, index, loaded)
 
 
-def _fuzzy(post: Any, index: FormIndex, loaded: LoadedCampaign) -> Verdict:
+def _fuzzy(post: PostFacts, index: FormIndex, loaded: LoadedCampaign) -> Verdict:
     thresholds = loaded.settings.consent.match
     handle = normalise.handle(post.author_handle)
     if handle:
@@ -271,26 +288,31 @@ def _fuzzy(post: Any, index: FormIndex, loaded: LoadedCampaign) -> Verdict:
     return found or Verdict("none", None, {}, None)
 
 
-def _age_said(record: Form, body: str) -> int:
+def _age_said(record: Form, numbers: set[str]) -> int:
+    """0 if the testimony says the form's age ("I'm 15"), 1 if the form gives none, else 2."""
     if record.age is None:
         return 1
-    return 0 if re.search(rf"(?<!\d){record.age}(?!\d)", body) else 2
+    return 0 if str(record.age) in numbers else 2
 
 
 def _by_name(
-    names: NameIndex, key: str, post: Any, thresholds: ConsentMatching, by: str
+    names: NameIndex, key: str, post: PostFacts, thresholds: ConsentMatching, by: str
 ) -> Verdict | None:
     """needs-check for the form whose name is nearest `key` and whose city the post names."""
     body, in_body = "", dict[str, bool]()  # city named in the post? people share cities
     fitting: list[tuple[float, Form]] = []
-    for form_name in names.near(key):
-        score = fuzz.ratio(key, form_name)
-        if score < thresholds.name_threshold:
-            continue
+    # a common first name puts a hundred names in the blocks: rapidfuzz scores them in C
+    close = process.extract(
+        key, names.near(key), scorer=fuzz.ratio, score_cutoff=thresholds.name_threshold, limit=None
+    )
+    for form_name, score, _ in close:
         body = body or normalise.text(post.text)
         for city, record in names.forms[form_name]:
             if city and city not in in_body:
-                in_body[city] = fuzz.partial_ratio(city, body) >= thresholds.city_threshold
+                in_body[city] = (
+                    city in body  # what partial_ratio scores 100, without scoring it
+                    or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
+                )
             if city and in_body[city]:
                 fitting.append((score, record))
     if not fitting:
@@ -299,7 +321,9 @@ def _by_name(
     tied = sorted((r for score, r in fitting if score == best), key=lambda r: r.id)
     # namesakes in one city: first the one whose age the testimony says ("I'm 15"), last
     # those whose form gives an age the testimony does not say
-    tied.sort(key=lambda r: _age_said(r, body))
+    if len(tied) > 1:
+        numbers = set(NUMBER.findall(body))
+        tied.sort(key=lambda r: _age_said(r, numbers))
     record = tied[0]
     evidence = {
         "by": by,
@@ -334,7 +358,7 @@ def match_all(
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
     records = [
         Form(*row)
-        for row in session.execute(
+        for row in session.connection().execute(
             select(*FORM_COLUMNS)
             .where(ConsentRecord.campaign_id == loaded.id)
             .order_by(
@@ -343,7 +367,7 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         )
     ]
     index = FormIndex(records)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             Post.id,
             Post.testimony_id,
@@ -356,8 +380,8 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             # only whether there are any: no need to decode 100k JSON lists
             (sql_cast(Post.problems, Text) != "[]").label("problems"),
         ).where(Post.campaign_id == loaded.id)
-    ).all()
-    posts: list[Any] = list(rows)
+    )
+    posts = [PostFacts._make(row) for row in rows]
     today = now.date()
     verdicts: dict[int, Verdict] = {}
     by_author: dict[tuple[str, str], Form] = {}
@@ -385,8 +409,9 @@ def as_text(column: Any) -> Any:
     return sql_cast(column, Text).label(column.key)
 
 
-# Writes go through Core executemany on the tables: the ORM's bulk paths split batches
-# whenever a row's NULLs differ, which costs seconds at 100k posts.
+# Writes go through one executemany per table with values in stored form (db/bulk.py): the
+# ORM's bulk paths split batches whenever a row's NULLs differ, and Core's per-value
+# conversion costs seconds at 100k posts.
 MATCHES = cast(Table, ConsentMatch.__table__)
 TESTIMONIES = cast(Table, Testimony.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
@@ -397,7 +422,7 @@ def _write_matches(
 ) -> None:
     existing = {
         m.post_id: m
-        for m in session.execute(
+        for m in session.connection().execute(
             select(
                 ConsentMatch.post_id,
                 ConsentMatch.id,
@@ -410,13 +435,14 @@ def _write_matches(
         )
     }
     inserts, updates = [], []
+    stamp = stored(session, MATCHES.c.matched_at, now)
     for post_id, v in verdicts.items():
         values = {
             "state": v.state,
             "consent_id": v.record.id if v.record else None,
-            "evidence": v.evidence,
+            "evidence": v.evidence_text(),
             "score": v.score,
-            "matched_at": now,
+            "matched_at": stamp,
         }
         old = existing.get(post_id)
         if old is None:
@@ -424,22 +450,17 @@ def _write_matches(
         elif (old.state, old.consent_id, old.evidence) != (
             values["state"],
             values["consent_id"],
-            v.evidence_text(),
+            values["evidence"],
         ):
             updates.append({"match_id": old.id, **values})
-    if inserts:
-        session.execute(insert(MATCHES), inserts)
-    if updates:
-        session.execute(
-            update(MATCHES).where(MATCHES.c.id == bindparam("match_id")),
-            updates,
-        )
+    execute_many(session, insert(MATCHES), inserts)
+    execute_many(session, update(MATCHES).where(MATCHES.c.id == bindparam("match_id")), updates)
 
 
 def _write_testimonies(
     session: Session,
     loaded: LoadedCampaign,
-    posts: list[Any],
+    posts: list[PostFacts],
     verdicts: dict[int, Verdict],
     now: datetime,
 ) -> MatchSummary:
@@ -455,7 +476,7 @@ def _write_testimonies(
             best[tid] = verdict
     current = {
         t.id: t
-        for t in session.execute(
+        for t in session.connection().execute(
             select(
                 Testimony.id,
                 Testimony.consent_state,
@@ -467,6 +488,7 @@ def _write_testimonies(
     }
     summary = MatchSummary()
     updates, audits = [], []
+    stamp = stored(session, TESTIMONIES.c.updated_at, now)
     for tid, verdict in best.items():
         summary.counts[verdict.state] = summary.counts.get(verdict.state, 0) + 1
         priority = (
@@ -476,43 +498,41 @@ def _write_testimonies(
         )
         consent_id = verdict.record.id if verdict.record else None
         old = current.get(tid)
+        evidence = verdict.evidence_text()
         if old is None or (
             old.consent_state,
             old.consent_id,
             old.priority,
             old.consent_evidence,
-        ) == (verdict.state, consent_id, priority, verdict.evidence_text()):
+        ) == (verdict.state, consent_id, priority, evidence):
             continue
         updates.append(
             {
-                "testimony_id": tid,
+                "id": tid,
                 "consent_state": verdict.state,
                 "consent_id": consent_id,
-                "consent_evidence": verdict.evidence,
+                "consent_evidence": evidence,
                 "consent_score": verdict.score,
                 "priority": priority,
-                "updated_at": now,
+                "updated_at": stamp,
             }
         )
         if old.consent_state != verdict.state or old.consent_id != consent_id:
             audits.append(
                 {
-                    "at": now,
+                    "at": stamp,
                     "actor": "matcher",
                     "action": f"consent.{verdict.state}",
                     "subject_type": "testimony",
                     "subject_id": str(tid),
-                    "detail": {"from": old.consent_state, "evidence": verdict.evidence.get("by")},
+                    "detail": json.dumps(
+                        {"from": old.consent_state, "evidence": verdict.evidence.get("by")}
+                    ),
                     "consent_id": consent_id,
                     "consent_version": verdict.record.version if verdict.record else None,
                 }
             )
-    if updates:
-        session.execute(
-            update(TESTIMONIES).where(TESTIMONIES.c.id == bindparam("testimony_id")),
-            updates,
-        )
-    if audits:
-        session.execute(insert(AUDIT), audits)
+    update_many(session, TESTIMONIES, updates)
+    execute_many(session, insert(AUDIT), audits)
     summary.changed = len(updates)
     return summary

@@ -48,19 +48,33 @@ class NearIndex:
         if value in self._values:
             return
         self._values.add(value)
+        blocks = self._blocks
         for key in _keys(value, len(value)):
-            self._blocks.setdefault(key, []).append(value)
+            if (block := blocks.get(key)) is None:
+                blocks[key] = [value]
+            else:
+                block.append(value)
 
     def near(self, query: str) -> set[str]:
         """Every value filed that is at most one typo from `query`, and possibly a few more."""
+        # called once or more per post (100k per match), hence the keys inlined (_keys)
         size = len(query)
-        lengths = [n for n in (size - 1, size, size + 1) if n > 0]
-        keys = {key for length in lengths for key in _keys(query, length)}
-        for at in _cuts(size):  # a swap across a cut breaks two parts: undo it
-            keys.update(_keys(_swapped(query, at), size))
-        blocks = self._blocks
+        get = self._blocks.get
         found: set[str] = set()
-        for key in keys:
-            if key in blocks:
-                found.update(blocks[key])
+        for length in (size - 1, size, size + 1):
+            if length > 0:
+                third = length // 3
+                keep = length - third
+                for key in (
+                    (length, 0, query[:keep]),
+                    (length, 1, query[size - keep :]),
+                    (length, 2, query[:third] + "\0" + query[size - third :]),
+                ):
+                    if (block := get(key)) is not None:
+                        found.update(block)
+        for at in _cuts(size):  # a swap across a cut breaks two parts: undo it
+            if 0 < at < size:
+                for key in _keys(_swapped(query, at), size):
+                    if (block := get(key)) is not None:
+                        found.update(block)
         return found
