@@ -13,173 +13,33 @@ consent/near.py), so the work grows with the number of posts, not with posts x f
 from __future__ import annotations
 
 import gc
-import json
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Table, Text, bindparam, insert, select, update
+from sqlalchemy import Text, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
 from config.schema import ConsentMatching, LoadedCampaign
 from consent import normalise
-from consent.near import NearIndex
-from db.bulk import execute_many, stored, update_many
-from db.models import AuditEntry, ConsentMatch, ConsentRecord, Post, Testimony
+from consent.index import (
+    FORM_COLUMNS,
+    HANDLE_FIELDS,
+    Form,
+    FormIndex,
+    NameIndex,
+    PostFacts,
+    handle_letters,
+    name_key,
+)
+from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
+from db.models import ConsentRecord, Post
 from db.session import transaction
 
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """A form as the matcher reads it: only these columns, no ORM objects (50k load fast)."""
-
-    id: int
-    response_id: str
-    version: int
-    state: str
-    full_name: str | None
-    city: str | None
-    age: int | None
-    date_of_birth: date | None
-    guardian_signed: bool
-    guardian_name: str | None
-    video_urls: list[str]
-    x_handle: str | None
-    youtube_channel: str | None
-    instagram_handle: str | None
-    facebook_profile: str | None
-    tiktok_handle: str | None
-
-
-FORM_COLUMNS = [getattr(ConsentRecord, f) for f in Form.__dataclass_fields__]
-
-
-class PostFacts(NamedTuple):
-    """What the matcher reads of a post. A plain tuple: a row's attributes cost ten times
-    more to read, and each post's are read a dozen times."""
-
-    id: int
-    testimony_id: int | None
-    platform: str
-    url: str | None
-    author_id: str | None
-    author_handle: str | None
-    author_name: str | None
-    text: str | None
-    problems: bool
-RANK = {"revoked": 5, "matched": 4, "guardian-required": 3, "needs-check": 2, "none": 1}
-HANDLE_FIELDS = {"x": "x_handle", "instagram": "instagram_handle", "tiktok": "tiktok_handle"}
 NUMBER = re.compile(r"\d+")
-MIN_HANDLE_LETTERS = 6  # fewer letters in a handle say little about a name
-
-
-@dataclass
-class MatchSummary:
-    counts: dict[str, int] = field(default_factory=dict)
-    changed: int = 0
-
-
-@dataclass
-class Verdict:
-    state: str
-    record: Form | None
-    evidence: dict[str, Any]
-    score: float | None
-    _text: str | None = None
-
-    def evidence_text(self) -> str:
-        """The evidence as stored (see as_text); a testimony's verdict is one of its posts'."""
-        if self._text is None:
-            self._text = json.dumps(self.evidence)
-        return self._text
-
-
-def name_key(value: str | None) -> str:
-    """A full name folded (case, accents) with its words sorted, as token_sort_ratio sees it."""
-    return " ".join(sorted(normalise.text(value).split()))
-
-
-def handle_letters(value: str | None) -> str:
-    """The letters of a handle, folded: 'Lea.Dubois_7' -> 'leadubois' (too short: '')."""
-    letters = "".join(c for c in normalise.text(normalise.handle(value)) if c.isalpha())
-    return letters if len(letters) >= MIN_HANDLE_LETTERS else ""
-
-
-class NameIndex:
-    """Names (as keys) -> [(folded city, form)], and a typo index over the distinct names: a
-    common name costs one comparison, whatever the number of people who share it."""
-
-    def __init__(self) -> None:
-        self.forms: dict[str, list[tuple[str, Form]]] = {}
-        self._near = NearIndex()
-
-    def add(self, key: str, city: str, record: Form) -> None:
-        if key not in self.forms:
-            self.forms[key] = []
-            self._near.add(key)
-        self.forms[key].append((city, record))
-
-    def near(self, key: str) -> list[str]:
-        return list(self._near.near(key))
-
-
-class FormIndex:
-    """Dictionaries from each kind of identifier to the form that names it, and indexes of
-    handles and names that find the forms one typo away (for `needs-check` only)."""
-
-    def __init__(self, records: list[Form]) -> None:
-        self.videos: dict[str, Form] = {}
-        self.ids: dict[tuple[str, str], Form] = {}
-        self.handles: dict[tuple[str, str], Form] = {}
-        self.near_handles: dict[str, NearIndex] = defaultdict(NearIndex)
-        self.names = NameIndex()  # folded, words sorted, as token_sort_ratio sees them
-        self.joined = NameIndex()  # the letters in written order, as a handle holds them
-        # identifiers named on more than one form: the other forms' response_ids
-        self.also: dict[Any, list[str]] = {}
-        for record in records:
-            for url in record.video_urls:
-                if key := normalise.video_key(url):
-                    self._claim(self.videos, key, record, "video_url")
-            channel, yt_handle = normalise.youtube_channel(record.youtube_channel)
-            if channel:
-                self._claim(self.ids, ("youtube", channel), record, "account_id")
-            if yt_handle:
-                self._handle("youtube", yt_handle, record)
-            fb_id, fb_name = normalise.facebook_profile(record.facebook_profile)
-            if fb_id:
-                self._claim(self.ids, ("facebook", fb_id), record, "account_id")
-            if fb_name:
-                self._handle("facebook", fb_name, record)
-            for platform, column in HANDLE_FIELDS.items():
-                if found := normalise.handle(getattr(record, column)):
-                    self._handle(platform, found, record)
-            if name := name_key(record.full_name):
-                city = normalise.text(record.city)
-                self.names.add(name, city, record)
-                letters = "".join(c for c in normalise.text(record.full_name) if c.isalpha())
-                self.joined.add(letters, city, record)
-
-    def _claim(self, table: dict[Any, Form], key: Any, record: Form, kind: str) -> None:
-        first = table.setdefault(key, record)
-        if first.id != record.id:
-            others = self.also.setdefault((kind, key), [])
-            if record.response_id not in others:
-                others.append(record.response_id)
-
-    def _handle(self, platform: str, value: str, record: Form) -> None:
-        self.near_handles[platform].add(value)
-        self._claim(self.handles, (platform, value), record, "handle")
-
-    def handles_near(self, platform: str, value: str) -> list[str]:
-        """Handles on forms one typo from `value` (or so), normalised, sorted."""
-        if platform not in self.near_handles:
-            return []
-        return sorted(self.near_handles[platform].near(value))
 
 
 def _age(record: Form, today: date) -> int | None:
@@ -271,7 +131,7 @@ def _fuzzy(post: PostFacts, index: FormIndex, loaded: LoadedCampaign) -> Verdict
         if best is not None:
             value, score, _ = best
             record = index.handles[(post.platform, value)]
-            evidence = {
+            evidence: dict[str, Any] = {
                 "by": "handle_similar",
                 "value": post.author_handle,
                 "form_value": value,
@@ -325,7 +185,7 @@ def _by_name(
         numbers = set(NUMBER.findall(body))
         tied.sort(key=lambda r: _age_said(r, numbers))
     record = tied[0]
-    evidence = {
+    evidence: dict[str, Any] = {
         "by": by,
         "value": post.author_name if by == "name_and_city" else post.author_handle,
         "form_value": record.full_name,
@@ -398,141 +258,5 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             and (post.platform, post.author_id) in by_author
         ):
             verdicts[post.id] = judge(post, index, by_author, loaded, today)
-    _write_matches(session, loaded, verdicts, now)
-    return _write_testimonies(session, loaded, posts, verdicts, now)
-
-
-def as_text(column: Any) -> Any:
-    """A JSON column as the text stored, to compare with json.dumps (how SQLAlchemy writes
-    it) without decoding 100k documents. Text that differs only in spelling just means one
-    needless rewrite; equal text is always equal evidence."""
-    return sql_cast(column, Text).label(column.key)
-
-
-# Writes go through one executemany per table with values in stored form (db/bulk.py): the
-# ORM's bulk paths split batches whenever a row's NULLs differ, and Core's per-value
-# conversion costs seconds at 100k posts.
-MATCHES = cast(Table, ConsentMatch.__table__)
-TESTIMONIES = cast(Table, Testimony.__table__)
-AUDIT = cast(Table, AuditEntry.__table__)
-
-
-def _write_matches(
-    session: Session, loaded: LoadedCampaign, verdicts: dict[int, Verdict], now: datetime
-) -> None:
-    existing = {
-        m.post_id: m
-        for m in session.connection().execute(
-            select(
-                ConsentMatch.post_id,
-                ConsentMatch.id,
-                ConsentMatch.state,
-                ConsentMatch.consent_id,
-                as_text(ConsentMatch.evidence),
-            )
-            .join(Post, Post.id == ConsentMatch.post_id)
-            .where(Post.campaign_id == loaded.id)
-        )
-    }
-    inserts, updates = [], []
-    stamp = stored(session, MATCHES.c.matched_at, now)
-    for post_id, v in verdicts.items():
-        values = {
-            "state": v.state,
-            "consent_id": v.record.id if v.record else None,
-            "evidence": v.evidence_text(),
-            "score": v.score,
-            "matched_at": stamp,
-        }
-        old = existing.get(post_id)
-        if old is None:
-            inserts.append({"post_id": post_id, **values})
-        elif (old.state, old.consent_id, old.evidence) != (
-            values["state"],
-            values["consent_id"],
-            values["evidence"],
-        ):
-            updates.append({"match_id": old.id, **values})
-    execute_many(session, insert(MATCHES), inserts)
-    execute_many(session, update(MATCHES).where(MATCHES.c.id == bindparam("match_id")), updates)
-
-
-def _write_testimonies(
-    session: Session,
-    loaded: LoadedCampaign,
-    posts: list[PostFacts],
-    verdicts: dict[int, Verdict],
-    now: datetime,
-) -> MatchSummary:
-    best: dict[int, Verdict] = {}
-    problems: dict[int, bool] = defaultdict(bool)
-    for post in posts:
-        verdict = verdicts[post.id]
-        tid = post.testimony_id
-        if tid is None:
-            continue
-        problems[tid] |= bool(post.problems)
-        if tid not in best or RANK[verdict.state] > RANK[best[tid].state]:
-            best[tid] = verdict
-    current = {
-        t.id: t
-        for t in session.connection().execute(
-            select(
-                Testimony.id,
-                Testimony.consent_state,
-                Testimony.consent_id,
-                Testimony.priority,
-                as_text(Testimony.consent_evidence),
-            ).where(Testimony.campaign_id == loaded.id)
-        )
-    }
-    summary = MatchSummary()
-    updates, audits = [], []
-    stamp = stored(session, TESTIMONIES.c.updated_at, now)
-    for tid, verdict in best.items():
-        summary.counts[verdict.state] = summary.counts.get(verdict.state, 0) + 1
-        priority = (
-            0
-            if verdict.state == "matched" and not problems[tid]
-            else (1 if verdict.state == "needs-check" else 2)
-        )
-        consent_id = verdict.record.id if verdict.record else None
-        old = current.get(tid)
-        evidence = verdict.evidence_text()
-        if old is None or (
-            old.consent_state,
-            old.consent_id,
-            old.priority,
-            old.consent_evidence,
-        ) == (verdict.state, consent_id, priority, evidence):
-            continue
-        updates.append(
-            {
-                "id": tid,
-                "consent_state": verdict.state,
-                "consent_id": consent_id,
-                "consent_evidence": evidence,
-                "consent_score": verdict.score,
-                "priority": priority,
-                "updated_at": stamp,
-            }
-        )
-        if old.consent_state != verdict.state or old.consent_id != consent_id:
-            audits.append(
-                {
-                    "at": stamp,
-                    "actor": "matcher",
-                    "action": f"consent.{verdict.state}",
-                    "subject_type": "testimony",
-                    "subject_id": str(tid),
-                    "detail": json.dumps(
-                        {"from": old.consent_state, "evidence": verdict.evidence.get("by")}
-                    ),
-                    "consent_id": consent_id,
-                    "consent_version": verdict.record.version if verdict.record else None,
-                }
-            )
-    update_many(session, TESTIMONIES, updates)
-    execute_many(session, insert(AUDIT), audits)
-    summary.changed = len(updates)
-    return summary
+    write_matches(session, loaded, verdicts, now)
+    return write_testimonies(session, loaded, posts, verdicts, now)

@@ -1,0 +1,144 @@
+"""What the matcher reads (forms and posts as plain values) and the indexes it looks in.
+
+Dictionaries from each kind of identifier to the form that names it, and typo indexes over
+handles and names (consent/near.py): finding a form costs a few lookups, whatever the
+number of forms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from consent import normalise
+from consent.near import NearIndex
+from db.models import ConsentRecord
+
+HANDLE_FIELDS = {"x": "x_handle", "instagram": "instagram_handle", "tiktok": "tiktok_handle"}
+MIN_HANDLE_LETTERS = 6  # fewer letters in a handle say little about a name
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form as the matcher reads it: only these columns, no ORM objects (50k load fast)."""
+
+    id: int
+    response_id: str
+    version: int
+    state: str
+    full_name: str | None
+    city: str | None
+    age: int | None
+    date_of_birth: date | None
+    guardian_signed: bool
+    guardian_name: str | None
+    video_urls: list[str]
+    x_handle: str | None
+    youtube_channel: str | None
+    instagram_handle: str | None
+    facebook_profile: str | None
+    tiktok_handle: str | None
+
+
+FORM_COLUMNS = [getattr(ConsentRecord, f) for f in Form.__dataclass_fields__]
+
+
+class PostFacts(NamedTuple):
+    """What the matcher reads of a post. A plain tuple: a row's attributes cost ten times
+    more to read, and each post's are read a dozen times."""
+
+    id: int
+    testimony_id: int | None
+    platform: str
+    url: str | None
+    author_id: str | None
+    author_handle: str | None
+    author_name: str | None
+    text: str | None
+    problems: bool
+
+
+def name_key(value: str | None) -> str:
+    """A full name folded (case, accents) with its words sorted, as token_sort_ratio sees it."""
+    return " ".join(sorted(normalise.text(value).split()))
+
+
+def handle_letters(value: str | None) -> str:
+    """The letters of a handle, folded: 'Lea.Dubois_7' -> 'leadubois' (too short: '')."""
+    letters = "".join(filter(str.isalpha, normalise.text(normalise.handle(value))))
+    return letters if len(letters) >= MIN_HANDLE_LETTERS else ""
+
+
+class NameIndex:
+    """Names (as keys) -> [(folded city, form)], and a typo index over the distinct names: a
+    common name costs one comparison, whatever the number of people who share it."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, list[tuple[str, Form]]] = {}
+        self._near = NearIndex()
+
+    def add(self, key: str, city: str, record: Form) -> None:
+        if key not in self.forms:
+            self.forms[key] = []
+            self._near.add(key)
+        self.forms[key].append((city, record))
+
+    def near(self, key: str) -> list[str]:
+        return list(self._near.near(key))
+
+
+class FormIndex:
+    """Dictionaries from each kind of identifier to the form that names it, and indexes of
+    handles and names that find the forms one typo away (for `needs-check` only)."""
+
+    def __init__(self, records: list[Form]) -> None:
+        self.videos: dict[str, Form] = {}
+        self.ids: dict[tuple[str, str], Form] = {}
+        self.handles: dict[tuple[str, str], Form] = {}
+        self.near_handles: dict[str, NearIndex] = defaultdict(NearIndex)
+        self.names = NameIndex()  # folded, words sorted, as token_sort_ratio sees them
+        self.joined = NameIndex()  # the letters in written order, as a handle holds them
+        # identifiers named on more than one form: the other forms' response_ids
+        self.also: dict[Any, list[str]] = {}
+        cities: dict[str | None, str] = {}  # a few hundred cities for 50k forms: fold each once
+        for record in records:
+            for url in record.video_urls:
+                if key := normalise.video_key(url):
+                    self._claim(self.videos, key, record, "video_url")
+            channel, yt_handle = normalise.youtube_channel(record.youtube_channel)
+            if channel:
+                self._claim(self.ids, ("youtube", channel), record, "account_id")
+            if yt_handle:
+                self._handle("youtube", yt_handle, record)
+            fb_id, fb_name = normalise.facebook_profile(record.facebook_profile)
+            if fb_id:
+                self._claim(self.ids, ("facebook", fb_id), record, "account_id")
+            if fb_name:
+                self._handle("facebook", fb_name, record)
+            for platform, column in HANDLE_FIELDS.items():
+                if found := normalise.handle(getattr(record, column)):
+                    self._handle(platform, found, record)
+            if folded := normalise.text(record.full_name):
+                if (city := cities.get(record.city)) is None:
+                    city = cities[record.city] = normalise.text(record.city)
+                self.names.add(" ".join(sorted(folded.split())), city, record)  # name_key
+                self.joined.add("".join(filter(str.isalpha, folded)), city, record)
+
+    def _claim(self, table: dict[Any, Form], key: Any, record: Form, kind: str) -> None:
+        first = table.setdefault(key, record)
+        if first.id != record.id:
+            others = self.also.setdefault((kind, key), [])
+            if record.response_id not in others:
+                others.append(record.response_id)
+
+    def _handle(self, platform: str, value: str, record: Form) -> None:
+        self.near_handles[platform].add(value)
+        self._claim(self.handles, (platform, value), record, "handle")
+
+    def handles_near(self, platform: str, value: str) -> list[str]:
+        """Handles on forms one typo from `value` (or so), normalised, sorted."""
+        if platform not in self.near_handles:
+            return []
+        return sorted(self.near_handles[platform].near(value))

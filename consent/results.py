@@ -1,0 +1,161 @@
+"""What matching decided, and writing it: one row per post, the state of each testimony,
+and an audit entry for each testimony whose state or form changed. Only what changed is
+written, so matching again with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, Text, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session
+
+from config.schema import LoadedCampaign
+from consent.index import Form, PostFacts
+from db.bulk import execute_many, stored, update_many
+from db.models import AuditEntry, ConsentMatch, Post, Testimony
+
+RANK = {"revoked": 5, "matched": 4, "guardian-required": 3, "needs-check": 2, "none": 1}
+
+
+@dataclass
+class MatchSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+    changed: int = 0
+
+
+@dataclass
+class Verdict:
+    state: str
+    record: Form | None
+    evidence: dict[str, Any]
+    score: float | None
+    _text: str | None = None
+
+    def evidence_text(self) -> str:
+        """The evidence as stored (see as_text); a testimony's verdict is one of its posts'."""
+        if self._text is None:
+            self._text = json.dumps(self.evidence)
+        return self._text
+
+
+def as_text(column: Any) -> Any:
+    """A JSON column as the text stored, to compare with json.dumps (how SQLAlchemy writes
+    it) without decoding 100k documents. Text that differs only in spelling just means one
+    needless rewrite; equal text is always equal evidence."""
+    return sql_cast(column, Text).label(column.key)
+
+
+# Writes go through one executemany per table with values in stored form (db/bulk.py): the
+# ORM's bulk paths split batches whenever a row's NULLs differ, and Core's per-value
+# conversion costs seconds at 100k posts.
+MATCHES = cast(Table, ConsentMatch.__table__)
+TESTIMONIES = cast(Table, Testimony.__table__)
+AUDIT = cast(Table, AuditEntry.__table__)
+MATCH_COLUMNS = ["post_id", "state", "consent_id", "evidence", "score", "matched_at"]
+STATE_COLUMNS = [
+    "id",
+    *("consent_state", "consent_id", "consent_evidence", "consent_score", "priority"),
+    "updated_at",
+]
+AUDIT_COLUMNS = [
+    *("at", "actor", "action", "subject_type", "subject_id", "detail"),
+    *("consent_id", "consent_version"),
+]
+
+
+def write_matches(
+    session: Session, loaded: LoadedCampaign, verdicts: dict[int, Verdict], now: datetime
+) -> None:
+    """One consent_matches row per post: inserted the first time, rewritten when it changed."""
+    existing = {
+        post_id: (match_id, state, consent_id, evidence)
+        for post_id, match_id, state, consent_id, evidence in session.connection().execute(
+            select(
+                ConsentMatch.post_id,
+                ConsentMatch.id,
+                ConsentMatch.state,
+                ConsentMatch.consent_id,
+                as_text(ConsentMatch.evidence),
+            )
+            .join(Post, Post.id == ConsentMatch.post_id)
+            .where(Post.campaign_id == loaded.id)
+        )
+    }
+    stamp = stored(session, MATCHES.c.matched_at, now)
+    inserts, updates = [], []
+    for post_id, verdict in verdicts.items():
+        consent_id = verdict.record.id if verdict.record else None
+        evidence = verdict.evidence_text()
+        old = existing.get(post_id)
+        if old is None:
+            inserts.append((post_id, verdict.state, consent_id, evidence, verdict.score, stamp))
+        elif old[1:] != (verdict.state, consent_id, evidence):
+            updates.append((old[0], verdict.state, consent_id, evidence, verdict.score, stamp))
+    execute_many(session, insert(MATCHES), MATCH_COLUMNS, inserts)
+    update_many(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
+
+
+def write_testimonies(
+    session: Session,
+    loaded: LoadedCampaign,
+    posts: list[PostFacts],
+    verdicts: dict[int, Verdict],
+    now: datetime,
+) -> MatchSummary:
+    """Each testimony takes its strongest post's verdict (a revoked form wins over all);
+    its queue priority follows: 0 matched and no problems, 1 needs-check, 2 the rest."""
+    best: dict[int, Verdict] = {}
+    problems: set[int] = set()
+    for post in posts:
+        if (tid := post.testimony_id) is None:
+            continue
+        verdict = verdicts[post.id]
+        if post.problems:
+            problems.add(tid)
+        if tid not in best or RANK[verdict.state] > RANK[best[tid].state]:
+            best[tid] = verdict
+    current = {
+        tid: (state, consent_id, priority, evidence)
+        for tid, state, consent_id, priority, evidence in session.connection().execute(
+            select(
+                Testimony.id,
+                Testimony.consent_state,
+                Testimony.consent_id,
+                Testimony.priority,
+                as_text(Testimony.consent_evidence),
+            ).where(Testimony.campaign_id == loaded.id)
+        )
+    }
+    summary = MatchSummary()
+    stamp = stored(session, TESTIMONIES.c.updated_at, now)
+    details: dict[tuple[str, str | None], str] = {}  # a handful of distinct ones: dump once
+    updates, audits = [], []
+    for tid, verdict in best.items():
+        state, record = verdict.state, verdict.record
+        summary.counts[state] = summary.counts.get(state, 0) + 1
+        if state == "matched":
+            priority = 2 if tid in problems else 0
+        else:
+            priority = 1 if state == "needs-check" else 2
+        consent_id = record.id if record else None
+        evidence = verdict.evidence_text()
+        if (old := current.get(tid)) is None or old == (state, consent_id, priority, evidence):
+            continue
+        updates.append((tid, state, consent_id, evidence, verdict.score, priority, stamp))
+        if old[:2] != (state, consent_id):
+            key = (old[0], verdict.evidence.get("by"))
+            if (detail := details.get(key)) is None:
+                detail = details[key] = json.dumps({"from": key[0], "evidence": key[1]})
+            audits.append(
+                (stamp, "matcher", f"consent.{state}", "testimony", str(tid), detail)
+                + (consent_id, record.version if record else None)
+            )
+    update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
+    execute_many(session, insert(AUDIT), AUDIT_COLUMNS, audits)
+    summary.changed = len(updates)
+    return summary
