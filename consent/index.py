@@ -72,18 +72,20 @@ def handle_letters(value: str | None) -> str:
 
 
 class NameIndex:
-    """Names (as keys) -> [(folded city, form)], and a typo index over the distinct names: a
-    common name costs one comparison, whatever the number of people who share it."""
+    """Names (as keys) -> folded city -> forms, and a typo index over the distinct names: a
+    common name costs one comparison and a look at each of its cities, whatever the number
+    of people who share it."""
 
     def __init__(self) -> None:
-        self.forms: dict[str, list[tuple[str, Form]]] = {}
+        self.forms: dict[str, dict[str, list[Form]]] = {}
         self._near = NearIndex()
 
     def add(self, key: str, city: str, record: Form) -> None:
-        if key not in self.forms:
-            self.forms[key] = []
+        if (cities := self.forms.get(key)) is None:
+            cities = self.forms[key] = {}
             self._near.add(key)
-        self.forms[key].append((city, record))
+        if city:  # a form without a city is never matched by name
+            cities.setdefault(city, []).append(record)
 
     def near(self, key: str) -> list[str]:
         return list(self._near.near(key))

@@ -160,25 +160,28 @@ def _by_name(
 ) -> Verdict | None:
     """needs-check for the form whose name is nearest `key` and whose city the post names."""
     body, in_body = "", dict[str, bool]()  # city named in the post? people share cities
-    fitting: list[tuple[float, Form]] = []
+    best, tied = -1.0, list[Form]()
     # a common first name puts a hundred names in the blocks: rapidfuzz scores them in C
     close = process.extract(
         key, names.near(key), scorer=fuzz.ratio, score_cutoff=thresholds.name_threshold, limit=None
     )
-    for form_name, score, _ in close:
+    for form_name, score, _ in close:  # best score first
+        if score < best:
+            break  # a fitting form has a better name already
         body = body or normalise.text(post.text)
-        for city, record in names.forms[form_name]:
-            if city and city not in in_body:
+        for city, records in names.forms[form_name].items():
+            if city not in in_body:
                 in_body[city] = (
                     city in body  # what partial_ratio scores 100, without scoring it
                     or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
                 )
-            if city and in_body[city]:
-                fitting.append((score, record))
-    if not fitting:
+            if in_body[city] and score >= best:
+                if score > best:
+                    best, tied = score, []
+                tied.extend(records)
+    if not tied:
         return None
-    best = max(score for score, _ in fitting)
-    tied = sorted((r for score, r in fitting if score == best), key=lambda r: r.id)
+    tied.sort(key=lambda r: r.id)
     # namesakes in one city: first the one whose age the testimony says ("I'm 15"), last
     # those whose form gives an age the testimony does not say
     if len(tied) > 1:

@@ -69,6 +69,8 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # 64 MiB of pages (the default is 2): matching 100k posts rewrites five indexes
+            cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
 
         return engine
