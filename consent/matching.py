@@ -224,9 +224,8 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         for row in session.connection().execute(
             select(*FORM_COLUMNS)
             .where(ConsentRecord.campaign_id == loaded.id)
-            .order_by(
-                ConsentRecord.id
-            )  # the first form to claim an identifier is the same each run
+            # the first form to claim an identifier is the same each run
+            .order_by(ConsentRecord.id)
         )
     ]
     index = FormIndex(records)

@@ -5,7 +5,7 @@ of them: head+middle, middle+tail, head+tail. One typo (a wrong, missing or extr
 character, or two neighbours swapped) stays inside one part, so one pair is left intact:
 the pair without it, read from the start (head+middle), the end (middle+tail) or both ends
 (head+tail). A query looks up the pairs a value of length L-1, L or L+1 would have, plus
-the pairs with a swap across a cut undone. Each key covers two thirds of the value, so a
+the query with a swap across a cut undone. Each key covers two thirds of the value, so a
 block holds only values that are nearly the query; the caller scores them (rapidfuzz).
 """
 
@@ -72,9 +72,9 @@ class NearIndex:
                 ):
                     if (block := get(key)) is not None:
                         found.update(block)
-        for at in _cuts(size):  # a swap across a cut breaks two parts: undo it
-            if 0 < at < size:
-                for key in _keys(_swapped(query, at), size):
-                    if (block := get(key)) is not None:
-                        found.update(block)
+        for at in _cuts(size):
+            # A swap across a cut breaks two parts: undone, the query is the value itself,
+            # which any one of its keys finds.
+            if 0 < at < size and (block := get(_keys(_swapped(query, at), size)[0])):
+                found.update(block)
         return found
