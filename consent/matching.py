@@ -161,24 +161,35 @@ def _by_name(
     """needs-check for the form whose name is nearest `key` and whose city the post names."""
     body, in_body = "", dict[str, bool]()  # city named in the post? people share cities
     best, tied = -1.0, list[Form]()
-    # a common first name puts a hundred names in the blocks: rapidfuzz scores them in C
-    close = process.extract(
-        key, names.near(key), scorer=fuzz.ratio, score_cutoff=thresholds.name_threshold, limit=None
-    )
-    for form_name, score, _ in close:  # best score first
-        if score < best:
-            break  # a fitting form has a better name already
-        body = body or normalise.text(post.text)
-        for city, records in names.forms[form_name].items():
-            if city not in in_body:
-                in_body[city] = (
-                    city in body  # what partial_ratio scores 100, without scoring it
-                    or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
-                )
-            if in_body[city] and score >= best:
-                if score > best:
-                    best, tied = score, []
-                tied.extend(records)
+    # The same name on a form scores 100, which no other name can: if one of its people
+    # lives in a city the post names, the typo index need not be asked.
+    close: list[tuple[str, float, Any]] = [(key, 100.0, None)] if key in names.forms else []
+    for attempt in range(2):
+        if attempt == 1:
+            if tied:
+                break
+            # a common first name puts a hundred names in the blocks: scored in C
+            close = process.extract(
+                key,
+                names.near(key),
+                scorer=fuzz.ratio,
+                score_cutoff=thresholds.name_threshold,
+                limit=None,
+            )
+        for form_name, score, _ in close:  # best score first
+            if score < best:
+                break  # a fitting form has a better name already
+            body = body or normalise.text(post.text)
+            for city, records in names.forms[form_name].items():
+                if city not in in_body:
+                    in_body[city] = (
+                        city in body  # what partial_ratio scores 100, without scoring it
+                        or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
+                    )
+                if in_body[city] and score >= best:
+                    if score > best:
+                        best, tied = score, []
+                    tied.extend(records)
     if not tied:
         return None
     tied.sort(key=lambda r: r.id)

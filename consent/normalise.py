@@ -21,9 +21,7 @@ LAST_PLANE_WITH_MARKS = 0x1FFFF
 def _combining() -> dict[int, None]:
     """Every combining mark (accents, vowel signs...), for str.translate to drop at C speed:
     matching folds a name or a post's text per post, 100k times."""
-    return {
-        cp: None for cp in range(LAST_PLANE_WITH_MARKS + 1) if unicodedata.combining(chr(cp))
-    }
+    return {cp: None for cp in range(LAST_PLANE_WITH_MARKS + 1) if unicodedata.combining(chr(cp))}
 
 
 def text(value: str | None) -> str:
