@@ -37,7 +37,7 @@ from consent.index import (
 )
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
-from db.session import transaction
+from db.session import large_page_cache, transaction
 
 NUMBER = re.compile(r"\d+")
 
@@ -222,7 +222,7 @@ def match_all(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with transaction(sessions) as session:
+        with transaction(sessions) as session, large_page_cache(session, 256):
             return _match(session, loaded, now)
     finally:
         if collecting:
