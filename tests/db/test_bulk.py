@@ -10,20 +10,21 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import models
 from db.bulk import execute_many, stored, update_many
-from db.models import AuditEntry, Campaign, Testimony
+from db.models import AuditEntry, Campaign
 from db.session import large_page_cache
 
 NOW = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
 AUDIT = AuditEntry.__table__
-TESTIMONIES = Testimony.__table__
+TESTIMONIES = models.Testimony.__table__
 
 
 def _campaign_with_testimonies(session: Session, count: int) -> None:
     session.add(Campaign(id="c", name="c", created_at=NOW))
     session.flush()
     session.add_all(
-        Testimony(id=n, campaign_id="c", created_at=NOW, updated_at=NOW)
+        models.Testimony(id=n, campaign_id="c", created_at=NOW, updated_at=NOW)
         for n in range(1, count + 1)
     )
     session.flush()
@@ -77,7 +78,7 @@ def test_update_many_sets_only_the_rows_named(sessions: sessionmaker[Session]) -
         ]
         update_many(session, TESTIMONIES, columns, rows)  # type: ignore[arg-type]
     with sessions() as session:
-        found = {t.id: t for t in session.scalars(select(Testimony))}
+        found = {t.id: t for t in session.scalars(select(models.Testimony))}
     assert (found[2].consent_state, found[2].consent_evidence, found[2].priority) == (
         "matched",
         evidence,
