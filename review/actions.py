@@ -103,20 +103,26 @@ def approve(
         record = _record(session, testimony)
         allowed = [t for t in chosen if refusal(record, t, now) is None]
         refused = {t: refusal(record, t, now) for t in chosen if t not in allowed}
+        # a matched testimony needs no override: the audit trail says so, keeping the reason
+        overriding = override_reason is not None and testimony.consent_state != "matched"
+        if overriding:
+            said = f"override: {override_reason}" + (f"; {note}" if note else "")
+        else:
+            said = "; ".join(part for part in (override_reason, note) if part) or None
         _decide(
             session,
             testimony,
             "approve",
             reviewer,
-            note
-            if override_reason is None
-            else f"override: {override_reason}" + (f"; {note}" if note else ""),
+            said,
             now,
-            override=override_reason is not None,
+            override=overriding,
             targets=allowed,
         )
         queued = [p.target for p in queue_publications(session, tid, allowed, now, reviewer)]
         message = f"testimony {tid}: approved; queued for {', '.join(queued) or 'no target'}"
+        if override_reason is not None and not overriding:
+            message += " (consent is matched: no override needed)"
         if refused:
             message += "; not for " + "; ".join(f"{t} ({why})" for t, why in refused.items())
         outcomes.append(Outcome(tid, True, message, queued))

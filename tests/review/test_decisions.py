@@ -118,6 +118,25 @@ def test_override_needs_a_reason_and_is_recorded(harvested: Setup) -> None:
     assert entry.detail["consent_state"] == "needs-check"
 
 
+def test_override_on_a_matched_testimony_is_a_plain_approval(harvested: Setup) -> None:
+    tid = first(harvested, "matched")
+    outcome = as_user(harvested, "approve", str(tid), "--override", "--reason", "to be safe")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "(consent is matched: no override needed)" in outcome.stdout
+    after = state(harvested, tid)
+    assert after.decisions == [
+        ("approve", "alice", "to be safe", False, allowed(harvested, after.scope))
+    ]
+    with opened(harvested) as session:
+        actions = session.scalars(
+            select(models.AuditEntry.action).where(
+                models.AuditEntry.subject_id == str(tid),
+                models.AuditEntry.action.like("review.%"),
+            )
+        ).all()
+    assert actions == ["review.approve"]
+
+
 def test_override_without_any_form_approves_but_queues_nothing(harvested: Setup) -> None:
     tid = first(harvested, "none")
     outcome = as_user(harvested, "approve", str(tid), "--override", "--reason", "signed on paper")
