@@ -105,6 +105,7 @@ def approve(
         refused = {t: refusal(record, t, now) for t in chosen if t not in allowed}
         # a matched testimony needs no override: the audit trail says so, keeping the reason
         overriding = override_reason is not None and testimony.consent_state != "matched"
+        said: str | None
         if overriding:
             said = f"override: {override_reason}" + (f"; {note}" if note else "")
         else:
