@@ -91,4 +91,7 @@ class TikTokTarget:
         )
 
     def take_down(self, job: Job) -> None:
-        raise Refused("tiktok has no delete API: delete the video in the TikTok app")
+        raise Refused(
+            "tiktok has no delete API: delete the video in the TikTok app, then run "
+            f"`storydesk taken-down {job.publication_id}`"
+        )

@@ -36,6 +36,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hold": ("storydesk.commands.decide", "hold", "Put testimonies on hold, with a note."),
     "review": ("storydesk.commands.review", "command", "Step through the queue, one key each."),
     "publish": ("storydesk.commands.publish", "command", "Reshare approved testimonies."),
+    "taken-down": (
+        "storydesk.commands.taken_down",
+        "command",
+        "Record a reshare taken down by hand (TikTok).",
+    ),
     "gallery": ("storydesk.commands.gallery", "command", "Write the website gallery."),
     "compliance": ("storydesk.commands.compliance", "command", "Honour deletions and data age."),
     "export": ("storydesk.commands.export", "command", "Write the campaign report."),

@@ -96,3 +96,55 @@ def test_revoking_consent_takes_every_reshare_down_in_one_cycle(ready: Setup) ->
     assert not any(f'id="t{t}"' in index for t in testimonies)
     rss = (ready.path / "gallery" / "rss.xml").read_text()
     assert not any(f"storydesk-{t}<" in rss for t in testimonies)
+
+
+def test_a_tiktok_reshare_taken_down_by_hand_is_recorded_once(ready: Setup) -> None:
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    queue: list[dict[str, Any]] = json.loads(
+        ready.cli("queue", "--json", "--status", "approved", "--limit", "0").stdout
+    )
+    consent_of = {item["id"]: item["consent_id"] for item in queue}
+    on_tiktok = [r for r in outbox(ready.db_url) if r.target == "tiktok" and r.state == "done"]
+    assert on_tiktok, "the sandbox world has testimonies with a video file for TikTok"
+    form = consent_of[on_tiktok[0].testimony_id]
+    mine = [r for r in on_tiktok if consent_of[r.testimony_id] == form]
+    untouched = next(r for r in outbox(ready.db_url) if consent_of[r.testimony_id] != form)
+
+    assert ready.cli("consent", "revoke", str(form), "--reason", "withdrew").exit_code == 0
+    cycle = ready.cli("publish")
+    assert cycle.exit_code == 1
+    for row in mine:  # the cycle names the command to run, with the publication's id
+        assert f"then run `storydesk taken-down {row.id}`" in cycle.stderr
+
+    for row in mine:
+        done = ready.cli("taken-down", str(row.id), "--as", "dpo", "--note", "deleted in app")
+        assert done.exit_code == 0, done.stderr
+        assert done.stdout.strip() == (
+            f"publication {row.id}: recorded as taken down from tiktok by dpo"
+        )
+    after = {r.id: r for r in outbox(ready.db_url)}
+    assert all(after[r.id].state == "taken-down" and after[r.id].last_error is None for r in mine)
+    assert ready.cli("publish").exit_code == 0  # nothing is left for a person to do
+
+    again = ready.cli("taken-down", str(mine[0].id))
+    assert again.exit_code == 0 and "already taken down" in again.stdout
+    engine = make_engine(ready.db_url)
+    with Session(engine) as session:
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "publication.taken-down",
+                AuditEntry.subject_id.in_([str(r.id) for r in mine]),
+            )
+        ).all()
+    engine.dispose()
+    assert len(entries) == len(mine)
+    assert all(e.actor == "dpo" and e.detail["by_hand"] for e in entries)
+    assert {e.detail["note"] for e in entries} == {"deleted in app"}
+
+    still_up = ready.cli("taken-down", str(untouched.id))
+    assert still_up.exit_code == 1
+    assert "no takedown was asked for" in still_up.stderr
+    assert {r.id: r.state for r in outbox(ready.db_url)}[untouched.id] == untouched.state
+    unknown = ready.cli("taken-down", "999999")
+    assert unknown.exit_code == 1 and "publication 999999: no such publication" in unknown.stderr

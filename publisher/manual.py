@@ -1,0 +1,54 @@
+"""What a person did by hand on a platform, recorded so the publisher stops asking.
+
+TikTok has no delete API: when consent is withdrawn, someone deletes the video in the
+TikTok app and records it with `storydesk taken-down ID`; until then every publish cycle
+reports the reshare as still up (exit 1). Any reshare whose takedown was asked for can be
+recorded this way, for a platform whose API refuses for days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.errors import WorkFailed
+from db import audit
+from db.models import Publication
+from db.session import transaction
+
+
+def record_taken_down(
+    sessions: sessionmaker[Session], publication_id: int, by: str, now: datetime, note: str | None
+) -> str:
+    """Mark a reshare taken down by `by`, with an audit entry; the message to print."""
+    with transaction(sessions) as session:
+        row = session.get(Publication, publication_id)
+        if row is None:
+            raise WorkFailed(f"publication {publication_id}: no such publication")
+        if row.taken_down_at is not None:
+            return (
+                f"publication {publication_id}: already taken down on {row.taken_down_at:%Y-%m-%d}"
+            )
+        if row.takedown_requested_at is None:
+            raise WorkFailed(
+                f"publication {publication_id} ({row.target}): no takedown was asked for "
+                "(consent is not withdrawn and the original is not gone); nothing recorded"
+            )
+        row.state, row.taken_down_at, row.updated_at, row.last_error = "taken-down", now, now, None
+        audit.record(
+            session,
+            at=now,
+            actor=by,
+            action="publication.taken-down",
+            subject_type="publication",
+            subject_id=row.id,
+            detail={
+                "target": row.target,
+                "external_id": row.external_id,
+                "reason": row.takedown_reason,
+                "by_hand": True,
+                "note": note,
+            },
+        )
+        return f"publication {publication_id}: recorded as taken down from {row.target} by {by}"
