@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from pathlib import Path
 
 import click
 
 from config.errors import ExitCode
+from storydesk.commands.decide import reviewer
 from storydesk.context import AppContext
-
-
-def _actor(name: str | None) -> str:
-    return name or os.environ.get("USER") or getpass.getuser()
 
 
 @click.group(name="consent")
@@ -33,7 +28,7 @@ def import_(app: AppContext, file: Path, as_name: str | None) -> int:
 
     loaded = app.campaign()
     sessions = app.sessions()
-    report = import_export(sessions, loaded, file, app.clock.now(), _actor(as_name))
+    report = import_export(sessions, loaded, file, app.clock.now(), reviewer(as_name))
     for line in report.rejected:
         click.echo(f"storydesk: {line}", err=True)
     summary = match_all(sessions, loaded, app.clock)
@@ -103,7 +98,7 @@ def revoke(app: AppContext, ident: str, reason: str, as_name: str | None) -> Non
     from consent.register import revoke as revoke_record
 
     record, count = revoke_record(
-        app.sessions(), app.campaign(), ident, reason, _actor(as_name), app.clock.now()
+        app.sessions(), app.campaign(), ident, reason, reviewer(as_name), app.clock.now()
     )
     click.echo(
         f"consent {record.response_id} revoked; {count} testimon"

@@ -10,6 +10,7 @@ from storydesk.context import AppContext
 
 
 def reviewer(name: str | None) -> str:
+    """Who is acting: --as NAME, else the login name (recorded in the audit trail)."""
     return name or os.environ.get("USER") or getpass.getuser()
 
 
