@@ -56,7 +56,8 @@ def as_text(column: Any) -> Any:
 MATCHES = cast(Table, ConsentMatch.__table__)
 TESTIMONIES = cast(Table, Testimony.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
-MATCH_COLUMNS = ["post_id", "state", "consent_id", "evidence", "score", "matched_at"]
+# in the tables' own column order: the driver takes the tuples as they are
+MATCH_COLUMNS = ["post_id", "consent_id", "state", "evidence", "score", "matched_at"]
 STATE_COLUMNS = [
     "id",
     *("consent_state", "consent_id", "consent_evidence", "consent_score", "priority"),
@@ -93,9 +94,9 @@ def write_matches(
         evidence = verdict.evidence_text()
         old = existing.get(post_id)
         if old is None:
-            inserts.append((post_id, verdict.state, consent_id, evidence, verdict.score, stamp))
+            inserts.append((post_id, consent_id, verdict.state, evidence, verdict.score, stamp))
         elif old[1:] != (verdict.state, consent_id, evidence):
-            updates.append((old[0], verdict.state, consent_id, evidence, verdict.score, stamp))
+            updates.append((old[0], consent_id, verdict.state, evidence, verdict.score, stamp))
     execute_many(session, insert(MATCHES), MATCH_COLUMNS, inserts)
     update_many(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
 
