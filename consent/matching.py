@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -155,41 +156,42 @@ def _age_said(record: Form, numbers: set[str]) -> int:
     return 0 if str(record.age) in numbers else 2
 
 
+def _closest(names: NameIndex, key: str, cutoff: float) -> Iterator[tuple[str, float]]:
+    """Names on forms scoring `cutoff` or more against `key`, best first: the same name
+    (100) straight from the dictionary, then, only if asked for, the names the typo index
+    finds, scored in C (a common first name puts a hundred in its blocks)."""
+    if key in names.forms:
+        yield key, 100.0
+    close = process.extract(
+        key, names.near(key), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+    )
+    for name, score, _ in close:
+        if name != key:
+            yield name, score
+
+
 def _by_name(
     names: NameIndex, key: str, post: PostFacts, thresholds: ConsentMatching, by: str
 ) -> Verdict | None:
     """needs-check for the form whose name is nearest `key` and whose city the post names."""
     body, in_body = "", dict[str, bool]()  # city named in the post? people share cities
     best, tied = -1.0, list[Form]()
-    # The same name on a form scores 100, which no other name can: if one of its people
-    # lives in a city the post names, the typo index need not be asked.
-    close: list[tuple[str, float, Any]] = [(key, 100.0, None)] if key in names.forms else []
-    for attempt in range(2):
-        if attempt == 1:
-            if tied:
-                break
-            # a common first name puts a hundred names in the blocks: scored in C
-            close = process.extract(
-                key,
-                names.near(key),
-                scorer=fuzz.ratio,
-                score_cutoff=thresholds.name_threshold,
-                limit=None,
-            )
-        for form_name, score, _ in close:  # best score first
-            if score < best:
-                break  # a fitting form has a better name already
-            body = body or normalise.text(post.text)
-            for city, records in names.forms[form_name].items():
-                if city not in in_body:
-                    in_body[city] = (
-                        city in body  # what partial_ratio scores 100, without scoring it
-                        or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
-                    )
-                if in_body[city] and score >= best:
-                    if score > best:
-                        best, tied = score, []
-                    tied.extend(records)
+    for form_name, score in _closest(names, key, thresholds.name_threshold):  # best first
+        if score < best:
+            break  # a fitting form has a better name already
+        body = body or normalise.text(post.text)
+        for city, records in names.forms[form_name].items():
+            if city not in in_body:
+                in_body[city] = (
+                    city in body  # what partial_ratio scores 100, without scoring it
+                    or fuzz.partial_ratio(city, body) >= thresholds.city_threshold
+                )
+            if in_body[city] and score >= best:
+                if score > best:
+                    best, tied = score, []
+                tied.extend(records)
+        if tied and best == 100.0:
+            break  # no other name scores 100: the typo index need not be asked
     if not tied:
         return None
     tied.sort(key=lambda r: r.id)
