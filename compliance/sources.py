@@ -11,7 +11,6 @@ half-way keeps what it did and the next sweep goes on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,9 +27,9 @@ from db import audit
 from db.models import Post
 from db.outbox import request_takedown
 from db.session import transaction
+from harvester.youtube import parse_duration
 
 ACTOR = "compliance"
-DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
 
 
 def source_gone(
@@ -151,14 +150,6 @@ def _posts(session: Session, loaded: LoadedCampaign, platform: str, ids: list[st
             )
         )
     )
-
-
-def parse_duration(value: str | None) -> float | None:
-    match = DURATION.match(value or "")
-    if not value or not match:
-        return None
-    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
 def refresh_youtube(

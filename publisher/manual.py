@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import WorkFailed
-from db import audit
 from db.models import Publication
 from db.session import transaction
+from publisher.recovery import mark_taken_down
 
 
 def record_taken_down(
@@ -35,20 +35,5 @@ def record_taken_down(
                 f"publication {publication_id} ({row.target}): no takedown was asked for "
                 "(consent is not withdrawn and the original is not gone); nothing recorded"
             )
-        row.state, row.taken_down_at, row.updated_at, row.last_error = "taken-down", now, now, None
-        audit.record(
-            session,
-            at=now,
-            actor=by,
-            action="publication.taken-down",
-            subject_type="publication",
-            subject_id=row.id,
-            detail={
-                "target": row.target,
-                "external_id": row.external_id,
-                "reason": row.takedown_reason,
-                "by_hand": True,
-                "note": note,
-            },
-        )
+        mark_taken_down(session, row, now, by, by_hand=True, note=note)
         return f"publication {publication_id}: recorded as taken down from {row.target} by {by}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
@@ -83,6 +83,22 @@ def _target_of(sessions: sessionmaker[Session], row_id: int) -> str:
         return session.get_one(Publication, row_id).target
 
 
+def _due(targets: list[str], now: datetime, max_attempts: int) -> Select[Publication]:
+    """Publications due now, oldest first: what a cycle works through, and what its dry
+    run lists (one query, so the dry run shows exactly what the cycle would attempt)."""
+    return (
+        select(Publication)
+        .where(
+            Publication.state.in_(("queued", "failed")),
+            Publication.next_attempt_at <= now,
+            Publication.takedown_requested_at.is_(None),
+            Publication.target.in_(targets),
+            Publication.attempts < max_attempts,
+        )
+        .order_by(Publication.next_attempt_at, Publication.id)
+    )
+
+
 def _claim(
     sessions: sessionmaker[Session],
     targets: list[str],
@@ -93,18 +109,7 @@ def _claim(
     if not targets:
         return None
     with transaction(sessions) as session:
-        query = (
-            select(Publication)
-            .where(
-                Publication.state.in_(("queued", "failed")),
-                Publication.next_attempt_at <= now,
-                Publication.takedown_requested_at.is_(None),
-                Publication.target.in_(targets),
-                Publication.attempts < max_attempts,
-            )
-            .order_by(Publication.next_attempt_at, Publication.id)
-            .limit(1)
-        )
+        query = _due(targets, now, max_attempts).limit(1)
         postgres = session.get_bind().dialect.name == "postgresql"
         for _ in range(20):
             row = session.scalar(query.with_for_update(skip_locked=True) if postgres else query)
@@ -195,17 +200,8 @@ def _plan(
     summary: PublishSummary,
 ) -> None:
     with sessions() as session:
-        rows = session.scalars(
-            select(Publication)
-            .where(
-                Publication.state.in_(("queued", "failed")),
-                Publication.next_attempt_at <= now,
-                Publication.takedown_requested_at.is_(None),
-                Publication.target.in_(targets),
-            )
-            .order_by(Publication.next_attempt_at, Publication.id)
-            .limit(limit)
-        ).all()
+        max_attempts = loaded.settings.publish.max_attempts
+        rows = session.scalars(_due(targets, now, max_attempts).limit(limit)).all()
         for row in rows:
             reason = why_not_now(session, row, now)
             job = build_job(session, loaded, row)

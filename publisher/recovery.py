@@ -5,6 +5,7 @@ taken down."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -151,20 +152,28 @@ def take_down_due(
                 else:
                     counts.failed += 1
                 continue
-            row.state, row.taken_down_at, row.updated_at = "taken-down", now, now
-            audit.record(
-                session,
-                at=now,
-                actor="publisher",
-                action="publication.taken-down",
-                subject_type="publication",
-                subject_id=row.id,
-                detail={
-                    "target": row.target,
-                    "external_id": row.external_id,
-                    "reason": row.takedown_reason,
-                },
-            )
+            mark_taken_down(session, row, now, "publisher")
             summary.count(row.target).taken_down += 1
             changed = True
     return changed
+
+
+def mark_taken_down(
+    session: Session, row: Publication, now: datetime, actor: str, **detail: Any
+) -> None:
+    """The reshare is down (by the platform's API, or by hand: `detail` says how)."""
+    row.state, row.taken_down_at, row.updated_at, row.last_error = "taken-down", now, now, None
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="publication.taken-down",
+        subject_type="publication",
+        subject_id=row.id,
+        detail={
+            "target": row.target,
+            "external_id": row.external_id,
+            "reason": row.takedown_reason,
+            **detail,
+        },
+    )
