@@ -15,16 +15,21 @@ from config.errors import ConfigError
 from config.schema import Campaign, LoadedCampaign
 
 SHIPPED = Path(__file__).parent / "campaigns"
+# A campaign file is a page or two; anything this large is the wrong file.
+MAX_BYTES = 1 << 20
 
 
 def load_campaign(path: str | os.PathLike[str]) -> LoadedCampaign:
     file = Path(path)
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such campaign file") from None
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{file}: larger than {MAX_BYTES // 1024} KiB: not a campaign file")
     try:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
@@ -32,11 +37,15 @@ def load_campaign(path: str | os.PathLike[str]) -> LoadedCampaign:
         raise ConfigError(f"{file}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: {_toml_message(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{file}: TOML nested too deeply") from None
     try:
         settings = Campaign.model_validate(data)
     except ValidationError as exc:
         problems = [_problem_line(file, text, err) for err in exc.errors()]
         raise ConfigError(problems[0], problems) from None
+    except RecursionError:
+        raise ConfigError(f"{file}: a value nested too deeply") from None
     digest = hashlib.sha256(raw).hexdigest()
     return LoadedCampaign(settings=settings, path=str(file), config_hash=digest)
 
@@ -59,7 +68,7 @@ def _problem_line(file: Path, text: str, err: Any) -> str:
     elif kind == "missing":
         message = "required but missing"
     else:
-        message = err["msg"].removeprefix("Value error, ")
+        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     line = _find_line(text, loc)
     where = f"{file}: line {line}" if line else f"{file}"
     return f"{where}: {field}: {message}"

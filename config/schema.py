@@ -6,24 +6,86 @@ that holds them (see ``config.credentials``).
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import string
 from datetime import date, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+# at most 6 digits: a number that large is a typo, and a longer one overflows timedelta
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# A schedule shorter than a second would spin; longer than a year is a typo.
+SHORTEST, LONGEST = timedelta(seconds=1), timedelta(days=366)
+
+# The names a publish template may use (publisher.common.render fills exactly these), and
+# the widest a field may be padded to: a width of 999999999 would build a 1 GB string.
+TEMPLATE_FIELDS = frozenset(
+    {"first_name", "city", "country", "hashtags", "url", "role", "question", "excerpt"}
+)
+MAX_TEMPLATE_WIDTH = 500
+_SPEC = re.compile(r"^(?:.?[<>^=])?[-+ ]?(\d*)$")
+# A Graph/YouTube id or version goes into a URL path: one path segment, never "..".
+_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
+_WORD = re.compile(r"^\w{1,100}$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """'30s', '15m', '6h', '1d' -> timedelta."""
+    """'30s', '15m', '6h', '1d' -> timedelta (at least a second, at most a year)."""
     match = _DURATION.match(text)
     if not match:
-        raise ValueError(f"'{text}' is not a duration like 30s, 15m, 6h or 1d")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+        raise ValueError(f"'{text[:40]}' is not a duration like 30s, 15m, 6h or 1d")
+    value = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    if value < SHORTEST:
+        raise ValueError(f"'{text}' is not a positive duration (at least 1s)")
+    if value > LONGEST:
+        raise ValueError(f"'{text}' is longer than a year (at most 366d)")
+    return value
+
+
+def check_template(template: str) -> str:
+    """Known placeholders only, plain or padded to a bounded width; nothing else."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"not a valid template: {exc}") from None
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in TEMPLATE_FIELDS:
+            known = ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS))
+            raise ValueError(f"unknown placeholder {{{name[:40]}}} (known: {known})")
+        if conversion:
+            raise ValueError(f"{{{name}!{conversion}}}: conversions are not allowed")
+        spec = spec or ""
+        width = _SPEC.match(spec)
+        if width is None:
+            raise ValueError(
+                f"{{{name}:{spec[:40]}}}: only an alignment and a width are allowed, "
+                "like {first_name:>10}"
+            )
+        digits = width.group(1)
+        if digits and (len(digits) > 4 or int(digits) > MAX_TEMPLATE_WIDTH):
+            raise ValueError(f"{{{name}:{spec[:40]}}}: a width above {MAX_TEMPLATE_WIDTH}")
+    return template
+
+
+def _check_path_segment(value: str) -> str:
+    if not _PATH_SEGMENT.match(value):
+        raise ValueError(f"'{value[:40]}' is not an id (letters, digits, . _ -)")
+    return value
 
 
 def _check_duration(text: str) -> str:
@@ -43,14 +105,25 @@ def _check_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+def is_loopback(url: str) -> bool:
+    """Only an address that is loopback by itself: `127.attacker.example` is a remote name."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 Duration = Annotated[str, AfterValidator(_check_duration)]
 EnvName = Annotated[str, AfterValidator(_check_env_name)]
 Url = Annotated[str, AfterValidator(_check_url)]
+Template = Annotated[str, AfterValidator(check_template)]
+PathSegment = Annotated[str, AfterValidator(_check_path_segment)]
 
 TARGETS = ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery")
 HARVEST_PLATFORMS = ("x", "youtube", "instagram", "facebook")
@@ -73,7 +146,21 @@ class CampaignInfo(Strict):
     @classmethod
     def _bare(cls, values: list[str]) -> list[str]:
         # People write "#Tag" or "@Name"; keep the bare word so queries build one way.
-        return [v.lstrip("#@").strip() for v in values if v.strip()]
+        bare = [v.strip().lstrip("#@") for v in values if v.strip()]
+        for value in bare:
+            if not _WORD.match(value):
+                raise ValueError(
+                    f"'{value[:40]}' is not one word (letters, digits and _ only, no spaces)"
+                )
+        return bare
+
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"{end} is before start {start}")
+        return end
 
 
 class Role(Strict):
@@ -145,15 +232,15 @@ class InstagramHarvest(Harvest):
     username_env: EnvName = "STORYDESK_INSTAGRAM_USERNAME"
     # graph collector
     graph_base_url: Url = "https://graph.facebook.com"
-    graph_version: str = "v21.0"
-    ig_user_id: str | None = None
+    graph_version: Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")] = "v21.0"
+    ig_user_id: PathSegment | None = None
     access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
 
 
 class FacebookHarvest(Harvest):
     base_url: Url = "https://graph.facebook.com"
-    graph_version: str = "v21.0"
-    page_id: str
+    graph_version: Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")] = "v21.0"
+    page_id: PathSegment
     access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
 
 
@@ -172,7 +259,7 @@ class Target(Strict):
 class XPublish(Target):
     base_url: Url = "https://api.twitter.com"
     mode: Literal["retweet", "quote"] = "retweet"
-    template: str = "{first_name} from {city}, {country}: \u201c{excerpt}\u201d {hashtags}"
+    template: Template = "{first_name} from {city}, {country}: \u201c{excerpt}\u201d {hashtags}"
     consumer_key_env: EnvName = "STORYDESK_X_CONSUMER_KEY"
     consumer_secret_env: EnvName = "STORYDESK_X_CONSUMER_SECRET"
     access_token_env: EnvName = "STORYDESK_X_ACCESS_TOKEN"
@@ -181,24 +268,24 @@ class XPublish(Target):
 
 class YouTubePublish(Target):
     base_url: Url = "https://youtube.googleapis.com"
-    playlist_id: str
+    playlist_id: PathSegment
     oauth_token_env: EnvName = "STORYDESK_YOUTUBE_OAUTH_TOKEN"
 
 
 class InstagramPublish(Target):
     base_url: Url = "https://graph.facebook.com"
-    graph_version: str = "v21.0"
-    ig_user_id: str
+    graph_version: Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")] = "v21.0"
+    ig_user_id: PathSegment
     access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
-    caption: str = "{first_name}, {city}: {excerpt} {hashtags}"
+    caption: Template = "{first_name}, {city}: {excerpt} {hashtags}"
 
 
 class FacebookPublish(Target):
     base_url: Url = "https://graph.facebook.com"
-    graph_version: str = "v21.0"
-    page_id: str
+    graph_version: Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")] = "v21.0"
+    page_id: PathSegment
     access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
-    message: str = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
+    message: Template = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
 
 
 class LinkedInPublish(Target):
@@ -206,14 +293,14 @@ class LinkedInPublish(Target):
     author: Annotated[str, Field(pattern=r"^urn:li:(person|organization):\S+$")]
     version: Annotated[str, Field(pattern=r"^\d{6}$")] = "202411"
     access_token_env: EnvName = "STORYDESK_LINKEDIN_ACCESS_TOKEN"
-    commentary: str = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
+    commentary: Template = "{first_name} from {city}, {country}: {excerpt} {hashtags}"
 
 
 class TikTokPublish(Target):
     base_url: Url = "https://open.tiktokapis.com"
     access_token_env: EnvName = "STORYDESK_TIKTOK_ACCESS_TOKEN"
     privacy_level: str = "SELF_ONLY"
-    title: str = "{first_name}, {city} {hashtags}"
+    title: Template = "{first_name}, {city} {hashtags}"
 
 
 class GalleryPublish(Strict):
@@ -271,7 +358,7 @@ class Campaign(Strict):
     @model_validator(mode="after")
     def _dummies_stay_local(self) -> Campaign:
         if self.credentials.dummy_on_loopback:
-            remote = [url for url in self.base_urls() if not _is_loopback(url)]
+            remote = [url for url in self.base_urls() if not is_loopback(url)]
             if remote:
                 raise ValueError(
                     "credentials.dummy_on_loopback is only allowed when every base_url is "

@@ -7,6 +7,7 @@ import click
 
 from config.errors import ExitCode
 from storydesk.context import AppContext
+from storydesk.params import ROW_ID
 
 
 def reviewer(name: str | None) -> str:
@@ -23,7 +24,7 @@ def _report(outcomes: list) -> int:  # type: ignore[type-arg]
 
 
 @click.command(name="approve")
-@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=ROW_ID)
 @click.option("--note", help="A note kept with the decision.")
 @click.option("--targets", help="Only these targets, comma-separated (e.g. x,youtube,gallery).")
 @click.option(
@@ -72,7 +73,7 @@ def approve(
 
 
 @click.command(name="reject")
-@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=ROW_ID)
 @click.option("--reason", required=True, help="Why (kept with the decision).")
 @click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
 @click.pass_obj
@@ -91,7 +92,7 @@ def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | No
 
 
 @click.command(name="hold")
-@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("ids", metavar="ID...", nargs=-1, required=True, type=ROW_ID)
 @click.option("--note", required=True, help="What is waited for (kept with the decision).")
 @click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
 @click.pass_obj

@@ -32,7 +32,7 @@ def command(app: AppContext, fmt: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)  # never a half-written report
+    from storydesk.private_file import write_private
+
+    write_private(out, text)  # owner-only, never half-written, never through a symlink
     click.echo(f"wrote {out}", err=True)

@@ -4,6 +4,7 @@ import click
 
 from config.errors import ExitCode
 from storydesk.context import AppContext
+from storydesk.params import COUNT
 
 
 @click.command(name="publish")
@@ -15,7 +16,7 @@ from storydesk.context import AppContext
     type=click.Choice(["x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"]),
     help="Only this target.",
 )
-@click.option("--limit", type=int, help="At most this many publications.")
+@click.option("--limit", type=COUNT, help="At most this many publications.")
 @click.pass_obj
 def command(app: AppContext, dry_run: bool, target: str | None, limit: int | None) -> int:
     """Reshare what is approved and due, exactly once per testimony and target; take down

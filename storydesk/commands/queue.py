@@ -5,6 +5,7 @@ import json
 import click
 
 from storydesk.context import AppContext
+from storydesk.params import COUNT
 
 
 @click.command(name="queue")
@@ -29,7 +30,7 @@ from storydesk.context import AppContext
     "--limit",
     default=50,
     show_default=True,
-    type=click.IntRange(min=0),
+    type=COUNT,
     help="At most this many (0: all).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")

@@ -5,10 +5,11 @@ import json
 import click
 
 from storydesk.context import AppContext
+from storydesk.params import ROW_ID
 
 
 @click.command(name="show")
-@click.argument("testimony_id", metavar="ID", type=int)
+@click.argument("testimony_id", metavar="ID", type=ROW_ID)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def command(app: AppContext, testimony_id: int, as_json: bool) -> None:

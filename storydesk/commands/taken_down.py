@@ -4,10 +4,11 @@ import click
 
 from storydesk.commands.decide import reviewer
 from storydesk.context import AppContext
+from storydesk.params import ROW_ID
 
 
 @click.command(name="taken-down")
-@click.argument("publication_id", metavar="PUBLICATION_ID", type=int)
+@click.argument("publication_id", metavar="PUBLICATION_ID", type=ROW_ID)
 @click.option("--note", help="What was done, kept in the audit trail.")
 @click.option("--as", "as_name", metavar="NAME", help="Who took it down (default: $USER).")
 @click.pass_obj

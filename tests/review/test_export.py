@@ -99,3 +99,20 @@ def test_report_rows_carry_platforms_place_states_and_publications(harvested: Se
     )
     assert set(row["publications"].split()) <= {"x:queued", "gallery:queued"}
     assert row["publications"]
+
+
+def test_the_report_file_is_owner_only_and_never_written_through_a_symlink(
+    harvested: Setup, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "report.csv"
+    out.symlink_to(victim)
+    (tmp_path / "report.csv.part").symlink_to(victim)  # where the old code wrote first
+    outcome = harvested.cli("export", "--out", str(out))
+    assert outcome.exit_code == 0, outcome.stderr
+    assert victim.read_text() == "keep me"
+    assert not out.is_symlink()
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_text().splitlines()[0].split(",") == COLUMNS
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report.csv.")]
