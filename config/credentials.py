@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from config import redact
 from config.errors import ConfigError
 from config.schema import Campaign
 
@@ -22,6 +23,7 @@ def require_env(variable: str, field: str, campaign: Campaign | None = None) -> 
     """
     value = os.environ.get(variable, "").strip()
     if value:
+        redact.remember(value)
         return value
     if campaign is not None and campaign.credentials.dummy_on_loopback:
         return DUMMY
@@ -30,4 +32,5 @@ def require_env(variable: str, field: str, campaign: Campaign | None = None) -> 
 
 def optional_env(variable: str) -> str | None:
     value = os.environ.get(variable, "").strip()
+    redact.remember(value)
     return value or None

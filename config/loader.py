@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from config import redact
 from config.errors import ConfigError
 from config.schema import Campaign, LoadedCampaign
 
@@ -46,6 +47,8 @@ def load_campaign(path: str | os.PathLike[str]) -> LoadedCampaign:
         raise ConfigError(problems[0], problems) from None
     except RecursionError:
         raise ConfigError(f"{file}: a value nested too deeply") from None
+    # from now on the values of the credentials the campaign names never leave the process
+    redact.remember_variables(variable for _field, variable in settings.credential_variables())
     digest = hashlib.sha256(raw).hexdigest()
     return LoadedCampaign(settings=settings, path=str(file), config_hash=digest)
 

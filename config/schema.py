@@ -379,6 +379,21 @@ class Campaign(Strict):
                     ]
         return urls
 
+    def credential_variables(self) -> list[tuple[str, str]]:
+        """(campaign field, environment variable) of every credential the file names."""
+        found: list[tuple[str, str]] = []
+        for section_name in ("platforms", "publish"):
+            section = getattr(self, section_name)
+            for name in type(section).model_fields:
+                value = getattr(section, name)
+                if isinstance(value, BaseModel):
+                    found += [
+                        (f"{section_name}.{name}.{field}", getattr(value, field))
+                        for field in type(value).model_fields
+                        if field.endswith("_env")
+                    ]
+        return found
+
     def enabled_platforms(self) -> list[str]:
         return [
             p

@@ -119,7 +119,19 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (errors become one line on stderr)."""
+    from config.redact import RedactingStream
+
     args = sys.argv[1:] if argv is None else argv
+    # Whatever a command or a library prints, no credential leaves the process.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
         result: Any = cli.main(args=args, prog_name="storydesk", standalone_mode=False)

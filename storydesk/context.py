@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,14 @@ class AppContext:
 
     def engine(self) -> Engine:
         if self._engine is None:
+            from sqlalchemy.engine import make_url
+
+            from config.redact import remember
             from db.session import make_engine
 
+            # the database password is a credential like the others (a bad URL: make_engine says)
+            with contextlib.suppress(Exception):
+                remember(make_url(self.db_url).password)  # type: ignore[arg-type]
             self._engine = make_engine(self.db_url)
         return self._engine
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from config.clock import Clock, SystemClock
+from config.redact import redact
 from config.schema import Campaign
 
 MASK = "***"
@@ -69,7 +70,7 @@ class EventLog:
     def _mask(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
-        return text
+        return redact(text)
 
     def event(self, event: str, level: str = "info", **fields: Any) -> None:
         record: dict[str, Any] = {"at": self.clock.now(), "level": level, "event": event}

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, MetaData
+from sqlalchemy import JSON, Date, DateTime, MetaData, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from config.redact import redact, redact_any
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -29,6 +31,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class RedactedText(TypeDecorator[str]):
+    """Text that can carry what a server said (errors, reasons): credentials removed and the
+    length bounded before it is written, whichever code path writes it (ORM or Core)."""
+
+    impl = Text
+    cache_ok = True
+    LIMIT = 2000
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        value = redact(value.replace("\x00", ""))
+        return value if len(value) <= self.LIMIT else value[: self.LIMIT - 1] + "\u2026"
+
+
+class RedactedJSON(TypeDecorator[Any]):
+    """JSON whose strings are redacted before they are written (the audit trail's details)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return redact_any(value)
 
 
 NAMING = {

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base
+from db.models.base import Base, RedactedText
 
 
 class Campaign(Base):
@@ -43,7 +43,7 @@ class HarvestRun(Base):
     skipped_count: Mapped[int] = mapped_column(default=0)
     # try-later | credential | config | failed: who must act (see config.errors)
     error_kind: Mapped[str | None] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(RedactedText)
     retry_at: Mapped[datetime | None]
 
 

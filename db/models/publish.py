@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base
+from db.models.base import Base, RedactedText
 
 
 class Publication(Base):
@@ -27,13 +27,13 @@ class Publication(Base):
     external_url: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    skip_reason: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(RedactedText)
+    skip_reason: Mapped[str | None] = mapped_column(RedactedText)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
     takedown_requested_at: Mapped[datetime | None]
-    takedown_reason: Mapped[str | None] = mapped_column(Text)
+    takedown_reason: Mapped[str | None] = mapped_column(RedactedText)
     taken_down_at: Mapped[datetime | None]
