@@ -73,7 +73,11 @@ DESCRIPTIONS: dict[str, str] = {
     "publish.linkedin.commentary": "Post text, with the template fields.",
     "publish.tiktok.privacy_level": "TikTok privacy of the post (unaudited apps: SELF_ONLY).",
     "publish.tiktok.title": "Video title, with the template fields.",
-    "publish.gallery.out": "Folder the static gallery is written to.",
+    "publish.gallery.out": (
+        "Folder the static gallery is written to: a new or empty one (marked `.storydesk-gallery`, "
+        "replaced whole on each rebuild) or a symlink to an empty folder in a web root (its files "
+        "replaced one by one). A folder holding anything else is refused."
+    ),
     "publish.gallery.title": "The gallery page's title.",
     "publish.gallery.site_url": "Where the gallery is served (links in the feeds).",
     "compliance.every": "How often deleted or private sources are looked for.",

@@ -2,7 +2,9 @@
 
 Only testimonies that are approved, consented and not taken down appear. Templates are
 Jinja2 with autoescape on, so participants' text can never inject markup or script.
-The site is written into a new folder and swapped in, so readers never see half a gallery.
+The site is written into a new folder and swapped in, so readers never see half a gallery
+(publisher/gallery_swap.py: also when the output folder is a symlink into a web root), and a
+folder holding anything else is refused rather than replaced.
 Publishers on one host may rebuild at the same moment: a lock file beside the folder makes
 them take turns, and each reads the database once it holds the lock, so the last rebuild
 shows the latest state.
@@ -12,10 +14,9 @@ from __future__ import annotations
 
 import fcntl
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord, Publication, Testimony
 from publisher.common import first_name_of
+from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,6 +77,17 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
     return items
 
 
+@dataclass
+class Built:
+    path: Path
+    cards: int
+    withdrawn: list[int]  # gallery publications whose takedown was asked for: left out
+
+
+class GalleryWriteFailed(WorkFailed):
+    """The disk is full, the folder unwritable, ...: a person must act."""
+
+
 @contextmanager
 def _exclusive(out: Path) -> Iterator[None]:
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -82,37 +96,67 @@ def _exclusive(out: Path) -> Iterator[None]:
         yield
 
 
+def configured_out(loaded: LoadedCampaign) -> Path:
+    settings = loaded.settings.publish.gallery
+    return Path(settings.out if settings else "gallery")
+
+
+def build_site(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, out_dir: Path | None = None
+) -> Built:
+    """Write the gallery to `out_dir` (default: the campaign's) and put it in place whole.
+    Raises ForeignFolder (nothing touched) or GalleryWriteFailed (the old gallery stays)."""
+    out = Path(out_dir) if out_dir is not None else configured_out(loaded)
+    built = Built(out, 0, [])
+
+    def write(folder: Path) -> None:
+        with sessions() as session:
+            # Withdrawn first: a takedown asked for before the cards are read is left out.
+            built.withdrawn = withdrawn_cards(session)
+            items = gallery_items(session, loaded)
+        built.cards = len(items)
+        _write_site(loaded, items, folder)
+
+    try:
+        refuse_foreign(out)  # before the lock file is made beside it
+        with _exclusive(out):
+            put_in_place(out, write)
+    except OSError as exc:
+        raise GalleryWriteFailed(
+            f"could not write the gallery at {out}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else "")
+        ) from exc
+    return built
+
+
 def build_gallery(
     sessions: sessionmaker[Session], loaded: LoadedCampaign, out_dir: Path | None = None
 ) -> Path:
-    settings = loaded.settings.publish.gallery
-    out = Path(out_dir or (settings.out if settings else "gallery"))
-    with _exclusive(out):
-        for stale in out.parent.glob(f"{out.name}.new-*"):  # from a rebuild that was killed
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.new-", dir=out.parent))
-        try:
-            _write_site(sessions, loaded, staging)
-            staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
-            old = out.with_name(out.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if out.exists():
-                out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)  # only left over when writing failed
-    return out
+    return build_site(sessions, loaded, out_dir).path
 
 
-def _write_site(sessions: sessionmaker[Session], loaded: LoadedCampaign, staging: Path) -> None:
+def withdrawn_cards(session: Session) -> list[int]:
+    """Gallery publications whose takedown is asked for and not yet done."""
+    return list(
+        session.scalars(
+            select(Publication.id)
+            .where(
+                Publication.target == "gallery",
+                Publication.takedown_requested_at.is_not(None),
+                Publication.taken_down_at.is_(None),
+                Publication.state != "in-flight",
+            )
+            .order_by(Publication.id)
+        )
+    )
+
+
+def _write_site(loaded: LoadedCampaign, items: list[dict[str, Any]], staging: Path) -> None:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     settings = loaded.settings.publish.gallery
     title = settings.title if settings else loaded.settings.campaign.name
     site = settings.site_url if settings else ""
-    with sessions() as session:
-        items = gallery_items(session, loaded)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml", "j2"], default=True),

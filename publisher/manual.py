@@ -35,5 +35,10 @@ def record_taken_down(
                 f"publication {publication_id} ({row.target}): no takedown was asked for "
                 "(consent is not withdrawn and the original is not gone); nothing recorded"
             )
+        if row.target == "gallery":  # it is down when the gallery without it is in place
+            raise WorkFailed(
+                f"publication {publication_id} is a gallery card: run `storydesk gallery`, "
+                "which removes it and records the takedown; nothing recorded"
+            )
         mark_taken_down(session, row, now, by, by_hand=True, note=note)
         return f"publication {publication_id}: recorded as taken down from {row.target} by {by}"

@@ -23,7 +23,7 @@ from db.models import Publication
 from db.session import transaction
 from publisher.common import Skip
 from publisher.jobs import build_job, why_not_now
-from publisher.recovery import reconcile, take_down_due
+from publisher.recovery import gallery_behind, rebuild_gallery, reconcile, take_down_due
 from publisher.registry import TargetRegistry
 from publisher.settle import PublishSummary, held_back, record_failure, settle
 
@@ -71,10 +71,18 @@ def publish_due(
         if outcome == "pause":
             paused.add(_target_of(sessions, row_id))
         gallery_changed |= outcome == "gallery"
-    if gallery_changed and "gallery" in enabled:
-        from publisher.gallery import build_gallery
-
-        summary.gallery = build_gallery(sessions, loaded)
+    if "gallery" in chosen and (gallery_changed or gallery_behind(sessions, loaded)):
+        try:
+            built = rebuild_gallery(sessions, loaded, clock, worker)
+        except StorydeskError as exc:  # recorded; the takedowns it held back stay due
+            summary.errors.append(
+                f"gallery: {exc.message} (the next cycle rebuilds it; until then withdrawn "
+                "cards stay due and `status` raises the alarm)"
+            )
+            summary.count("gallery").failed += 1
+        else:
+            summary.gallery = built.path
+            summary.count("gallery").taken_down += len(built.taken_down)
     return summary
 
 

@@ -1,10 +1,13 @@
 """After a crash and on withdrawal: rows left in-flight by a dead publisher are settled by
 asking the platform, never by posting again; reshares whose consent or source is gone are
-taken down."""
+taken down. A gallery card is taken down only when the rebuilt gallery without it is in
+place: until then its takedown stays due, and a failed rebuild is recorded for `status`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +18,7 @@ from config.errors import StorydeskError, TryLater
 from config.schema import LoadedCampaign
 from config.workers import on_this_host, process_gone, worker_id
 from db import audit
-from db.models import Publication
+from db.models import AuditEntry, Publication
 from db.session import transaction
 from publisher.common import Refused, Skip, Transient
 from publisher.jobs import build_job
@@ -136,6 +139,9 @@ def take_down_due(
             if row.external_id is None or row.state not in ("done", "failed"):
                 row.taken_down_at = now  # nothing ever went out
                 continue
+            if row.target == "gallery":
+                changed = True  # done once the rebuilt gallery is in place: rebuild_gallery
+                continue
             job = build_job(session, loaded, row)
             try:
                 registry.get(row.target).take_down(job)
@@ -177,3 +183,94 @@ def mark_taken_down(
             **detail,
         },
     )
+
+
+GALLERY_REBUILT = "gallery.rebuilt"
+GALLERY_FAILED = "gallery.rebuild-failed"
+
+
+@dataclass
+class Rebuilt:
+    path: Path
+    cards: int
+    taken_down: list[int] = field(default_factory=list)
+
+
+def rebuild_gallery(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock, actor: str
+) -> Rebuilt:
+    """Rebuild the campaign's public gallery; only once it is in place are the withdrawn
+    cards it left out recorded taken-down. On failure the takedowns stay due (the next
+    cycle rebuilds), the error is written on them and in the audit trail (`status` raises
+    the alarm from it), and the error is raised."""
+    from publisher.gallery import build_site
+
+    try:
+        built = build_site(sessions, loaded)
+    except StorydeskError as exc:
+        _record_gallery_failure(sessions, loaded, clock.now(), actor, exc.message)
+        raise
+    now = clock.now()
+    result = Rebuilt(built.path, built.cards)
+    with transaction(sessions) as session:
+        for row_id in built.withdrawn:
+            query = select(Publication).where(
+                Publication.id == row_id,
+                Publication.takedown_requested_at.is_not(None),
+                Publication.taken_down_at.is_(None),
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = session.scalar(query)
+            if row is None or row.state == "in-flight":
+                continue  # settled by another publisher meanwhile
+            mark_taken_down(session, row, now, actor, gallery=str(built.path))
+            result.taken_down.append(row_id)
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action=GALLERY_REBUILT,
+            subject_type="gallery",
+            subject_id=loaded.id,
+            detail={"out": str(built.path), "cards": built.cards, "removed": result.taken_down},
+        )
+    return result
+
+
+def _record_gallery_failure(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, now: datetime, actor: str, error: str
+) -> None:
+    from publisher.gallery import withdrawn_cards
+
+    with transaction(sessions) as session:
+        waiting = withdrawn_cards(session)
+        for row_id in waiting:
+            row = session.get_one(Publication, row_id)
+            row.last_error, row.updated_at = f"takedown: the gallery rebuild failed: {error}", now
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action=GALLERY_FAILED,
+            subject_type="gallery",
+            subject_id=loaded.id,
+            detail={"error": error, "withdrawn_still_shown": waiting},
+        )
+
+
+def gallery_behind(sessions: sessionmaker[Session], loaded: LoadedCampaign) -> bool:
+    """The last rebuild of the public gallery failed: it may show what it should not, or
+    miss what it should show, until a rebuild succeeds."""
+    with sessions() as session:
+        last = session.scalar(
+            select(AuditEntry.action)
+            .where(
+                AuditEntry.subject_type == "gallery",
+                AuditEntry.subject_id == loaded.id,
+                AuditEntry.action.in_((GALLERY_REBUILT, GALLERY_FAILED)),
+            )
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(1)
+        )
+    return last == GALLERY_FAILED

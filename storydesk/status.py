@@ -5,6 +5,7 @@ Alarms (each stands until what caused it is fixed; `status` then exits 1 for mon
 - credential: the platform rejected our credential on its latest run
 - quota: at today's burn rate the quota runs out before it resets (YouTube: midnight Pacific)
 - takedown: a takedown was asked for and is still not done after a while
+- gallery: the last rebuild of the public gallery failed (withdrawn cards may still show)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ MIN_TAKEDOWN_ALARM = timedelta(hours=1)
 
 @dataclass
 class Alarm:
-    kind: str  # zero-harvest | credential | quota | takedown
+    kind: str  # zero-harvest | credential | quota | takedown | gallery
     message: str
     platform: str | None = None
 
@@ -286,6 +287,45 @@ def publications(
     return report, alarms
 
 
+def gallery_alarm(session: Session, loaded: LoadedCampaign) -> Alarm | None:
+    """Stands from a failed rebuild of the public gallery until one succeeds (the audit
+    entries publisher/recovery.py writes for each rebuild)."""
+    last = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject_type == "gallery",
+            AuditEntry.subject_id == loaded.id,
+            AuditEntry.action.in_(("gallery.rebuilt", "gallery.rebuild-failed")),
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    )
+    if last is None or last.action != "gallery.rebuild-failed":
+        return None
+    shown = session.scalar(
+        select(func.count())
+        .select_from(Publication)
+        .where(
+            Publication.target == "gallery",
+            Publication.takedown_requested_at.is_not(None),
+            Publication.taken_down_at.is_(None),
+            Publication.external_id.is_not(None),
+        )
+    )
+    still = (
+        f"{shown} withdrawn card(s) are still on the public gallery"
+        if shown
+        else "new cards are not on the public gallery yet"
+    )
+    return Alarm(
+        "gallery",
+        f"gallery: the rebuild at {last.at:%Y-%m-%d %H:%M} UTC failed "
+        f"({last.detail.get('error', 'no detail')}); {still}. Fix that, then run "
+        "`storydesk gallery` (the next publish cycle also tries again).",
+        "gallery",
+    )
+
+
 def last_sweep(session: Session, loaded: LoadedCampaign) -> dict[str, Any] | None:
     entry = session.scalar(
         select(AuditEntry)
@@ -331,6 +371,8 @@ def build_status(session: Session, loaded: LoadedCampaign | None, now: datetime)
             if j.kind != "harvest"
         }
         report["compliance"] = last_sweep(session, loaded)
+        if (broken := gallery_alarm(session, loaded)) is not None:
+            alarms.append(broken)
     report["publications"], found = publications(session, loaded, now)
     alarms += found
     report["alarms"] = [asdict(a) for a in alarms]
