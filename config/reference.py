@@ -95,6 +95,7 @@ DESCRIPTIONS: dict[str, str] = {
     "*.every": "How often the daemon harvests this platform (`30s`, `15m`, `6h`, `1d`).",
     "*.timeout_seconds": "Seconds before a request is given up.",
     "*.max_retries": "Retries of a server error, with back-off.",
+    "*.max_pages_per_run": "Pages one harvest run reads at most; the next run goes on.",
     "*.graph_version": "Graph API version in the path.",
     "*.access_token_env": "Variable holding the access token.",
 }

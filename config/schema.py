@@ -198,6 +198,9 @@ class Harvest(Strict):
     every: Duration = "15m"
     timeout_seconds: Annotated[float, Field(gt=0)] = 30
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    # a run stops after this many pages (the next run goes on from there): a server that
+    # never stops sending new pages cannot keep one run going for ever
+    max_pages_per_run: Annotated[int, Field(ge=1, le=100_000)] = 1000
 
 
 class XHarvest(Harvest):

@@ -46,6 +46,9 @@ class Page:
     position: dict[str, Any]
     requests: int = 1
     quota_units: int = 0
+    # the server's own cursor for the next page, when the stored position is not it (a
+    # YouTube run stores a date bound but pages on with tokens): the loop guard watches it
+    cursor: str | None = None
 
 
 class Collector(Protocol):

@@ -7,9 +7,10 @@ any moment loses nothing and stores nothing twice; the next run resumes from the
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,12 +18,13 @@ from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import ConfigError, CredentialRejected, StorydeskError, TryLater
+from config.errors import ConfigError, CredentialRejected, StorydeskError, TryLater, WorkFailed
 from config.schema import LoadedCampaign
 from db.models import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage
 from db.session import transaction
 from harvester.common import Collector, Page
 from harvester.store import RunRef, store_posts
+from harvester.validate import validate
 
 Progress = Callable[[str, int], None]
 
@@ -40,6 +42,8 @@ class RunSummary:
     error_kind: str | None = None
     retry_at: datetime | None = None
     run_id: int | None = None
+    # items the platform sent that were not fit to store (one line each: id and why)
+    rejected: list[str] = field(default_factory=list)
 
 
 def ensure_campaign(session: Session, loaded: LoadedCampaign, now: datetime) -> None:
@@ -150,8 +154,11 @@ def _run_one(
         position: dict[str, Any] = dict(cursor.position) if cursor else {}
     summary.run_id = run_id
     error: BaseException | None = None
+    limit = getattr(
+        getattr(loaded.settings.platforms, collector.platform, None), "max_pages_per_run", 1000
+    )
     try:
-        for page in _pages(collector, position):
+        for page in _pages(collector, position, run_id, limit):
             position = page.position
             _store_page(sessions, loaded, collector, key, ref, page, clock, summary)
             if progress:
@@ -175,8 +182,38 @@ def _run_one(
             )
 
 
-def _pages(collector: Collector, position: dict[str, Any]) -> Iterator[Page]:
-    yield from collector.pages(position)
+def _pages(
+    collector: Collector, position: dict[str, Any], run_id: int, limit: int
+) -> Iterator[Page]:
+    """The collector's pages, stopped when the server loops: a cursor seen before in this
+    run, or a page of posts every one of which this run has already had. A run also stops
+    after `limit` pages; the cursor is kept, so the next run goes on from there."""
+    cursors: set[str] = set()
+    seen: set[str] = set()
+    for number, page in enumerate(collector.pages(position), start=1):
+        if page.posts:
+            cursor = page.cursor or json.dumps(page.position, sort_keys=True, default=str)
+            ids = {p.native_id for p in page.posts}
+            if cursor in cursors or ids <= seen:
+                what = "a cursor it had sent before" if cursor in cursors else "nothing new"
+                raise WorkFailed(
+                    f"{collector.platform}: run {run_id}: the server answered with {what} "
+                    f"(cursor {page.cursor or _shown(page.position)}): stopped; "
+                    "the posts before it are stored"
+                )
+            cursors.add(cursor)
+            seen |= ids
+        yield page
+        if number >= limit:
+            raise TryLater(
+                f"{collector.platform}: run {run_id}: stopped after {limit} pages "
+                f"(max_pages_per_run); the next run goes on from cursor {_shown(page.position)}"
+            )
+
+
+def _shown(position: dict[str, Any]) -> str:
+    text = json.dumps(position, sort_keys=True, default=str, ensure_ascii=True)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _store_page(
@@ -190,8 +227,10 @@ def _store_page(
     summary: RunSummary,
 ) -> None:
     now = clock.now()
+    posts, rejected = validate(page.posts)
+    summary.rejected += [r.line() for r in rejected]
     with transaction(sessions) as session:
-        stored = store_posts(session, loaded, run, page.posts, now)
+        stored = store_posts(session, loaded, run, posts, now)
         _save_cursor(session, loaded, collector, key, run.id, page.position, clock)
         # counters moved in the database, without loading the run row for every page
         runs = _table(HarvestRun)

@@ -218,6 +218,7 @@ class YouTubeCollector:
             published = [i["snippet"]["publishedAt"] for i in search["items"]]
             run_newest = run_newest or max(published)
             resume_before = next_before(min(published))
+            token = search.get("nextPageToken")
             yield Page(
                 posts,
                 {
@@ -227,8 +228,8 @@ class YouTubeCollector:
                 },
                 requests,
                 units,
+                cursor=f"pageToken={token}" if token else None,
             )
-            token = search.get("nextPageToken")
             if not token:
                 return
 

@@ -55,6 +55,9 @@ def harvest_and_match(
     return summaries
 
 
+SHOWN_REJECTED = 10
+
+
 def print_harvest(summaries: list[RunSummary]) -> int:
     for s in summaries:
         line = (
@@ -64,6 +67,10 @@ def print_harvest(summaries: list[RunSummary]) -> int:
         if s.error:
             line += f" — {s.error}"
         click.echo(line, err=s.status != "ok")
+        for problem in s.rejected[:SHOWN_REJECTED]:
+            click.echo(f"  {problem}", err=True)
+        if len(s.rejected) > SHOWN_REJECTED:
+            click.echo(f"  and {len(s.rejected) - SHOWN_REJECTED} more items skipped", err=True)
     failed = [s for s in summaries if s.status != "ok"]
     if not failed:
         return ExitCode.OK

@@ -1,0 +1,165 @@
+"""Every harvested item is checked before it is stored; a bad one is reported and skipped.
+
+A platform's answer is not trusted: ids must have the platform's shape (they go into URLs,
+file names and the gallery), URLs must be http(s) (they become links people click), and
+every text must fit the column it goes to. The limits are the database's own column sizes
+(db.models), so SQLite, which would store anything, and PostgreSQL, which would refuse the
+whole page, keep exactly the same rows. NUL characters, which PostgreSQL refuses in text,
+are removed; everything else is stored as the platform sent it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from harvester.common import HarvestedPost
+
+# The shapes of the platforms' own ids (their API references): X and Instagram ids are
+# decimal snowflakes, a YouTube video id is 11 URL-safe base64 characters, a Facebook post
+# id is "<page id>_<post id>" (or a bare object id).
+ID_SHAPES: dict[str, re.Pattern[str]] = {
+    "x": re.compile(r"^[0-9]{1,20}$"),
+    "youtube": re.compile(r"^[A-Za-z0-9_-]{11}$"),
+    "instagram": re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),
+    "facebook": re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),
+}
+# author ids: X/Instagram/Facebook digits, YouTube "UC" channel ids
+AUTHOR_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+HANDLE = re.compile(r"^@?[\w.\-]{1,127}$")  # YouTube handles start with @
+
+# The posts table's column sizes (db/models/posts.py); Text columns get a bound of our own.
+MAX_NATIVE_ID = 64
+MAX_AUTHOR_ID = 64
+MAX_HANDLE = 128
+MAX_NAME = 256
+MAX_URL = 2048
+# The longest post a platform allows is Facebook's 63,206 characters; YouTube's title and
+# description together stay under 5,200.
+MAX_TEXT = 64_000
+MAX_TAGS = 100
+MAX_TAG = 140
+MAX_LINKS = 50
+MAX_RAW_BYTES = 256 * 1024
+MEDIA_TYPE = re.compile(r"^[a-z_-]{1,16}$")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One item that was not stored, and why (for the run's report)."""
+
+    platform: str
+    native_id: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.platform}: item {self.native_id}: {self.reason}: skipped"
+
+
+class Invalid(ValueError):
+    pass
+
+
+def printable_id(value: object) -> str:
+    """An id as it can be shown in a message: bounded, control characters escaped."""
+    text = str(value)
+    shown = json.dumps(text[:40], ensure_ascii=True)
+    return shown + ("…" if len(text) > 40 else "")
+
+
+def _no_nul(value: str) -> str:
+    return value.replace("\x00", "")
+
+
+def _text(value: str | None, field: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{field} is not text")
+    value = _no_nul(value)
+    if len(value) > limit:
+        raise Invalid(f"{field} is {len(value)} characters (at most {limit})")
+    return value
+
+
+def _url(value: str | None, field: str) -> str | None:
+    value = _text(value, field, MAX_URL)
+    if value is None or value == "":
+        return value
+    if not re.match(r"^https?://[^\s/?#]+", value, re.IGNORECASE) or any(
+        c.isspace() or ord(c) < 32 for c in value
+    ):
+        raise Invalid(f"{field} is not an http(s) URL ({printable_id(value)})")
+    return value
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return _no_nul(value)
+    if isinstance(value, dict):
+        return {_no_nul(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def check(post: HarvestedPost) -> HarvestedPost:
+    """The post fit for storing, or Invalid naming the field that is not."""
+    shape = ID_SHAPES.get(post.platform)
+    native_id = post.native_id if isinstance(post.native_id, str) else ""
+    if shape is None or not shape.match(native_id) or len(native_id) > MAX_NATIVE_ID:
+        raise Invalid(f"the id does not have the shape of a {post.platform} id")
+    if post.author_id is not None and not AUTHOR_ID.match(str(post.author_id)):
+        raise Invalid(f"author id {printable_id(post.author_id)} is not an id")
+    handle = _text(post.author_handle, "author handle", MAX_HANDLE)
+    if handle and not HANDLE.match(handle):
+        raise Invalid(f"author handle {printable_id(handle)} is not a handle")
+    url = _url(post.url, "url")
+    if not url:
+        raise Invalid("no url")
+    media_url = _url(post.media_url, "media url")
+    links = [_url(link, "link") or "" for link in post.links[:MAX_LINKS]]
+    if len(post.links) > MAX_LINKS:
+        raise Invalid(f"{len(post.links)} links (at most {MAX_LINKS})")
+    if len(post.hashtags) > MAX_TAGS or len(post.mentions) > MAX_TAGS:
+        raise Invalid(f"more than {MAX_TAGS} hashtags or mentions")
+    tags = [_text(t, "hashtag", MAX_TAG) or "" for t in post.hashtags]
+    mentions = [_text(m, "mention", MAX_TAG) or "" for m in post.mentions]
+    if post.media_type is not None and not MEDIA_TYPE.match(str(post.media_type)):
+        raise Invalid(f"media type {printable_id(post.media_type)} is unknown")
+    duration = post.duration_seconds
+    if duration is not None and not (0 <= duration < 10**7):
+        raise Invalid(f"duration {duration} is not a length of video")
+    raw = _clean_json(post.raw)
+    if len(json.dumps(raw, ensure_ascii=False, default=str)) > MAX_RAW_BYTES:
+        # the answer as received is kept for provenance, but not an oversized one
+        raw = {"omitted": f"the platform's answer for this item was over {MAX_RAW_BYTES} bytes"}
+    return replace(
+        post,
+        native_id=native_id,
+        url=url,
+        text=_text(post.text or "", "text", MAX_TEXT) or "",
+        author_id=post.author_id,
+        author_handle=handle,
+        author_name=_text(post.author_name, "author name", MAX_NAME),
+        hashtags=[t for t in tags if t],
+        mentions=[m for m in mentions if m],
+        links=[link for link in links if link],
+        media_url=media_url,
+        raw=raw,
+        body=_text(post.body, "text", MAX_TEXT),
+    )
+
+
+def validate(posts: list[HarvestedPost]) -> tuple[list[HarvestedPost], list[Rejected]]:
+    """The posts fit for storing, and one report for each that is not."""
+    good: list[HarvestedPost] = []
+    rejected: list[Rejected] = []
+    for post in posts:
+        try:
+            good.append(check(post))
+        except Invalid as exc:
+            rejected.append(Rejected(post.platform, printable_id(post.native_id), str(exc)))
+    return good, rejected
