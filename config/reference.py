@@ -38,6 +38,8 @@ DESCRIPTIONS: dict[str, str] = {
     "rules.minimum_age_without_guardian": "Below this age a guardian must sign the form.",
     "consent.columns": "Our column name = the header in your form tool's export.",
     "consent.list_separator": "Separates several values in one cell (video URLs, handles).",
+    "consent.date_format": "`DD/MM/YYYY` or `MM/DD/YYYY`: how the export writes a date such"
+    " as 01/02/2027 (without it, such a date is a row error; ISO dates always work).",
     "consent.match.name_threshold": "Name similarity (0-100) for a `needs-check` suggestion.",
     "consent.match.city_threshold": "City similarity (0-100) needed with the name.",
     "consent.match.handle_typo_threshold": "Similarity for a mistyped handle (`needs-check`).",

@@ -189,6 +189,8 @@ class ConsentSettings(Strict):
     # canonical column -> the header used by the form tool's export
     columns: dict[str, str] = {}
     list_separator: str = ";"
+    # how the export writes a date such as 01/02/2027; without it, such a date is a row error
+    date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] | None = None
     match: ConsentMatching = ConsentMatching()
 
 

@@ -1,22 +1,28 @@
-"""Reading a form tool's export (CSV in its many dialects, or XLSX) into validated rows.
+"""Reading a form tool's export (CSV in its many dialects, or XLSX) into validated rows, one
+row at a time, so that an export of any size is read in bounded memory.
 
-Every bad row becomes one reason naming its row number; good rows are kept. A file that
-cannot be read at all (encoding, missing columns) is refused whole.
+Every row of the file comes out as exactly one of: a form, a rejection naming its row and
+field, or a blank row; nothing is dropped on the way. A quote that runs over the rows after
+it rejects the row where it was opened, and those rows are read again on their own. A file
+that cannot be read at all (not UTF-8 text, a damaged workbook, missing or doubled columns)
+is refused whole with one line.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 from config.errors import BadInput
 from config.schema import ConsentSettings
+from db.scope import SOCIAL, scope_targets
 
 COLUMNS = [
     "response_id",
@@ -47,9 +53,22 @@ COLUMNS = [
 ]
 REQUIRED = ("response_id", "full_name")
 MAX_CELL = 10_000
+# No form's row comes near this; a longer line is not a form export (or has lost its line
+# breaks), and reading it whole would hold an unbounded string in memory.
+LINE_LIMIT = 1 << 20
 EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
 YES = {"yes", "y", "true", "1", "x", "oui", "sí", "si", "signed"}
 NO = {"", "no", "n", "false", "0", "non"}
+WITHDRAWN = YES | {"revoked", "withdrawn", "révoqué", "retiré"}
+# What a scope may name: the gallery and the social targets, by the words db.scope reads.
+TARGETS = {*SOCIAL, "gallery"}
+SCOPE_WORDS = "website, social, all, or a platform (" + ", ".join(SOCIAL) + ")"
+# A byte that is not UTF-8, kept by the surrogateescape decoder as U+DC80..U+DCFF.
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+_DAY_MONTH = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*"
+)
+_DATE_LIKE = re.compile(r"[\d/.:T+Z -]*\d[\d/.:T+Z -]*")
 
 
 @dataclass
@@ -60,77 +79,352 @@ class Form:
 
 
 @dataclass
+class Rejected:
+    """A row not stored: `reason` names the field. When the row's response_id can be read
+    and it says consent is withdrawn, the withdrawal is still honoured (see register)."""
+
+    row: int
+    reason: str
+    response_id: str | None = None
+    revoked: bool = False
+
+
+@dataclass
+class Blank:
+    row: int
+
+
+Row = Form | Rejected | Blank
+
+
+@dataclass
 class Parsed:
     forms: list[Form]
     rejected: list[str]
 
 
-def read_export(path: Path, settings: ConsentSettings) -> Parsed:
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-    header = next(rows, None)
-    if header is None:
-        raise BadInput(f"{path}: the file is empty")
-    names = {v: k for k, v in settings.columns.items()}
-    canonical = [names.get(h.strip(), h.strip().lower().replace(" ", "_")) for h in header]
-    missing = [c for c in REQUIRED if c not in canonical]
-    if missing:
-        raise BadInput(
-            f"{path}: missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (found: {', '.join(h for h in header if h)[:200]})"
+class Export:
+    """An export opened for reading: the header is checked when it opens (BadInput names
+    the file), then `rows()` gives every row of the file in order."""
+
+    def __init__(self, path: Path, settings: ConsentSettings) -> None:
+        self.path, self.settings = path, settings
+        self.source: _CsvSource | _XlsxSource = (
+            _XlsxSource(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _CsvSource(path)
         )
+        try:
+            header = self.source.header()
+            self.columns, self.unused = self._columns(header)
+        except BaseException:
+            self.close()
+            raise
+        self.width = len(header)
+        self.header = header
+
+    def _columns(self, header: list[str]) -> tuple[list[str | None], list[str]]:
+        mapped = {v.strip(): k for k, v in self.settings.columns.items()}
+        columns: list[str | None] = []
+        unused: list[str] = []
+        for n, raw in enumerate(header, start=1):
+            text = raw.strip()
+            name = mapped.get(text, text.lower().replace(" ", "_"))
+            columns.append(name if name in COLUMNS else None)
+            if name not in COLUMNS:
+                unused.append(f"'{text[:40]}'" if text else f"column {n} (no header)")
+        doubled = {
+            name: [n for n, c in enumerate(columns, start=1) if c == name]
+            for name in COLUMNS
+            if columns.count(name) > 1
+        }
+        if doubled:
+            name, at = next(iter(doubled.items()))
+            names = " and ".join(f"'{header[n - 1].strip()[:40]}' (column {n})" for n in at)
+            raise BadInput(
+                f"{self.path}: columns {names} are all read as {name}; keep one of them, or "
+                f'name the one to read with `columns = {{ {name} = "..." }}` under [consent]'
+            )
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            found = ", ".join(h.strip() for h in header if h.strip())
+            raise BadInput(
+                f"{self.path}: missing column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (found: {found[:200]})"
+            )
+        return columns, unused
+
+    def rows(self) -> Iterator[Row]:
+        number = 1  # the header is row 1, as a spreadsheet numbers it
+        for cells, problem in self.source.records():
+            number += 1
+            if problem is not None:  # what can be read of it still names it (see Rejected)
+                record = dict(zip(self.columns, cells, strict=False))
+                rid, revoked = _plain_cell(record.get("response_id")), record.get("revoked")
+                yield Rejected(number, problem, rid, says_withdrawn(revoked))
+                continue
+            if not any(c.strip() for c in cells):
+                yield Blank(number)
+                continue
+            yield self._row(number, cells)
+
+    def _row(self, number: int, cells: list[str]) -> Row:
+        record = {c: cell for c, cell in zip(self.columns, cells, strict=False) if c}
+        rid = _plain_cell(record.get("response_id"))
+        revoked = says_withdrawn(record.get("revoked"))
+        extra = [c for c in cells[self.width :] if c.strip()]
+        try:
+            if extra:
+                raise ValueError(
+                    f"{len(cells)} cells where the header names {self.width} columns "
+                    f"(a cell holding the separator without quotes?)"
+                )
+            joined = "".join(cells)
+            if not joined.isascii() and _BAD_BYTE.search(joined):
+                raise ValueError(_bad_byte(cells, self.columns))
+            return parse_form(number, record, self.settings)
+        except ValueError as exc:
+            return Rejected(number, str(exc), rid, revoked)
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> Export:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def read_export(path: Path, settings: ConsentSettings) -> Parsed:
+    """The whole export in memory: for small files and tests (imports stream `Export`)."""
     forms, rejected = [], []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(rows, start=2):
-        if not any(str(c).strip() for c in cells):
-            continue
-        record = dict(zip(canonical, cells, strict=False))
-        try:
-            form = parse_form(number, record, settings.list_separator)
-        except ValueError as exc:
-            rejected.append(f"{path}: row {number}: {exc}")
-            continue
-        rid = form.values["response_id"]
-        if rid in seen:  # reported here, so that every problem comes in row order
-            rejected.append(f"{path}: row {number}: response_id {rid} repeats row {seen[rid]}")
-            continue
-        seen[rid] = number
-        forms.append(form)
+    with Export(path, settings) as export:
+        for row in export.rows():
+            if isinstance(row, Rejected):
+                rejected.append(f"{path}: row {row.row}: {row.reason}")
+            elif isinstance(row, Form):
+                rid = row.values["response_id"]
+                if rid in seen:
+                    rejected.append(f"{path}: row {row.row}: response_id {rid} repeats row "
+                                    f"{seen[rid]}")  # fmt: skip
+                    continue
+                seen[rid] = row.row
+                forms.append(row)
     return Parsed(forms, rejected)
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: not UTF-8 text; export the form as CSV UTF-8") from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    # csv refuses a field over 128 KiB by failing the whole file; a huge cell must only
-    # reject its own row (see MAX_CELL), so no field may be too large for the reader.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise BadInput(f"{path}: not a readable CSV file ({exc})") from None
+class _Lines:
+    """The file's lines for csv.reader, keeping those of the record being read: a record
+    found to have swallowed the rows after it is rejected, and its later lines are given
+    to the reader again."""
+
+    def __init__(self, stream: IO[str], path: Path) -> None:
+        self.stream, self.path = stream, path
+        self.again: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []
+        self.read = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.again:
+            number, line = self.again.popleft()
+        else:
+            line = self.stream.readline(LINE_LIMIT)
+            if not line:
+                raise StopIteration
+            self.read += 1
+            number = self.read
+            if len(line) >= LINE_LIMIT and line[-1] not in "\r\n":
+                raise BadInput(
+                    f"{self.path}: line {number} is longer than {LINE_LIMIT // 1024} KiB; "
+                    "not a form export (or one that lost its line breaks)"
+                )
+        self.taken.append((number, line))
+        return line
+
+    def read_again(self, lines: list[tuple[int, str]]) -> None:
+        self.again.extendleft(reversed(lines))
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    import zipfile
+class _CsvSource:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open("rb") as raw:
+            head = raw.read(4)
+        if head.startswith(b"PK\x03\x04"):
+            raise BadInput(f"{path}: this is an XLSX workbook, not CSV text; name it .xlsx")
+        # A byte that is not UTF-8 is kept (as a lone surrogate) so that only its row is
+        # rejected; the header must be clean.
+        self.stream = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        self.lines = _Lines(self.stream, path)
+        self.names: list[str] = []  # the header, once read
 
-    from openpyxl import load_workbook
+    def header(self) -> list[str]:
+        first = next(self.lines, "")
+        if not first.strip():
+            raise BadInput(f"{self.path}: the file is empty (row 1 must name the columns)")
+        if "\x00" in first or _BAD_BYTE.search(first):
+            raise BadInput(f"{self.path}: not UTF-8 text; export the form as CSV UTF-8")
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        self.delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+        self.lines.taken.clear()
+        self.lines.read_again([(1, first)])
+        # csv refuses a field over its limit by raising; rows are bounded by LINE_LIMIT.
+        csv.field_size_limit(max(csv.field_size_limit(), LINE_LIMIT))
+        self.reader = csv.reader(self.lines, delimiter=self.delimiter, strict=True)
+        cells, problem = next(self.records(), ([], "empty"))
+        if problem is not None:
+            raise BadInput(f"{self.path}: row 1 (the header): {problem}")
+        self.names = cells
+        return cells
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise BadInput(f"{path}: not a readable XLSX workbook ({exc})") from None
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield [
-            "" if v is None else (v.isoformat() if isinstance(v, datetime | date) else str(v))
-            for v in row
-        ]
-    book.close()
+    def records(self) -> Iterator[tuple[list[str], str | None]]:
+        """(cells, None) for each record; for one whose quoting is broken, (what its first
+        line holds, why)."""
+        lines, reader = self.lines, self.reader
+        while True:
+            lines.taken.clear()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield self._broken(str(exc))
+                continue
+            if len(lines.taken) > 1:
+                swallowed = self._swallowing_cell(cells)
+                if swallowed is not None:
+                    yield self._broken("it holds the rows after it", swallowed)
+                    continue
+            yield cells, None
+
+    def _swallowing_cell(self, cells: list[str]) -> int | None:
+        """The cell of a record spread over several lines that holds whole rows: as many
+        separators as a row has, or more cells than the header (a legitimate cell with
+        line breaks holds a few words or links, not a row's worth of separators)."""
+        need = max(2, len(self.names) - 1)
+        multi = [n for n, c in enumerate(cells) if "\n" in c or "\r" in c]
+        for n in multi:
+            if cells[n].count(self.delimiter) >= need:
+                return n
+        if multi and self.names and len(cells) > len(self.names):
+            return multi[0]
+        return None
+
+    def _broken(self, why: str, cell: int | None = None) -> tuple[list[str], str]:
+        taken = list(self.lines.taken)
+        if not taken:  # nothing was read: the reader failed before the first line
+            return [], f"not readable as CSV ({why})"
+        start, first = taken[0]
+        # the first line on its own, read leniently: the cells before the broken quote
+        cells = next(csv.reader([first], delimiter=self.delimiter), [])
+        if cell is None:
+            cell = _quote_trouble(first, self.delimiter)
+        name = self.names[cell].strip() if cell < len(self.names) else ""
+        name = f"'{name[:40]}'" if name else f"column {cell + 1}"
+        if len(taken) == 1:
+            return cells[:cell], f"{name}: a quote is misplaced ({why}); quote the whole cell"
+        self.lines.read_again(taken[1:])
+        rest = len(taken) - 1
+        return cells[:cell], (
+            f"{name}: a quote opened on line {start} is not closed where the row ends ({why});"
+            f" the {rest} line{'s' if rest > 1 else ''} after it were read as rows of their own"
+        )
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _quote_trouble(line: str, delimiter: str) -> int:
+    """The cell of `line` whose quote CSV cannot read: never closed on this line, or
+    followed by more text after it closes."""
+    cell, i, n, start = 0, 0, len(line), True
+    while i < n:
+        if start and line[i] == '"':
+            j = i + 1
+            while True:
+                k = line.find('"', j)
+                if k < 0:
+                    return cell  # still open at the end of the line
+                if line[k + 1 : k + 2] == '"':
+                    j = k + 2  # a doubled quote inside the cell
+                    continue
+                if k + 1 < n and line[k + 1] not in (delimiter, "\r", "\n"):
+                    return cell  # text after the closing quote
+                i = k + 1
+                break
+            start = False
+            continue
+        start = line[i] == delimiter
+        cell += start
+        i += 1
+    return cell
+
+
+class _XlsxSource:
+    def __init__(self, path: Path) -> None:
+        from openpyxl import load_workbook
+
+        self.path = path
+        try:
+            self.book = load_workbook(path, read_only=True, data_only=True)
+            self.iterator = iter(self.book.worksheets[0].iter_rows(values_only=True))
+        except Exception as exc:  # noqa: BLE001 - a damaged workbook raises many kinds
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: BaseException) -> BadInput:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        return BadInput(f"{self.path}: not a readable XLSX workbook ({detail})")
+
+    def header(self) -> list[str]:
+        cells, _ = next(self.records(), (None, None))
+        if not cells or not any(c.strip() for c in cells):
+            raise BadInput(f"{self.path}: the workbook is empty (row 1 must name the columns)")
+        return cells
+
+    def records(self) -> Iterator[tuple[list[str], str | None]]:
+        while True:
+            try:
+                row = next(self.iterator, None)
+            except Exception as exc:  # noqa: BLE001 - bad XML or a bad zip member mid-sheet
+                raise self._unreadable(exc) from None
+            if row is None:
+                return
+            yield [_cell(v) for v in row], None
+
+    def close(self) -> None:
+        if hasattr(self, "book"):
+            self.book.close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
+def _bad_byte(cells: list[str], columns: list[str | None]) -> str:
+    n, found = next((n, m) for n, c in enumerate(cells) if (m := _BAD_BYTE.search(c)))
+    name = (columns[n] if n < len(columns) else None) or f"column {n + 1}"
+    byte = ord(found.group()) - 0xDC00
+    return f"{name}: byte 0x{byte:02X} is not UTF-8 text (export the form as CSV UTF-8)"
+
+
+def _plain_cell(value: Any) -> str | None:
+    text = str(value or "").strip()
+    return text if text and len(text) <= 128 and not _BAD_BYTE.search(text) else None
+
+
+def says_withdrawn(value: Any) -> bool:
+    """Does the `revoked` cell say consent was withdrawn (yes, or the date it was)?"""
+    word = str(value or "").strip().lower()
+    if word in NO:
+        return False
+    return word in WITHDRAWN or bool(_DATE_LIKE.fullmatch(word))
 
 
 def _text(value: Any, column: str) -> str | None:
@@ -142,7 +436,10 @@ def _text(value: Any, column: str) -> str | None:
     return text or None
 
 
-def parse_date(value: str | None, column: str) -> datetime | None:
+def parse_date(value: str | None, column: str, order: str | None = None) -> datetime | None:
+    """A date as form tools write it. ISO dates and Excel serial days are read as they are;
+    a date with day and month as numbers only when it cannot be read two ways, or as
+    `order` (the campaign's `consent.date_format`) says."""
     if not value:
         return None
     if re.fullmatch(r"\d{4,5}(\.\d+)?", value):  # an Excel serial date
@@ -150,25 +447,45 @@ def parse_date(value: str | None, column: str) -> datetime | None:
         if not 1 <= serial <= 80_000:
             raise ValueError(f"{column}: '{value}' is not a date")
         return EXCEL_EPOCH + timedelta(days=serial)
-    for fmt in (
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d",
-        "%d/%m/%Y %H:%M:%S",
-        "%d/%m/%Y %H:%M",
-        "%d/%m/%Y",
-        "%d.%m.%Y",
-    ):
-        try:
-            return datetime.strptime(value[:19], fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
+    numbers = _DAY_MONTH.fullmatch(value)
+    if numbers:
+        return _day_month(numbers, value, column, order)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value[:19], fmt).replace(tzinfo=UTC)
+            except ValueError:
+                continue
         raise ValueError(f"{column}: '{value[:40]}' is not a date (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _day_month(numbers: re.Match[str], value: str, column: str, order: str | None) -> datetime:
+    first, separator, second, year = numbers.group(1, 2, 3, 4)
+    a, b = int(first), int(second)
+    hint = 'set date_format = "DD/MM/YYYY" or "MM/DD/YYYY" under [consent] in the campaign file'
+    if order == "MM/DD/YYYY" and separator != ".":
+        month, day = a, b
+    elif order == "DD/MM/YYYY" or separator == "." or a == b or a > 12:
+        day, month = a, b  # day first, as most of the world (and every dotted date) writes it
+    elif b > 12:
+        raise ValueError(f"{column}: '{value[:40]}' puts the month first; {hint}")
+    else:
+        raise ValueError(
+            f"{column}: '{value[:40]}' could be {a} {_MONTHS[b - 1]} or {b} {_MONTHS[a - 1]};"
+            f" {hint}"
+        )
+    hour, minute, second_ = (int(x or 0) for x in numbers.group(5, 6, 7))
+    try:
+        return datetime(int(year), month, day, hour, minute, second_, tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{column}: '{value[:40]}' is not a date") from None
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]  # fmt: skip
 
 
 def _split(value: str | None, separator: str) -> list[str]:
@@ -178,10 +495,24 @@ def _split(value: str | None, separator: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def parse_form(number: int, record: dict[str, Any], separator: str) -> Form:
+def _scope(value: str | None, separator: str) -> list[str]:
+    scope = [s.lower() for s in _split(value, separator)]
+    unknown = [s for s in scope if not scope_targets([s]) <= TARGETS]
+    if unknown:
+        words = ", ".join(f"'{s[:30]}'" for s in unknown[:5])
+        raise ValueError(
+            f"consent_scope: {words} {'is' if len(unknown) == 1 else 'are'} not a use a form "
+            f"can give ({SCOPE_WORDS})"
+        )
+    return scope
+
+
+def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -> Form:
     text = {c: _text(record.get(c), c) for c in COLUMNS}
     if not text["response_id"]:
         raise ValueError("response_id is empty")
+    if len(text["response_id"]) > 128:
+        raise ValueError("response_id: longer than 128 characters")
     if not text["full_name"]:
         raise ValueError("full_name is empty")
     age = None
@@ -189,11 +520,14 @@ def parse_form(number: int, record: dict[str, Any], separator: str) -> Form:
         if not re.fullmatch(r"\d{1,3}(\.0)?", text["age"]) or not 0 < float(text["age"]) < 120:
             raise ValueError(f"age: '{text['age'][:20]}' is not an age in years")
         age = int(float(text["age"]))
-    born = parse_date(text["date_of_birth"], "date_of_birth")
+    order = settings.date_format
+    born = parse_date(text["date_of_birth"], "date_of_birth", order)
     signed = (text["guardian_signed"] or "").lower()
     if signed not in YES | NO:
         raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
     revoked = (text["revoked"] or "").lower()
+    if revoked not in NO and not says_withdrawn(revoked):
+        raise ValueError(f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal")
     values: dict[str, Any] = {
         c: text[c]
         for c in COLUMNS
@@ -213,9 +547,9 @@ def parse_form(number: int, record: dict[str, Any], separator: str) -> Form:
         age=age,
         date_of_birth=born.date() if born else None,
         guardian_signed=signed in YES,
-        submitted_at=parse_date(text["submitted_at"], "submitted_at"),
-        expires_at=parse_date(text["expires_at"], "expires_at"),
-        video_urls=_split(text["video_urls"], separator),
-        consent_scope=[s.lower() for s in _split(text["consent_scope"], separator)],
+        submitted_at=parse_date(text["submitted_at"], "submitted_at", order),
+        expires_at=parse_date(text["expires_at"], "expires_at", order),
+        video_urls=_split(text["video_urls"], settings.list_separator),
+        consent_scope=_scope(text["consent_scope"], settings.list_separator),
     )
-    return Form(number, values, revoked in YES)
+    return Form(number, values, says_withdrawn(revoked))

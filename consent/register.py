@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Executable, Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import BadInput, WorkFailed
 from config.schema import LoadedCampaign
-from consent.parse import Form, read_export
+from consent.parse import Blank, Export, Form, Rejected, Row
 from db import audit
-from db.models import Campaign, ConsentRecord, Testimony
+from db.bulk import execute_many, stored
+from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
 
@@ -47,13 +49,32 @@ FIELDS = [
 ]
 
 
+BATCH = 2000
+# The response ids this import has read so far, with the row of each: a repeat later in the
+# file is rejected naming the first. On the import's own connection, in the database, so
+# that an export of any size is checked without holding its ids in memory.
+SEEN = "consent_import_seen"
+SEEN_QUERY = text(
+    f"SELECT response_id, first_row FROM {SEEN} WHERE response_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+RECORDS = cast(Table, ConsentRecord.__table__)
+AUDIT = cast(Table, AuditEntry.__table__)
+
+
 @dataclass
 class ImportReport:
+    """What became of every row: rows == new + updated + unchanged + rejected + blank.
+    `revoked` counts forms this import withdrew (from stored rows or rejected ones)."""
+
+    rows: int = 0
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    blank: int = 0
     revoked: int = 0
-    rejected: list[str] = field(default_factory=list)
+    rejected_rows: int = 0
+    rejected: list[str] = field(default_factory=list)  # the lines, unless given to on_reject
+    unused_columns: list[str] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -66,68 +87,288 @@ def row_hash(values: dict[str, Any]) -> str:
 
 
 def import_export(
-    sessions: sessionmaker[Session], loaded: LoadedCampaign, path: Path, now: datetime, actor: str
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    path: Path,
+    now: datetime,
+    actor: str,
+    on_reject: Callable[[str], None] | None = None,
+    batch: int = BATCH,
 ) -> ImportReport:
-    """All good rows in one transaction; bad rows reported, never half-imported."""
+    """Read the export row by row and store it in batches, one transaction each.
+
+    A row is stored whole (record, history, audit entry, withdrawal) or not at all; a crash
+    loses only the batch in flight, which importing the file again stores (rows already
+    stored are then `unchanged`). Each rejected row is given to `on_reject` (or kept in
+    the report) once its batch is committed. A file that cannot be read at all raises
+    BadInput before anything is stored; one found damaged half-way raises BadInput naming
+    the rows already stored."""
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
-    parsed = read_export(path, loaded.settings.consent)
-    report = ImportReport(rejected=list(parsed.rejected))
-    with transaction(sessions) as session:
-        if session.get(Campaign, loaded.id) is None:
-            session.add(
-                Campaign(
-                    id=loaded.id,
-                    name=loaded.settings.campaign.name,
-                    config_hash=loaded.config_hash,
-                    created_at=now,
+    report = ImportReport()
+
+    def reject(line: str) -> None:
+        report.rejected_rows += 1
+        (on_reject or report.rejected.append)(f"{path}: row {line}")
+
+    with Export(path, loaded.settings.consent) as export:  # a bad header raises here
+        report.unused_columns = export.unused
+        bind = sessions.kw["bind"]
+        with bind.connect() as connection, sessions(bind=connection) as session:
+            with session.begin():
+                _ensure_campaign(session, loaded, now)
+                session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEEN} "
+                                     "(response_id VARCHAR(128) PRIMARY KEY, first_row INTEGER)"))  # fmt: skip
+                session.execute(text(f"DELETE FROM {SEEN}"))
+            writer = _Writer(session, loaded.id, str(path), now, actor, report, reject)
+            pending: list[Row] = []
+            try:
+                for row in export.rows():
+                    pending.append(row)
+                    if len(pending) >= batch:
+                        writer.store(pending)
+                        pending = []
+                writer.store(pending)
+            except BadInput as exc:
+                stored = (
+                    f"; rows 2-{writer.last_row} were read and stay stored (importing the mended"
+                    " file again leaves them unchanged)"
+                    if writer.last_row > 1
+                    else "; nothing was stored"
                 )
-            )
-            session.flush()
-        for form in parsed.forms:
-            rid = form.values["response_id"]
-            outcome = _store(session, loaded.id, form, str(path), now, actor)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if form.revoked:
-                record = _find(session, loaded.id, rid)
-                if record is not None and record.state != "revoked":
-                    _revoke(session, record, "revoked in the form export", actor, now)
-                    report.revoked += 1
+                raise BadInput(exc.message + stored) from None
+            with session.begin():
+                session.execute(text(f"DROP TABLE {SEEN}"))
     return report
 
 
-def _store(
-    session: Session, campaign_id: str, form: Form, source: str, now: datetime, actor: str
-) -> str:
-    values = form.values
-    digest = row_hash(values)
-    record = session.scalar(
-        select(ConsentRecord).where(
-            ConsentRecord.campaign_id == campaign_id,
-            ConsentRecord.response_id == values["response_id"],
+def _ensure_campaign(session: Session, loaded: LoadedCampaign, now: datetime) -> None:
+    if session.get(Campaign, loaded.id) is None:
+        session.add(
+            Campaign(
+                id=loaded.id,
+                name=loaded.settings.campaign.name,
+                config_hash=loaded.config_hash,
+                created_at=now,
+            )
         )
+        session.flush()
+
+
+class _Writer:
+    """Stores batches of rows: new forms in one statement each for the records and their
+    audit entries, changed ones through the ORM (their history grows), withdrawals last."""
+
+    RECORD = ["campaign_id", "response_id", "version", "state", "history", *FIELDS,
+              "source_file", "source_row", "row_hash", "imported_at"]  # fmt: skip
+    AUDIT = ["at", "actor", "action", "subject_type", "subject_id", "detail", "consent_id",
+             "consent_version"]  # fmt: skip
+
+    def __init__(
+        self,
+        session: Session,
+        campaign_id: str,
+        source: str,
+        now: datetime,
+        actor: str,
+        report: ImportReport,
+        reject: Callable[[str], None],
+    ) -> None:
+        self.session, self.campaign_id, self.source = session, campaign_id, source
+        self.now, self.actor, self.report, self.reject = now, actor, report, reject
+        self.last_row = 1
+        self.to_record = _converters(session, RECORDS, self.RECORD)
+        self.to_audit = _converters(session, AUDIT, self.AUDIT)
+        self.insert_record = insert(RECORDS)
+        self.insert_audit = insert(AUDIT)
+        # the values every new record and audit entry of this import share, stored once
+        self.fixed = {
+            "campaign_id": campaign_id,
+            "version": 1,
+            "state": "active",
+            "history": stored(session, RECORDS.c.history, []),
+            "source_file": source,
+            "imported_at": stored(session, RECORDS.c.imported_at, now),
+        }
+        self.at = stored(session, AUDIT.c.at, now)
+
+    def store(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        with self.session.begin():
+            lines = self._store(rows)
+        # after the commit: a line printed is a row whose fate is settled
+        for line in lines:
+            self.reject(line)
+        self.report.rows += len(rows)
+        self.last_row = rows[-1].row
+
+    def _store(self, rows: list[Row]) -> list[str]:
+        session, report = self.session, self.report
+        ids = list(
+            {r.values["response_id"] for r in rows if isinstance(r, Form)}
+            | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
+        )
+        first = dict(_chunked(session, SEEN_QUERY, ids))
+        existing = {
+            rid: (record_id, digest)
+            for record_id, rid, digest in _chunked(
+                session,
+                select(ConsentRecord.id, ConsentRecord.response_id, ConsentRecord.row_hash)
+                .where(ConsentRecord.campaign_id == self.campaign_id)
+                .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True))),
+                ids,
+            )
+        }
+        new: list[tuple[Form, str]] = []
+        changed: list[tuple[Form, str]] = []
+        withdrawals: list[tuple[str, int]] = []  # (response_id, row)
+        problems: dict[int, str] = {}
+        seen: list[dict[str, Any]] = []
+        for row in rows:
+            if isinstance(row, Blank):
+                report.blank += 1
+                continue
+            if isinstance(row, Rejected):
+                problems[row.row] = row.reason
+                # a withdrawal is honoured even from a row that is otherwise not stored,
+                # for a form stored before it (earlier in the file, or by an earlier import)
+                if row.revoked and (row.response_id in existing or row.response_id in first):
+                    withdrawals.append((str(row.response_id), row.row))
+                continue
+            rid = row.values["response_id"]
+            if row.revoked:
+                withdrawals.append((rid, row.row))
+            if rid in first:  # reported here, so that every problem comes in row order
+                problems[row.row] = f"response_id {rid} repeats row {first[rid]}"
+                continue
+            first[rid] = row.row
+            seen.append({"r": rid, "n": row.row})
+            digest = row_hash(row.values)
+            if rid not in existing:
+                new.append((row, digest))
+            elif existing[rid][1] == digest:
+                report.unchanged += 1
+            else:
+                changed.append((row, digest))
+        if seen:
+            session.execute(text(f"INSERT INTO {SEEN} (response_id, first_row) VALUES (:r, :n)"),
+                            seen)  # fmt: skip
+        self._insert(new)
+        if changed:
+            records = {
+                r.response_id: r
+                for r in session.scalars(
+                    select(ConsentRecord).where(
+                        ConsentRecord.id.in_(
+                            [existing[f.values["response_id"]][0] for f, _ in changed]
+                        )  # fmt: skip
+                    )
+                )
+            }
+            for form, digest in changed:
+                record = records[form.values["response_id"]]
+                _update(session, record, form, digest, self.source, self.now, self.actor)
+        report.new += len(new)
+        report.updated += len(changed)
+        applied = self._withdraw(withdrawals)
+        lines = []
+        for number, reason in sorted(problems.items()):
+            if number in applied:
+                reason += (
+                    f"; the row is not stored, but the withdrawal it records is: consent "
+                    f"{applied[number]} is revoked"
+                )
+            lines.append(f"{number}: {reason}")
+        return lines
+
+    def _insert(self, new: list[tuple[Form, str]]) -> None:
+        if not new:
+            return
+        session, fixed, convert = self.session, self.fixed, self.to_record
+        rows = []
+        for form, digest in new:
+            values = form.values
+            row = []
+            for column in self.RECORD:
+                if column in fixed:
+                    row.append(fixed[column])
+                    continue
+                if column == "source_row":
+                    value: Any = form.row
+                elif column == "row_hash":
+                    value = digest
+                else:
+                    value = values.get(column)
+                process = convert[column]
+                row.append(process(value) if process is not None and value is not None else value)
+            rows.append(row)
+        execute_many(session, self.insert_record, self.RECORD, rows)
+        rids = [form.values["response_id"] for form, _ in new]
+        ids = dict(
+            _chunked(
+                session,
+                select(ConsentRecord.response_id, ConsentRecord.id)
+                .where(ConsentRecord.campaign_id == self.campaign_id)
+                .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True))),
+                rids,
+            )
+        )
+        detail = self.to_audit["detail"]
+        entries = [
+            (self.at, self.actor, "consent.new", "consent", str(ids[rid]),
+             detail({"response_id": rid, "row": form.row}) if detail else
+             {"response_id": rid, "row": form.row}, ids[rid], 1)
+            for (form, _), rid in zip(new, rids, strict=True)
+        ]  # fmt: skip
+        execute_many(session, self.insert_audit, self.AUDIT, entries)
+
+    def _withdraw(self, withdrawals: list[tuple[str, int]]) -> dict[int, str]:
+        """Revoke the forms these rows withdraw; {row: response_id} of those revoked."""
+        applied: dict[int, str] = {}
+        for rid, number in withdrawals:
+            record = _by_response_id(self.session, self.campaign_id, rid)
+            if record is not None and record.state != "revoked":
+                _revoke(self.session, record, "revoked in the form export", self.actor, self.now)
+                self.report.revoked += 1
+                applied[number] = rid
+        return applied
+
+
+def _converters(session: Session, table: Table, columns: list[str]) -> dict[str, Any]:
+    """Each column's conversion to the driver's form (None: the value goes as it is)."""
+    dialect = session.get_bind().dialect
+    return {c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns}
+
+
+def _chunked(session: Session, query: Executable, ids: Sequence[str]) -> list[Any]:
+    """Rows of `query` (whose IN takes the bound list `ids`), a thousand ids at a time."""
+    found: list[Any] = []
+    for n in range(0, len(ids), 1000):
+        found.extend(session.execute(query, {"ids": list(ids[n : n + 1000])}).all())
+    return found
+
+
+def _update(
+    session: Session,
+    record: ConsentRecord,
+    form: Form,
+    digest: str,
+    source: str,
+    now: datetime,
+    actor: str,
+) -> None:
+    previous = {k: _plain(getattr(record, k)) for k in FIELDS}
+    previous.update(
+        version=record.version,
+        source_file=record.source_file,
+        source_row=record.source_row,
+        replaced_at=now.isoformat(),
     )
-    if record is not None and record.row_hash == digest:
-        return "unchanged"
-    if record is None:
-        record = ConsentRecord(
-            campaign_id=campaign_id, response_id=values["response_id"], version=1, history=[]
-        )
-        session.add(record)
-        outcome = "new"
-    else:
-        previous = {k: _plain(getattr(record, k)) for k in FIELDS}
-        previous.update(
-            version=record.version,
-            source_file=record.source_file,
-            source_row=record.source_row,
-            replaced_at=now.isoformat(),
-        )
-        record.history = [*record.history, previous]
-        record.version += 1
-        outcome = "updated"
+    record.history = [*record.history, previous]
+    record.version += 1
     for key in FIELDS:
-        setattr(record, key, values.get(key))
+        setattr(record, key, form.values.get(key))
     record.source_file, record.source_row, record.row_hash = source, form.row, digest
     record.imported_at = now
     session.flush()
@@ -135,30 +376,37 @@ def _store(
         session,
         at=now,
         actor=actor,
-        action=f"consent.{outcome}",
+        action="consent.updated",
         subject_type="consent",
         subject_id=record.id,
         detail={"response_id": record.response_id, "row": form.row},
         consent=record,
     )
-    return outcome
 
 
-def _find(session: Session, campaign_id: str, ident: str) -> ConsentRecord | None:
-    clauses = [ConsentRecord.response_id == ident]
-    if ident.isdigit():
-        clauses.append(ConsentRecord.id == int(ident))
+def _by_response_id(session: Session, campaign_id: str, rid: str) -> ConsentRecord | None:
     return session.scalar(
-        select(ConsentRecord)
-        .where(ConsentRecord.campaign_id == campaign_id, or_(*clauses))
-        .limit(1)
+        select(ConsentRecord).where(
+            ConsentRecord.campaign_id == campaign_id, ConsentRecord.response_id == rid
+        )
     )
 
 
 def find_record(session: Session, campaign_id: str, ident: str) -> ConsentRecord:
-    record = _find(session, campaign_id, ident)
+    """The form `ident` names, the same way for every command: its response id, as the
+    form tool shows it. The internal id is accepted only when no form of the campaign has
+    that response id, so a number never names one person here and another there."""
+    ident = ident.strip()
+    record = _by_response_id(session, campaign_id, ident)
+    if record is None and ident.isdigit() and len(ident) < 19:
+        by_id = session.get(ConsentRecord, int(ident))
+        if by_id is not None and by_id.campaign_id == campaign_id:
+            record = by_id
     if record is None:
-        raise WorkFailed(f"no consent record {ident} (give its id or its response_id)")
+        raise WorkFailed(
+            f"no consent form {ident[:60]} (name it by its response id, as the form tool "
+            "shows it; `storydesk consent list` lists them)"
+        )
     return record
 
 

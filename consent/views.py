@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.errors import WorkFailed
+from consent.register import find_record
 from db.models import ConsentMatch, ConsentRecord, Post
 
 
@@ -38,14 +38,9 @@ def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dic
         ]
 
 
-def show_record(sessions: sessionmaker[Session], ident: str) -> dict[str, Any]:
+def show_record(sessions: sessionmaker[Session], campaign_id: str, ident: str) -> dict[str, Any]:
     with sessions() as session:
-        clauses = [ConsentRecord.response_id == ident]
-        if ident.isdigit():
-            clauses.append(ConsentRecord.id == int(ident))
-        record = session.scalar(select(ConsentRecord).where(or_(*clauses)).limit(1))
-        if record is None:
-            raise WorkFailed(f"no consent record {ident} (give its id or its response_id)")
+        record = find_record(session, campaign_id, ident)  # as every command names a form
         data: dict[str, Any] = {
             c: getattr(record, c)
             for c in (

@@ -20,24 +20,36 @@ def command() -> None:
 @click.option("--as", "as_name", metavar="NAME", help="Who imports (default: $USER).")
 @click.pass_obj
 def import_(app: AppContext, file: Path, as_name: str | None) -> int:
-    """Import the form tool's export (CSV or XLSX). Good rows are imported together; each
-    bad row is reported with its row number, and the exit code is then 65. Posts are
-    matched again afterwards."""
+    """Import the form tool's export (CSV or XLSX), streamed in batches: every row is
+    stored or rejected, each rejected row named on stderr with its row number and field,
+    and the exit code is then 65. A row marked revoked withdraws consent even when the
+    rest of it is rejected. Posts are matched again afterwards."""
     from consent.matching import match_all
     from consent.register import import_export
 
     loaded = app.campaign()
     sessions = app.sessions()
-    report = import_export(sessions, loaded, file, app.clock.now(), reviewer(as_name))
-    for line in report.rejected:
+
+    def say(line: str) -> None:
         click.echo(f"storydesk: {line}", err=True)
+
+    report = import_export(
+        sessions, loaded, file, app.clock.now(), reviewer(as_name), on_reject=say
+    )
+    if report.unused_columns:
+        say(
+            f"{file}: not imported (not a column storydesk reads; map it under [consent]"
+            f" columns if it should be): {', '.join(report.unused_columns)[:300]}"
+        )
     summary = match_all(sessions, loaded, app.clock)
+    blank = f", {report.blank} blank" if report.blank else ""
     click.echo(
-        f"{file}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged,"
-        f" {report.revoked} revoked, {len(report.rejected)} rejected"
+        f"{file}: {report.rows} rows: {report.new} new, {report.updated} updated,"
+        f" {report.unchanged} unchanged, {report.rejected_rows} rejected{blank};"
+        f" {report.revoked} revoked"
     )
     click.echo("consent: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items())))
-    return ExitCode.BAD_INPUT if report.rejected else ExitCode.OK
+    return ExitCode.BAD_INPUT if report.rejected_rows else ExitCode.OK
 
 
 @command.command(name="list")
@@ -45,7 +57,8 @@ def import_(app: AppContext, file: Path, as_name: str | None) -> int:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def list_(app: AppContext, state: str | None, as_json: bool) -> None:
-    """List the consent forms with how many posts each covers."""
+    """List the consent forms with how many posts each covers. Every `consent` command
+    names a form by the response id listed here."""
     from consent.views import list_records
 
     rows = list_records(app.sessions(), state)
@@ -55,7 +68,7 @@ def list_(app: AppContext, state: str | None, as_json: bool) -> None:
     from storydesk.tables import print_table
 
     print_table(
-        ["id", "response_id", "full_name", "state", "posts"],
+        ["response_id", "full_name", "state", "posts"],  # the name every command takes
         rows,
         title="Consent forms",
         empty="No consent forms imported yet.",
@@ -67,10 +80,11 @@ def list_(app: AppContext, state: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def show(app: AppContext, ident: str, as_json: bool) -> None:
-    """One form (by id or response_id): its fields, history, and the posts matched and why."""
+    """One form, named by its response id (the internal id works when no form has it as
+    response id): its fields, history, and the posts matched and why."""
     from consent.views import show_record
 
-    data = show_record(app.sessions(), ident)
+    data = show_record(app.sessions(), app.campaign().id, ident)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
@@ -93,8 +107,9 @@ def show(app: AppContext, ident: str, as_json: bool) -> None:
 @click.option("--as", "as_name", metavar="NAME", help="Who records it (default: $USER).")
 @click.pass_obj
 def revoke(app: AppContext, ident: str, reason: str, as_name: str | None) -> None:
-    """Withdraw a consent form (by id or response_id): its testimonies become `revoked` and
-    every reshare of them is queued for takedown (done by the next `publish`)."""
+    """Withdraw a consent form, named by its response id as for `consent show`: its
+    testimonies become `revoked` and every reshare of them is queued for takedown (done by
+    the next `publish`)."""
     from consent.register import revoke as revoke_record
 
     record, count = revoke_record(

@@ -4,6 +4,7 @@ re-imports, updates with history, and bad rows reported one by one."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,30 @@ FORMS = [
     form("R2", "Léa Dubois", city="Lyon", instagram_handle="lea.d", form_version="2026-1"),
     form("R3", "李娜", city="Beijing", age=15, guardian_name="Wang Fang", guardian_signed="yes"),
 ]
+
+
+SUMMARY = re.compile(
+    r": (?P<rows>\d+) rows: (?P<new>\d+) new, (?P<updated>\d+) updated, "
+    r"(?P<unchanged>\d+) unchanged, (?P<rejected>\d+) rejected(?:, (?P<blank>\d+) blank)?; "
+    r"(?P<revoked>\d+) revoked"
+)
+
+
+def accounted(outcome: Any, rows: int) -> dict[str, int]:
+    """The import's summary, checked to account for each of the file's `rows` (the header
+    aside) exactly once: stored (new, updated, unchanged), rejected with its row named on
+    stderr, or blank."""
+    found = SUMMARY.search(outcome.stdout)
+    assert found, outcome.stdout + outcome.stderr
+    counts = {k: int(v or 0) for k, v in found.groupdict().items()}
+    assert counts["rows"] == rows, (counts, outcome.stderr)
+    stored = counts["new"] + counts["updated"] + counts["unchanged"]
+    assert stored + counts["rejected"] + counts["blank"] == rows, counts
+    named = [int(m) for m in re.findall(r": row (\d+): ", outcome.stderr)]
+    assert len(named) == len(set(named)) == counts["rejected"], outcome.stderr
+    assert all(2 <= n <= rows + 1 for n in named), named
+    assert outcome.exit_code == (65 if counts["rejected"] else 0), outcome.stderr
+    return counts
 
 
 def records(setup: Setup) -> list[dict[str, Any]]:
@@ -41,7 +66,8 @@ def test_csv_dialects_import_alike(desk: Setup, delimiter: str, bom: bool) -> No
     outcome = desk.cli("consent", "import", str(export))
     assert outcome.exit_code == 0, outcome.stderr
     assert outcome.stderr == ""
-    assert "3 new, 0 updated, 0 unchanged, 0 revoked, 0 rejected" in outcome.stdout
+    counts = accounted(outcome, 3)
+    assert (counts["new"], counts["revoked"]) == (3, 0)
     listed = {r["response_id"]: r for r in records(desk)}
     assert set(listed) == {"R1", "R2", "R3"}
     # the BOM does not stick to the first column's name, nor accents get mangled
@@ -117,8 +143,7 @@ def test_importing_the_same_export_again_changes_nothing(desk: Setup) -> None:
     assert desk.cli("consent", "import", str(export)).exit_code == 0
     before = [show(desk, r) for r in ("R1", "R2", "R3")]
     again = desk.cli("consent", "import", str(export))
-    assert again.exit_code == 0, again.stderr
-    assert "0 new, 0 updated, 3 unchanged" in again.stdout
+    assert accounted(again, 3)["unchanged"] == 3
     assert [show(desk, r) for r in ("R1", "R2", "R3")] == before
 
 
@@ -128,8 +153,7 @@ def test_an_updated_row_updates_the_record_and_keeps_its_history(desk: Setup) ->
     changed = [dict(FORMS[0], city="Mombasa", form_version="2026-2"), FORMS[1], FORMS[2]]
     second = write_export(desk.path / "april.csv", changed)
     outcome = desk.cli("consent", "import", str(second))
-    assert outcome.exit_code == 0, outcome.stderr
-    assert "0 new, 1 updated, 2 unchanged" in outcome.stdout
+    assert (accounted(outcome, 3)["updated"], accounted(outcome, 3)["unchanged"]) == (1, 2)
     record = show(desk, "R1")
     assert (record["city"], record["form_version"], record["version"]) == ("Mombasa", "2026-2", 2)
     assert record["source_file"] == str(second)
@@ -158,7 +182,8 @@ def test_bad_rows_are_named_on_stderr_and_the_good_rows_imported(desk: Setup) ->
     for line, (row, reason) in zip(lines, sorted(expected.items()), strict=True):
         assert f"{export}: row {row}: " in line and reason in line, line
     assert "Traceback" not in outcome.stderr
-    assert "2 new" in outcome.stdout and "5 rejected" in outcome.stdout
+    counts = accounted(outcome, 7)
+    assert (counts["new"], counts["rejected"]) == (2, 5)
     assert {r["response_id"] for r in records(desk)} == {"R1", "R4"}
     assert show(desk, "R4")["full_name"] == "Léa Dubois"
 
@@ -202,8 +227,8 @@ def test_a_revoked_flag_in_a_reimported_export_revokes(desk: Setup) -> None:
     assert desk.cli("consent", "import", str(export)).exit_code == 0
     revoked = write_export(desk.path / "later.csv", [FORMS[0] | {"revoked": "yes"}, *FORMS[1:]])
     outcome = desk.cli("consent", "import", str(revoked))
-    assert outcome.exit_code == 0, outcome.stderr
-    assert "1 revoked" in outcome.stdout
+    counts = accounted(outcome, 3)
+    assert (counts["updated"], counts["unchanged"], counts["revoked"]) == (0, 3, 1)
     record = show(desk, "R1")
     assert record["state"] == "revoked" and record["revoke_reason"] == "revoked in the form export"
     assert record["revoked_at"] is not None and record["revoked_by"]

@@ -138,17 +138,24 @@ def test_any_bytes_are_read_or_refused_as_bad_input(data: bytes, suffix: str) ->
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(min_size=1, max_size=60), st.sampled_from(["latin-1", "utf-16", "cp1252"]))
-def test_other_encodings_are_refused_whole_with_a_hint(name: str, encoding: str) -> None:
-    text = f"response_id,full_name\nR1,Léa {name}\n"
+def test_other_encodings_reject_the_rows_they_break_with_a_hint(name: str, encoding: str) -> None:
+    text = f"response_id,full_name\nR1,Léa {name}\nR2,Plain\n"
     try:
         data = text.encode(encoding)
     except UnicodeEncodeError:
         return
     try:
         data.decode("utf-8")
+        return
     except UnicodeDecodeError:
-        with pytest.raises(BadInput, match="UTF-8"):
-            _read(data)
+        pass
+    try:
+        parsed = _read(data)
+    except BadInput as exc:  # the header itself is not UTF-8 (UTF-16): the file is refused
+        assert "UTF-8" in str(exc)
+        return
+    assert any(": row 2: " in line and "UTF-8" in line for line in parsed.rejected)
+    assert "R2" in {f.values["response_id"] for f in parsed.forms}  # the other rows are kept
 
 
 @settings(max_examples=40, deadline=None)
