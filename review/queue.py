@@ -3,15 +3,66 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Post, Testimony
 
 STATUSES = ("pending", "approved", "rejected", "held", "all")
 CONSENT_STATES = ("none", "matched", "needs-check", "guardian-required", "revoked")
+
+
+Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+
+
+def _filtered(
+    query: Query,
+    status: str,
+    platform: str | None,
+    consent: str | None,
+    campaign_id: str | None,
+    role: str | None,
+    country: str | None,
+) -> Query:
+    if status != "all":
+        query = query.where(Testimony.review_state == status)
+    if consent:
+        query = query.where(Testimony.consent_state == consent)
+    if campaign_id:
+        query = query.where(Testimony.campaign_id == campaign_id)
+    if role:
+        query = query.where(Testimony.role == role)
+    if country:
+        query = query.where(
+            Testimony.consent_id.in_(
+                select(ConsentRecord.id).where(ConsentRecord.country == country)
+            )
+        )
+    if platform:
+        query = query.where(
+            exists().where(Post.testimony_id == Testimony.id, Post.platform == platform)
+        )
+    return query
+
+
+def count_queue(
+    session: Session,
+    status: str = "pending",
+    platform: str | None = None,
+    consent: str | None = None,
+    campaign_id: str | None = None,
+    role: str | None = None,
+    country: str | None = None,
+    cap: int | None = None,
+) -> int:
+    """How many testimonies list_queue would list without a limit (at most `cap`: counting a
+    million rows on every page of the review page would be its slowest part)."""
+    inner = _filtered(select(Testimony.id), status, platform, consent, campaign_id, role, country)
+    if cap is not None:
+        inner = inner.limit(cap)
+    return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
 
 def list_queue(
@@ -21,8 +72,12 @@ def list_queue(
     consent: str | None = None,
     limit: int | None = 50,
     campaign_id: str | None = None,
+    role: str | None = None,
+    country: str | None = None,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    query = (
+    """The queue in review order; `after` starts past that testimony (the next card)."""
+    query = _filtered(
         select(
             Testimony.id,
             Testimony.consent_state,
@@ -33,20 +88,21 @@ def list_queue(
             ConsentRecord.city,
             ConsentRecord.country,
             ConsentRecord.full_name,
+            ConsentRecord.age,
         )
         .outerjoin(ConsentRecord, ConsentRecord.id == Testimony.consent_id)
-        .order_by(Testimony.priority, Testimony.id)
+        .order_by(Testimony.priority, Testimony.id),
+        status,
+        platform,
+        consent,
+        campaign_id,
+        role,
+        country,
     )
-    if status != "all":
-        query = query.where(Testimony.review_state == status)
-    if consent:
-        query = query.where(Testimony.consent_state == consent)
-    if campaign_id:
-        query = query.where(Testimony.campaign_id == campaign_id)
-    if platform:
-        query = query.where(
-            exists().where(Post.testimony_id == Testimony.id, Post.platform == platform)
-        )
+    if after is not None:
+        here = session.scalar(select(Testimony.priority).where(Testimony.id == after))
+        if here is not None:
+            query = query.where(tuple_(Testimony.priority, Testimony.id) > tuple_(here, after))
     if limit:
         query = query.limit(limit)
     rows = session.execute(query).all()
@@ -76,6 +132,9 @@ def list_queue(
                 "question": row.question,
                 "city": row.city,
                 "country": row.country,
+                # the form's first word and age, for a reviewer's one-line view
+                "first_name": (row.full_name or "").split(" ", 1)[0] or None,
+                "age": row.age,
                 # each platform once, even when a person posted twice on one of them
                 "platforms": list(dict.fromkeys(p["platform"] for p in posts)),
                 "copies": [{k: p[k] for k in ("platform", "native_id", "url")} for p in posts],

@@ -16,7 +16,10 @@ def print_table(
     rows: Sequence[dict[str, Any]],
     title: str = "",
     empty: str = "Nothing to show.",
+    one_line: str | None = None,
 ) -> None:
+    """`one_line` names the column that takes what width is left on a terminal: every row
+    then stays on one line, that column (and any too wide) cut with an ellipsis."""
     if not rows:
         click.echo(empty)
         return
@@ -26,17 +29,48 @@ def print_table(
             click.echo("\t".join(_cell(row.get(c)) for c in columns))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    console = Console()
+    cells = [{c: _cell(row.get(c)) for c in columns} for row in rows]
     table = Table(title=title or None)
+    widths = _one_line_widths(columns, cells, one_line, console.width) if one_line else {}
     for column in columns:
-        table.add_column(column)
-    for row in rows:
+        if column in widths:
+            width = widths[column]
+            table.add_column(
+                column, no_wrap=True, overflow="ellipsis", width=width, min_width=width
+            )
+        else:
+            table.add_column(column)
+    for row in cells:
         # rich markup in user text must not be interpreted: escape it
-        from rich.markup import escape
+        table.add_row(*(escape(row[c]) for c in columns))
+    console.print(table)
 
-        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
-    Console().print(table)
+
+FREE_TEXT_MIN = 12  # the free-text column keeps at least this much when the others shrink
+NARROWEST = 5  # a shrunk column keeps this much ("lear…")
+
+
+def _one_line_widths(
+    columns: Sequence[str], cells: list[dict[str, str]], free: str, width: int
+) -> dict[str, int]:
+    """Column widths that fit `width`: every column as wide as its widest cell, the widest
+    ones shrunk first when that is too much, and `free` takes what is left."""
+    from rich.cells import cell_len
+
+    room = width - (3 * len(columns) + 1)  # rich's borders and padding
+    widths = {c: max(cell_len(c), *(cell_len(r[c]) for r in cells)) for c in columns}
+    natural_free = widths.pop(free)
+    while sum(widths.values()) + FREE_TEXT_MIN > room:
+        widest = max(widths, key=lambda c: widths[c])
+        if widths[widest] <= NARROWEST:
+            break
+        widths[widest] -= 1
+    widths[free] = max(1, min(natural_free, room - sum(widths.values())))
+    return widths
 
 
 def _cell(value: Any) -> str:

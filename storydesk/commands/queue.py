@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -46,13 +47,19 @@ def command(
     """The review queue: testimonies most ready to approve first (consent matched and no
     rule problems, then those whose consent needs a check, then the rest). A testimony
     posted on several platforms is one row."""
-    from review.queue import list_queue
+    from review.queue import count_queue, list_queue
 
     with app.sessions()() as session:
         items = list_queue(session, status, platform, consent, limit or None)
+        total = (
+            count_queue(session, status, platform, consent)
+            if not as_json and limit and len(items) >= limit
+            else len(items)
+        )
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False))
         return
+    from publisher.common import first_name_of
     from storydesk.tables import print_table
 
     rows = [
@@ -60,18 +67,32 @@ def command(
             "id": i["id"],
             "platforms": "+".join(i["platforms"]),
             "author": i["author"],
+            # who the form says it is: the reviewer checks it against the video
+            "name": ", ".join(x for x in (first_name_of(i["first_name"]), str(i["age"] or "")) if x)
+            or None,
             "role": i["role"],
             "place": ", ".join(x for x in (i["city"], i["country"]) if x) or None,
             "secs": f"{i['duration_seconds']:.0f}" if i["duration_seconds"] else None,
             "consent": i["consent"],
             "problems": "; ".join(i["problems"]) or None,
-            "excerpt": (i["text"] or "")[:60],
+            "excerpt": (i["text"] or "").replace("\n", " "),
         }
         for i in items
     ]
+    columns = [
+        "id", "platforms", "name", "author", "role", "place", "secs", "consent", "problems",
+        "excerpt",
+    ]  # fmt: skip
     print_table(
-        ["id", "platforms", "author", "role", "place", "secs", "consent", "problems", "excerpt"],
+        columns,
         rows,
         title=f"Review queue ({status})",
         empty=f"No {status} testimonies.",
+        one_line="excerpt",
     )
+    if total > len(items):
+        # on stderr when piped: the rows on stdout stay rows
+        click.echo(
+            f"{len(items)} of {total} shown; --limit to see more",
+            err=not sys.stdout.isatty(),
+        )

@@ -147,6 +147,7 @@ def test_plain_text_rows_when_not_a_terminal(harvested: Setup) -> None:
     assert columns == [
         "id",
         "platforms",
+        "name",
         "author",
         "role",
         "place",
