@@ -323,10 +323,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _huge(self) -> None:
         head = b'{"data":[{"id":"1001","text":"'
         tail = b'"}],"meta":{"result_count":1}}'
+        # no Content-Length: the size shows only as the bytes arrive (the body ends when the
+        # connection closes)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(HUGE))
+        self.send_header("Connection", "close")
         self.end_headers()
+        self.close_connection = True
         block = b"a" * BLOCK
         try:
             self.wfile.write(head)
