@@ -88,7 +88,19 @@ DESCRIPTIONS: dict[str, str] = {
     "compliance.purge_unmatched_after_days": "Posts never matched to a form are reduced to "
     "ids, URL and rule results after this many days.",
     "operations.jitter_seconds": "Random delay added to each scheduled job (daemon).",
-    "operations.zero_harvest_alarm_cycles": "Empty harvests in a row that raise an alarm.",
+    "operations.zero_harvest_alarm_after": "No new posts for this long, though harvests ran "
+    "fine, raises an alarm (`status`).",
+    "operations.failing_alarm_runs": "Failed harvests in a row that raise an alarm.",
+    "alerts.email_to": "Who is e-mailed each new alarm and its recovery (once each).",
+    "alerts.digest_to": "Staff e-mailed the daily digest of work waiting for them.",
+    "alerts.email_from": "Sender address of alert and digest e-mails.",
+    "alerts.smtp_host": "Mail server for alerts.",
+    "alerts.smtp_port": "Its port (587 with STARTTLS, 465 with SSL, 25 plain).",
+    "alerts.smtp_security": "`starttls`, `ssl` or `none`.",
+    "alerts.smtp_user_env": "Variable holding the mail server login (unset: no login).",
+    "alerts.smtp_password_env": "Variable holding the mail server password.",
+    "alerts.webhook_url_env": "Variable holding a webhook URL (Slack-compatible JSON `text`).",
+    "alerts.digest_at": "Time of day (UTC) after which the daily digest goes out.",
     "operations.lock_file": "Lock for `run-once` on SQLite (default: beside the database).",
     "credentials.dummy_on_loopback": "Sandbox only: unset credential variables stand as "
     "dummies while every base_url is on this machine.",

@@ -339,8 +339,38 @@ class Compliance(Strict):
 
 class Operations(Strict):
     jitter_seconds: Annotated[float, Field(ge=0)] = 30
-    zero_harvest_alarm_cycles: Annotated[int, Field(ge=1)] = 3
+    # A time, not a count of runs: a quiet hashtag finds nothing for hours every night.
+    zero_harvest_alarm_after: Duration = "24h"
+    failing_alarm_runs: Annotated[int, Field(ge=1, le=100)] = 3
     lock_file: str | None = None
+
+
+def _check_clock_time(text: str) -> str:
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"'{text}' is not a time of day like 08:00")
+    return text
+
+
+class Alerts(Strict):
+    """Alarms to people: each new alarm and its recovery once, by e-mail and/or webhook;
+    a daily digest of the work waiting for staff."""
+
+    email_to: list[str] = []
+    digest_to: list[str] = []
+    email_from: str = "storydesk@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user_env: str | None = None
+    smtp_password_env: str = "STORYDESK_SMTP_PASSWORD"
+    # A Slack (or compatible) incoming-webhook URL holds its secret in the path: env only.
+    webhook_url_env: str | None = None
+    digest_at: Annotated[str, AfterValidator(_check_clock_time)] = "08:00"
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10
+
+    def enabled(self) -> bool:
+        return bool(self.email_to or self.digest_to or self.webhook_url_env)
 
 
 class Credentials(Strict):
@@ -358,6 +388,7 @@ class Campaign(Strict):
     publish: Publish = Publish()
     compliance: Compliance = Compliance()
     operations: Operations = Operations()
+    alerts: Alerts = Alerts()
     credentials: Credentials = Credentials()
 
     @model_validator(mode="after")

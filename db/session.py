@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -38,17 +39,46 @@ def sqlite_path(url: str) -> str | None:
     return None if not database or database == ":memory:" else database
 
 
-def _prepare_sqlite_file(path: str) -> None:
+# A PostgreSQL server that does not answer is given this long, not the OS's minutes.
+PG_CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _missing_file(path: str) -> ConfigError:
+    return ConfigError(
+        f"database: {os.path.abspath(path)} does not exist (a typo in --db or STORYDESK_DB? "
+        "`storydesk init` creates a new database)"
+    )
+
+
+def _prepare_sqlite_file(path: str, create: bool) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ConfigError(f"database: folder {directory} does not exist")
+    if not create and not os.path.exists(path):
+        # Only `init` makes a database: any other command on a mistyped path would leave a
+        # stray empty file behind and then blame the schema.
+        raise _missing_file(path)
     # Create the file ourselves so it is 0600 from its first byte (umask cannot widen it).
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    existed = os.path.exists(path)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        if not existed:
+            os.chmod(path, 0o600)
+    except PermissionError:
+        raise ConfigError(
+            f"database: {os.path.abspath(path)} is read-only to this user and this command "
+            "writes to it: run it as the file's owner, or make the file and its folder "
+            "writable (queue, show, status and export only read)"
+        ) from None
 
 
-def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str = DEFAULT_URL, *, create: bool = True, read_only: bool = False, **kwargs: Any
+) -> Engine:
+    """An engine on `url`. `create`: a missing SQLite file may be made (only `init` and
+    the demo ask for it). `read_only`: the commands that only read open SQLite read-only,
+    so they work on a file they may not write, and can never change it."""
     try:
         url = normalise_url(url)
         parsed = make_url(url)
@@ -56,16 +86,21 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
         raise ConfigError(f"database: '{url}' is not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
-        if path:
-            _prepare_sqlite_file(path)
-        engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
-        )
+        connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if path and read_only:
+            if not os.path.exists(path):
+                raise _missing_file(path)
+            url = _read_only_url(path)
+            connect_args["uri"] = True
+        elif path:
+            _prepare_sqlite_file(path, create)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            if not read_only:  # WAL is a property of the file, set by the writers
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -75,10 +110,28 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        kwargs.setdefault("connect_args", {}).setdefault(
+            "connect_timeout", PG_CONNECT_TIMEOUT_SECONDS
+        )
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        if read_only:
+
+            @event.listens_for(engine, "connect")
+            def _read_only(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.read_only = True
+
+        return engine
     raise ConfigError(
         f"database: {parsed.get_backend_name()} is not supported (sqlite, postgresql)"
     )
+
+
+def _read_only_url(path: str) -> str:
+    """SQLite's own read-only mode. In a folder we may not write, the WAL index cannot be
+    made either: the file is then read as immutable (nobody can be writing it from here)."""
+    absolute = os.path.abspath(path)
+    mode = "ro" if os.access(os.path.dirname(absolute), os.W_OK) else "ro&immutable=1"
+    return f"sqlite:///file:{quote(absolute)}?mode={mode}&uri=true"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

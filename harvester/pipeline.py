@@ -95,13 +95,43 @@ def harvest_platform(
     try:
         collectors = build_collectors(sessions, loaded, platform, clock)
     except StorydeskError as exc:
+        # Recorded as a run like any other, so `status` sees the harvest that could not
+        # even start (an unset credential) instead of a platform that merely has not run.
         _fail(summary, exc)
+        _record_setup_failure(sessions, loaded, platform, clock, summary)
         return summary
     for collector in collectors:
         _run_one(sessions, loaded, collector, clock, summary, progress)
         if summary.status != "ok":
             break
     return summary
+
+
+def _record_setup_failure(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    platform: str,
+    clock: Clock,
+    summary: RunSummary,
+) -> None:
+    now = clock.now()
+    with transaction(sessions) as session:
+        run = HarvestRun(
+            campaign_id=loaded.id,
+            platform=platform,
+            query="(setup)",
+            config_hash=loaded.config_hash,
+            host=socket.gethostname(),
+            started_at=now,
+            finished_at=now,
+            status=summary.status,
+            error=summary.error,
+            error_kind=summary.error_kind,
+            retry_at=summary.retry_at,
+        )
+        session.add(run)
+        session.flush()
+        summary.run_id = run.id
 
 
 def _fail(summary: RunSummary, exc: BaseException) -> None:

@@ -17,6 +17,10 @@ from db.models import Publication
 from db.session import transaction
 from publisher.recovery import mark_taken_down
 
+# Targets whose API cannot delete a post: a person deletes it in the app and records it.
+# TikTok's Content Posting API has publish and status endpoints, none to delete a video.
+BY_HAND = frozenset({"tiktok"})
+
 
 def record_taken_down(
     sessions: sessionmaker[Session], publication_id: int, by: str, now: datetime, note: str | None

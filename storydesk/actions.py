@@ -38,7 +38,8 @@ def harvest_outcome(platform: str, summaries: list[Any]) -> Outcome:
         "quota_units": summary.quota_units or None,
         "run": summary.run_id,
     }
-    return Outcome(f"harvest:{platform}", summary.status, detail, summary.error)
+    needs = "config" if summary.error_kind in ("config", "credential") else None
+    return Outcome(f"harvest:{platform}", summary.status, detail, summary.error, needs)
 
 
 def publish_outcome(summary: Any) -> Outcome:

@@ -50,6 +50,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Commands that only read the database: opened read-only, so they work on a file this user
+# may not write and can never change it. Only `init` may create a missing database file.
+READ_ONLY_COMMANDS = frozenset({"queue", "show", "status", "export"})
+CREATING_COMMANDS = frozenset({"init"})
+
+# The database of the command being run, to name it in a database error (set by `cli`).
+_database: list[str] = []
+
+
 def _available() -> dict[str, tuple[str, str, str]]:
     # Only commands whose module exists are offered: nothing half-built is registered.
     return {
@@ -108,7 +117,15 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str, debug: bool) -
     """
     from storydesk.context import AppContext
 
-    app = AppContext(config_path=config_path, db_url=db_url, debug=debug)
+    command = ctx.invoked_subcommand or ""
+    app = AppContext(
+        config_path=config_path,
+        db_url=db_url,
+        debug=debug,
+        create_db=command in CREATING_COMMANDS,
+        read_only=command in READ_ONLY_COMMANDS,
+    )
+    _database[:] = [db_url]
     ctx.obj = app
     ctx.call_on_close(app.dispose)
 
@@ -144,15 +161,17 @@ def _run(args: list[str]) -> int:
         exc.show()
         return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except StorydeskError as exc:
-        if debug:
-            traceback.print_exc()
-        for line in exc.lines():
-            click.echo(f"storydesk: {line}", err=True)
-        return int(exc.exit_code)
+        return _report(exc, debug)
     except KeyboardInterrupt:
         click.echo("storydesk: interrupted", err=True)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
+            from db.errors import explain
+
+            return _report(explain(exc, _database[0] if _database else ""), debug)
         if debug:
             traceback.print_exc()
         click.echo(
@@ -162,6 +181,14 @@ def _run(args: list[str]) -> int:
         )
         return int(ExitCode.FAILED)
     return int(result) if isinstance(result, int) else 0
+
+
+def _report(exc: StorydeskError, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    for line in exc.lines():
+        click.echo(f"storydesk: {line}", err=True)
+    return int(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

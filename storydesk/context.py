@@ -21,6 +21,10 @@ class AppContext:
     config_path: str | None
     db_url: str
     debug: bool = False
+    # Only `init` (and the demo) may create a missing SQLite file; commands that only read
+    # open the database read-only.
+    create_db: bool = False
+    read_only: bool = False
     clock: Clock = field(default_factory=SystemClock)
     _campaign: LoadedCampaign | None = None
     _engine: Engine | None = None
@@ -43,7 +47,9 @@ class AppContext:
             # the database password is a credential like the others (a bad URL: make_engine says)
             with contextlib.suppress(Exception):
                 remember(make_url(self.db_url).password)  # type: ignore[arg-type]
-            self._engine = make_engine(self.db_url)
+            self._engine = make_engine(
+                self.db_url, create=self.create_db, read_only=self.read_only
+            )
         return self._engine
 
     def sessions(self, *, check_schema: bool = True) -> sessionmaker[Session]:
@@ -57,12 +63,11 @@ class AppContext:
         return self._sessions
 
     def require_schema(self) -> None:
-        from db.migrate import current_revision, head_revision
+        from db.migrate import schema_problem, schema_state
 
-        current = current_revision(self.engine())
-        if current != head_revision():
-            state = "is empty" if current is None else f"is at schema {current}"
-            raise ConfigError(f"database {self.display_db()} {state}: run `storydesk init` first")
+        problem = schema_problem(*schema_state(self.engine()), self.display_db())
+        if problem is not None:
+            raise ConfigError(problem)
 
     def display_db(self) -> str:
         """The URL without its password, for messages and logs."""

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import ExitCode, StorydeskError, TryLater
+from config.errors import ConfigError, ExitCode, StorydeskError, TryLater
 from config.schema import LoadedCampaign, parse_duration
 from config.workers import worker_id
 from db.models import HarvestRun
@@ -46,6 +46,8 @@ class Outcome:
     status: str  # ok | failed | try-later | skipped
     detail: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # who must act on a failure: "config" (a person must fix the file or the environment)
+    needs: str | None = None
 
 
 @dataclass
@@ -111,7 +113,10 @@ def is_due(session: Session, loaded: LoadedCampaign, job: Job, now: datetime) ->
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
-    """0 all done (or nothing due), 1 a job failed, 75 only "try later"."""
+    """0 all done (or nothing due), 78 a job needs its configuration fixed (a missing
+    credential), 1 a job failed, 75 only "try later"."""
+    if any(o.status == "failed" and o.needs == "config" for o in outcomes):
+        return int(ExitCode.BAD_CONFIG)
     if any(o.status == "failed" for o in outcomes):
         return int(ExitCode.FAILED)
     if any(o.status == "try-later" for o in outcomes):
@@ -172,6 +177,7 @@ class Runner:
                 if not still_due:
                     self.log.info("job.skipped", job=job.name, why="just run elsewhere")
                     return [Outcome(job.name, "skipped")]
+                self._mark_interrupted(job, started)
             self.log.info("job.start", job=job.name)
             outcome = self._call(job, name)
             outcomes.append(outcome)
@@ -229,13 +235,31 @@ class Runner:
             return call()
         except TryLater as exc:
             return Outcome(job, "try-later", error=exc.message)
+        except ConfigError as exc:
+            return Outcome(job, "failed", error=exc.message, needs="config")
         except StorydeskError as exc:
             return Outcome(job, "failed", error=exc.message)
         except Exception as exc:  # noqa: BLE001 - one job's bug must not stop the others
             return Outcome(job, "failed", error=f"{type(exc).__name__}: {exc}")
 
     def _log_outcome(self, outcome: Outcome, started: datetime) -> None:
-        seconds = (self.clock.now() - started).total_seconds()
+        finished = self.clock.now()
+        seconds = (finished - started).total_seconds()
+        try:
+            from storydesk.outcomes import record_outcome
+
+            record_outcome(
+                self.sessions,
+                self.loaded.id,
+                outcome.job,
+                outcome.status,
+                outcome.error,
+                started,
+                finished,
+                self.holder,
+            )
+        except Exception as exc:  # noqa: BLE001 - the log line below still tells the outcome
+            self.log.warning("job.outcome-not-recorded", job=outcome.job, note=str(exc))
         level = {"failed": "error", "try-later": "warning"}.get(outcome.status, "info")
         self.log.event(
             "job.done",
@@ -246,6 +270,14 @@ class Runner:
             error=outcome.error,
             **outcome.detail,
         )
+
+    def _mark_interrupted(self, job: Job, started: datetime) -> None:
+        from storydesk.outcomes import mark_interrupted
+
+        assert job.platform is not None
+        count = mark_interrupted(self.sessions, self.loaded.id, job.platform, started)
+        if count:
+            self.log.warning("job.interrupted-runs", job=job.name, runs=count)
 
     def _abandon_runs(self, platform: str, since: datetime) -> None:
         try:

@@ -1,34 +1,55 @@
-"""Health at a glance: per platform the last run, quota, cursor age; the backlog; alarms.
+"""Health at a glance, derived from what happened: per platform the last runs, quota,
+cursor age; each job's last outcome; the backlog; takedowns; alarms.
 
-Alarms (each stands until what caused it is fixed; `status` then exits 1 for monitoring):
-- zero-harvest: a platform found nothing new for N runs in a row while it used to find posts
-- credential: the platform rejected our credential on its latest run
+Alarms (each stands until what caused it is fixed; `status` then exits 1 for monitoring),
+each with what to do next:
+- credential: the latest harvest could not use the credential (unset, or rejected)
+- harvest-failing: a platform's last N harvests all failed
+- zero-harvest: a platform's harvests run fine but found nothing new for a while (a time,
+  not a count of runs: quiet hashtags are quiet at night)
 - quota: at today's burn rate the quota runs out before it resets (YouTube: midnight Pacific)
-- takedown: a takedown was asked for and is still not done after a while
-- gallery: the last rebuild of the public gallery failed (withdrawn cards may still show)
+- job-failed: a scheduled job (publish, compliance, ...) failed on its latest run
+- takedown: a takedown was asked for and is still not done after a while, or has failed
+- takedown-by-hand: a platform without a delete API: a person must delete the reshare
+- gallery: the website gallery could not be rebuilt
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config.errors import ExitCode
 from config.schema import LoadedCampaign, parse_duration
 from db.models import AuditEntry, HarvestCursor, HarvestRun, Lease, Post, Publication, Testimony
 from storydesk.jobs import Job, last_started, lease_name, next_due, plan
+
+if TYPE_CHECKING:
+    from storydesk.context import AppContext
 
 MIN_TAKEDOWN_ALARM = timedelta(hours=1)
 
 
 @dataclass
 class Alarm:
-    kind: str  # zero-harvest | credential | quota | takedown | gallery
+    kind: str  # see the module's docstring
     message: str
-    platform: str | None = None
+    platform: str | None = None  # the platform or target it concerns, if one
+    action: str = ""  # what a person should do next, in words
+    subject: str | None = None  # what it is about (a job, a publication), for its key
+
+    @property
+    def key(self) -> str:
+        """Stable while the same problem stands: alerts are sent once per key."""
+        return f"{self.kind}:{self.subject or self.platform or '-'}"
+
+
+def alarm_dict(alarm: Alarm) -> dict[str, Any]:
+    return {**asdict(alarm), "key": alarm.key}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -50,7 +71,7 @@ class Cycle:
     @property
     def status(self) -> str:
         states = {r.status for r in self.runs}
-        return next((s for s in ("failed", "try-later") if s in states), "ok")
+        return next((s for s in ("failed", "interrupted", "try-later") if s in states), "ok")
 
     @property
     def failing(self) -> HarvestRun | None:
@@ -87,42 +108,83 @@ def cycles(session: Session, campaign_id: str, platform: str, count: int) -> lis
 
 
 def zero_harvest_alarm(
-    session: Session, campaign_id: str, platform: str, count: int
+    session: Session, campaign_id: str, platform: str, after: timedelta, now: datetime
 ) -> Alarm | None:
-    recent = cycles(session, campaign_id, platform, count * 3)
-    ok = [c for c in recent if c.status == "ok"]  # failures have alarms (or retries) of their own
-    if len(ok) < count or any(c.total("new_count") for c in ok[:count]):
+    """Nothing new for `after` although harvests ran fine in that time, from a platform
+    that used to find posts. Failures have alarms (or retries) of their own."""
+    runs = HarvestRun.campaign_id == campaign_id, HarvestRun.platform == platform
+    last_found = session.scalar(
+        select(func.max(HarvestRun.started_at)).where(*runs, HarvestRun.new_count > 0)
+    )
+    if last_found is None or now - last_found < after:
         return None
-    used_to = session.scalar(
+    ran_fine = session.scalar(
         select(func.count())
         .select_from(HarvestRun)
-        .where(
-            HarvestRun.campaign_id == campaign_id,
-            HarvestRun.platform == platform,
-            HarvestRun.new_count > 0,
-        )
+        .where(*runs, HarvestRun.status == "ok", HarvestRun.started_at > last_found)
     )
-    if not used_to:
+    if not ran_fine:
         return None
     return Alarm(
         "zero-harvest",
-        f"{platform}: no new posts in the last {count} harvests, though earlier ones found some "
-        "(changed query? hashtag dropped? collector broken?)",
+        f"{platform}: no new posts for {_span(now - last_found)} (since "
+        f"{last_found.astimezone(UTC):%Y-%m-%d %H:%M} UTC), though the harvests ran without "
+        "error and earlier ones found posts",
         platform,
+        action="check the campaign's hashtags and search the platform by hand: a changed "
+        "hashtag, or a collector the platform broke? (the threshold is "
+        "operations.zero_harvest_alarm_after)",
+    )
+
+
+def _span(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} days"
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{int(delta.total_seconds() // 60)} minutes"
+
+
+def failing_alarm(session: Session, campaign_id: str, platform: str, count: int) -> Alarm | None:
+    recent = cycles(session, campaign_id, platform, count)
+    if len(recent) < count or any(c.status not in ("failed", "interrupted") for c in recent):
+        return None
+    failing = recent[0].failing
+    if failing is None or failing.error_kind in ("credential", "config"):
+        return None  # the credential alarm says it better
+    return Alarm(
+        "harvest-failing",
+        f"{platform}: the last {count} harvests failed; the latest, at "
+        f"{failing.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {failing.error}",
+        platform,
+        action=f"read the error; `storydesk --debug harvest --platform {platform}` shows it "
+        "in full; the next harvest retries by itself",
     )
 
 
 def credential_alarm(session: Session, campaign_id: str, platform: str) -> Alarm | None:
     latest = cycles(session, campaign_id, platform, 1)
     failing = latest[0].failing if latest else None
-    if failing is not None and failing.error_kind == "credential":
+    if failing is None or failing.error_kind not in ("credential", "config"):
+        return None
+    when = f"{failing.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if failing.error_kind == "credential":
         return Alarm(
             "credential",
-            f"{platform}: the platform rejected our credential on "
-            f"{failing.started_at:%Y-%m-%d %H:%M} UTC: {failing.error}",
+            f"{platform}: the platform rejected our credential on {when}: {failing.error}",
             platform,
+            action="renew the token or key with the platform, put the new one in the "
+            f"environment of cron or the daemon, then run `storydesk harvest --platform "
+            f"{platform}`",
         )
-    return None
+    return Alarm(
+        "credential",
+        f"{platform}: could not harvest on {when}: {failing.error}",
+        platform,
+        action="set the variable it names in the environment of cron or the daemon (see "
+        f"README, Credentials), then run `storydesk harvest --platform {platform}`",
+    )
 
 
 def quota_report(
@@ -146,6 +208,8 @@ def quota_report(
             "quota",
             f"{platform}: today's quota ({daily} units) is spent until {_iso(end)}",
             platform,
+            action="nothing to do now: harvesting resumes when the quota resets; if this "
+            "happens daily, harvest less often (platforms.youtube.every)",
         )
     rate = used / elapsed  # units per second, today so far
     runs_out = now + timedelta(seconds=(daily - used) / rate)
@@ -156,6 +220,7 @@ def quota_report(
             f"{platform}: at today's rate ({used} units so far) the quota of {daily} runs out "
             f"at {runs_out:%H:%M} UTC, before it resets at {end.astimezone(UTC):%H:%M} UTC",
             platform,
+            action="harvest less often (platforms.youtube.every) or ask Google for more quota",
         )
     return report, None
 
@@ -214,13 +279,19 @@ def platform_status(
             "error": failing.error if failing else None,
             "retry_at": _iso(failing.retry_at if failing else None),
         }
+    operations = settings.operations
     alarms = [
         a
         for a in (
-            zero_harvest_alarm(
-                session, loaded.id, platform, settings.operations.zero_harvest_alarm_cycles
-            ),
             credential_alarm(session, loaded.id, platform),
+            failing_alarm(session, loaded.id, platform, operations.failing_alarm_runs),
+            zero_harvest_alarm(
+                session,
+                loaded.id,
+                platform,
+                parse_duration(operations.zero_harvest_alarm_after),
+                now,
+            ),
         )
         if a is not None
     ]
@@ -231,9 +302,29 @@ def platform_status(
     return entry, alarms
 
 
+def _reshare_of(session: Session, row: Publication) -> str:
+    """Which testimony, whose account and which URL: what a person needs to find it."""
+    post = session.scalar(
+        select(Post)
+        .where(Post.testimony_id == row.testimony_id)
+        .order_by(Post.platform == row.target, Post.id)
+        .limit(1)
+    )
+    account = f"@{post.author_handle}" if post is not None and post.author_handle else None
+    where = row.external_url or (f"{row.target} id {row.external_id}" if row.external_id else "")
+    parts = [f"testimony {row.testimony_id}"]
+    if account:
+        parts.append(f"by {account}")
+    if where:
+        parts.append(where)
+    return ", ".join(parts)
+
+
 def publications(
     session: Session, loaded: LoadedCampaign | None, now: datetime
 ) -> tuple[dict[str, Any], list[Alarm]]:
+    from publisher.manual import BY_HAND
+
     base = select(Publication).join(Testimony, Testimony.id == Publication.testimony_id)
     if loaded is not None:
         base = base.where(Testimony.campaign_id == loaded.id)
@@ -251,6 +342,8 @@ def publications(
             "attempts": p.attempts,
             "error": p.last_error,
             "next_attempt_at": _iso(p.next_attempt_at),
+            # a retry is scheduled: a brief outage, not a lasting failure
+            "retry_scheduled": p.next_attempt_at is not None,
         }
         for p in session.scalars(
             base.where(Publication.state == "failed")
@@ -267,23 +360,101 @@ def publications(
             ).order_by(Publication.takedown_requested_at)
         )
     )
+    by_hand = [p for p in pending if p.target in BY_HAND and p.external_id is not None]
+    automatic = [p for p in pending if p not in by_hand]
     late = [
-        p for p in pending if p.takedown_requested_at and p.takedown_requested_at <= now - after
+        p for p in automatic if p.takedown_requested_at and p.takedown_requested_at <= now - after
     ]
+    # a gallery card that could not come down has the gallery's own alarm (gallery_alarm)
+    refused = [p for p in automatic if p.last_error and p not in late and p.target != "gallery"]
     alarms = []
-    if late:
-        oldest = late[0]
+    for label, rows in (("are not done", late), ("failed", refused)):
+        if not rows:
+            continue
+        oldest = rows[0]
+        requested = oldest.takedown_requested_at or now
         alarms.append(
             Alarm(
                 "takedown",
-                f"{len(late)} takedown(s) asked for more than {int(after.total_seconds() // 60)} "
-                f"minutes ago are not done; oldest: publication {oldest.id} on {oldest.target} "
-                f"({oldest.takedown_reason}) since {oldest.takedown_requested_at:%Y-%m-%d %H:%M} UTC"
+                f"{len(rows)} takedown(s) {label}"
+                + (
+                    f" more than {int(after.total_seconds() // 60)} minutes after they were "
+                    "asked for"
+                    if rows is late
+                    else ""
+                )
+                + f"; oldest: publication {oldest.id} on {oldest.target} "
+                f"({_reshare_of(session, oldest)}; {oldest.takedown_reason}) since "
+                f"{requested.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
                 + (f": {oldest.last_error}" if oldest.last_error else ""),
                 oldest.target,
+                action="read the error; once the platform answers again `storydesk publish` "
+                "retries; if you deleted it yourself, record it with "
+                f"`storydesk taken-down {oldest.id}`",
+                subject=f"{label}",
             )
         )
-    report = {"by_target": counts, "failed": failed, "takedowns_pending": len(pending)}
+    for row in by_hand:
+        alarms.append(
+            Alarm(
+                "takedown-by-hand",
+                f"{row.target} reshare of {_reshare_of(session, row)} must come down "
+                f"({row.takedown_reason}); {row.target} has no delete API",
+                row.target,
+                action=f"delete it in the {row.target} app, then run "
+                f"`storydesk taken-down {row.id}`",
+                subject=f"publication {row.id}",
+            )
+        )
+    report = {
+        "by_target": counts,
+        "failed": failed,
+        "takedowns_pending": len(pending),
+        "takedowns_by_hand": [
+            {"id": p.id, "target": p.target, "reshare": _reshare_of(session, p)} for p in by_hand
+        ],
+    }
+    return report, alarms
+
+
+def job_alarms(session: Session, loaded: LoadedCampaign) -> tuple[dict[str, Any], list[Alarm]]:
+    """Each job's last outcome (harvests have their runs; these are the others)."""
+    from db.models import JobOutcome
+
+    outcomes = {
+        o.job: o
+        for o in session.scalars(select(JobOutcome).where(JobOutcome.campaign_id == loaded.id))
+    }
+    alarms = []
+    for name, outcome in sorted(outcomes.items()):
+        if outcome.status != "failed" or name.startswith("harvest:"):
+            continue  # harvests: their runs tell more (see platform_status)
+        times = (
+            f"{outcome.failures_in_row} times in a row"
+            if outcome.failures_in_row > 1
+            else "on its latest run"
+        )
+        alarms.append(
+            Alarm(
+                "job-failed",
+                f"{name}: failed {times}, last at "
+                f"{outcome.finished_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {outcome.error}",
+                None,
+                action=f"read the error; `storydesk --debug {name.split(':')[0]}` runs it by hand "
+                "and shows the traceback; the next cycle retries by itself",
+                subject=name,
+            )
+        )
+    report = {
+        name: {
+            "status": o.status,
+            "error": o.error,
+            "finished_at": _iso(o.finished_at),
+            "failures_in_row": o.failures_in_row,
+            "last_ok_at": _iso(o.last_ok_at),
+        }
+        for name, o in outcomes.items()
+    }
     return report, alarms
 
 
@@ -320,9 +491,10 @@ def gallery_alarm(session: Session, loaded: LoadedCampaign) -> Alarm | None:
     return Alarm(
         "gallery",
         f"gallery: the rebuild at {last.at:%Y-%m-%d %H:%M} UTC failed "
-        f"({last.detail.get('error', 'no detail')}); {still}. Fix that, then run "
-        "`storydesk gallery` (the next publish cycle also tries again).",
+        f"({last.detail.get('error', 'no detail')}); {still}",
         "gallery",
+        action="fix what the error says (disk space, permissions of the folder), then run "
+        "`storydesk gallery`; the next publish cycle also tries again",
     )
 
 
@@ -361,11 +533,14 @@ def build_status(session: Session, loaded: LoadedCampaign | None, now: datetime)
             entry, found = platform_status(session, loaded, job, now)
             report["platforms"].append(entry)
             alarms += found
+        outcomes, found = job_alarms(session, loaded)
+        alarms += found
         report["jobs"] = {
             j.name: {
                 "every": str(j.every),
                 "last_started": _iso(last_started(session, loaded, j)),
                 "next_due": _iso(max(next_due(session, loaded, j), now)),
+                "last_outcome": outcomes.get(j.name),
             }
             for j in jobs
             if j.kind != "harvest"
@@ -375,5 +550,51 @@ def build_status(session: Session, loaded: LoadedCampaign | None, now: datetime)
             alarms.append(broken)
     report["publications"], found = publications(session, loaded, now)
     alarms += found
-    report["alarms"] = [asdict(a) for a in alarms]
+    report["alarms"] = [alarm_dict(a) for a in alarms]
     return report
+
+
+def exit_code(summary: dict[str, Any]) -> int:
+    """78 not configured or initialised; 1 an alarm stands; 0 healthy. (75, a database
+    that cannot be reached, is raised before there is a summary.)"""
+    if not summary.get("up_to_date") or not summary.get("campaign"):
+        return int(ExitCode.BAD_CONFIG)
+    return int(ExitCode.FAILED) if summary.get("alarms") else int(ExitCode.OK)
+
+
+def database_status(app: AppContext) -> tuple[dict[str, Any], int]:
+    """The whole report for the app's database and campaign, and `status`'s exit code."""
+    from db import migrate
+
+    current, head, state = migrate.schema_state(app.engine())
+    summary: dict[str, Any] = {
+        "database": app.display_db(),
+        "schema": current,
+        "schema_head": head,
+        "schema_state": state,
+        "up_to_date": state == "current",
+    }
+    problem = migrate.schema_problem(current, head, state, app.display_db())
+    if problem is not None:
+        action = (
+            "upgrade storydesk on this host"
+            if state == "newer"
+            else "run `storydesk init` (with the same --db)"
+        )
+        summary["alarms"] = [alarm_dict(Alarm("schema", problem, action=action))]
+        return summary, exit_code(summary)
+    loaded = app.campaign() if app.config_path else None
+    with app.sessions(check_schema=False)() as session:
+        summary.update(build_status(session, loaded, app.clock.now()))
+    if loaded is None:
+        summary["alarms"].insert(
+            0,
+            alarm_dict(
+                Alarm(
+                    "not-configured",
+                    "no campaign file: only the database can be judged",
+                    action="pass --config FILE or set STORYDESK_CONFIG",
+                )
+            ),
+        )
+    return summary, exit_code(summary)

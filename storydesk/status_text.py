@@ -44,11 +44,28 @@ def _platform_line(p: dict[str, Any]) -> str:
     return text
 
 
+def _alarm(alarm: dict[str, Any]) -> None:
+    click.secho(f"ALARM:     {alarm['message']}", fg="red", bold=True)
+    if alarm.get("action"):
+        click.echo(f"           what to do: {alarm['action']}")
+
+
+def _failed_line(failed: dict[str, Any]) -> str:
+    head = f"publication {failed['id']} (testimony {failed['testimony_id']}) on {failed['target']}"
+    if failed.get("retry_scheduled"):
+        return (
+            f"{head}: attempt {failed['attempts']} failed ({failed['error']}); "
+            f"a retry is scheduled at {_when(failed['next_attempt_at'])} UTC"
+        )
+    return f"{head}: gave up after {failed['attempts']} attempts: {failed['error']}"
+
+
 def print_status(summary: dict[str, Any]) -> None:
     click.echo(f"database:  {summary['database']}")
     click.echo(f"schema:    {summary['schema'] or 'empty'} (latest {summary['schema_head']})")
     if not summary["up_to_date"]:
-        click.echo("run `storydesk init` to create or upgrade it")
+        for alarm in summary.get("alarms") or []:
+            _alarm(alarm)
         return
     if summary.get("campaign"):
         click.echo(f"campaign:  {summary['campaign']}")
@@ -58,9 +75,11 @@ def print_status(summary: dict[str, Any]) -> None:
     for platform in summary.get("platforms", []):
         click.echo("harvest:   " + _platform_line(platform))
     for name, job in (summary.get("jobs") or {}).items():
-        click.echo(
-            f"{name + ':':<10} last {_when(job['last_started'])}, next {_when(job['next_due'])}"
-        )
+        line = f"{name + ':':<10} last {_when(job['last_started'])}"
+        outcome = job.get("last_outcome")
+        if outcome:
+            line += f" {outcome['status']}"
+        click.echo(line + f", next {_when(job['next_due'])}")
     sweep = summary.get("compliance")
     if sweep:
         click.echo(
@@ -74,12 +93,15 @@ def print_status(summary: dict[str, Any]) -> None:
             f"publish:   {target:<10} " + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
         )
     for failed in pubs.get("failed", []):
+        click.echo("failed:    " + _failed_line(failed))
+    if pubs.get("takedowns_pending"):
+        by_hand = len(pubs.get("takedowns_by_hand") or [])
         click.echo(
-            f"failed:    publication {failed['id']} (testimony {failed['testimony_id']}) on "
-            f"{failed['target']} after {failed['attempts']} attempts: {failed['error']}"
+            f"takedowns: {pubs['takedowns_pending']} asked for and not yet done"
+            + (f" ({by_hand} to do by hand)" if by_hand else "")
         )
     alarms = summary.get("alarms") or []
     if not alarms:
         click.secho("alarms:    none", fg="green")
     for alarm in alarms:
-        click.secho(f"ALARM:     {alarm['kind']}: {alarm['message']}", fg="red", bold=True)
+        _alarm(alarm)

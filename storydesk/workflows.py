@@ -46,6 +46,7 @@ def harvest_and_match(
 
     sessions = app.sessions()
     chosen = platforms or loaded.settings.enabled_platforms()
+    _mark_interrupted(app, loaded, chosen)
     with _progress(progress_bar, chosen) as progress:
         summaries = harvest(sessions, loaded, app.clock, chosen, progress)
     if importlib.util.find_spec("consent.matching") is not None:
@@ -56,6 +57,21 @@ def harvest_and_match(
 
 
 SHOWN_REJECTED = 10
+
+
+def _mark_interrupted(app: AppContext, loaded: LoadedCampaign, platforms: list[str]) -> None:
+    """Runs a killed process left "running", for platforms no daemon is harvesting now."""
+    from storydesk.jobs import lease_name
+    from storydesk.locks import lease_holder
+    from storydesk.outcomes import mark_interrupted
+
+    now = app.clock.now()
+    sessions = app.sessions()
+    for platform in platforms:
+        with sessions() as session:
+            busy = lease_holder(session, lease_name(loaded, f"harvest:{platform}"), now)
+        if busy is None:
+            mark_interrupted(sessions, loaded.id, platform, now)
 
 
 def print_harvest(summaries: list[RunSummary]) -> int:
@@ -74,6 +90,8 @@ def print_harvest(summaries: list[RunSummary]) -> int:
     failed = [s for s in summaries if s.status != "ok"]
     if not failed:
         return ExitCode.OK
+    if any(s.error_kind in ("config", "credential") for s in failed):
+        return ExitCode.BAD_CONFIG  # a person must fix the environment or the file first
     if all(s.status == "try-later" for s in failed):
         return ExitCode.TRY_LATER
     return ExitCode.FAILED

@@ -2,12 +2,13 @@
 
 from db.models.base import Base, UTCDateTime
 from db.models.consent import ConsentMatch, ConsentRecord
-from db.models.ops import Lease
+from db.models.ops import AlertNotice, JobOutcome, Lease
 from db.models.posts import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage, Testimony
 from db.models.publish import Publication
 from db.models.review import AuditEntry, Decision
 
 __all__ = [
+    "AlertNotice",
     "AuditEntry",
     "Base",
     "Campaign",
@@ -16,6 +17,7 @@ __all__ = [
     "Decision",
     "HarvestCursor",
     "HarvestRun",
+    "JobOutcome",
     "Lease",
     "Post",
     "Publication",

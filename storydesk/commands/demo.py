@@ -40,7 +40,7 @@ def command(app: AppContext, folder: Path | None, posts: int, seed: int) -> int:
         config = write_campaign(folder, server.base_url)
         db_url = f"sqlite:///{(folder / 'storydesk.db').resolve()}"
         click.echo(f"demo folder: {folder} (campaign.toml, storydesk.db, consent.csv, gallery/)")
-        demo_app = Context(config_path=str(config), db_url=db_url, clock=app.clock)
+        demo_app = Context(config_path=str(config), db_url=db_url, clock=app.clock, create_db=True)
         try:
             report = run_demo(
                 demo_app,

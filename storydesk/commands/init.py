@@ -9,10 +9,14 @@ from storydesk.context import AppContext
 @click.pass_obj
 def command(app: AppContext) -> None:
     """Create the database, or upgrade it to the current schema. Safe to run again."""
+    from config.errors import ConfigError
     from db import migrate
 
     engine = app.engine()
-    before = migrate.current_revision(engine)
+    before, head, state = migrate.schema_state(engine)
+    if state == "newer":
+        problem = migrate.schema_problem(before, head, state, app.display_db())
+        raise ConfigError(problem or "")
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     if before == after:

@@ -95,8 +95,9 @@ def test_the_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
 
 
 def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path: Path) -> None:
+    (tmp_path / "new.db").touch()
     outcome = invoke("--db", f"sqlite:///{tmp_path / 'new.db'}", "status")
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 78
     assert "run `storydesk init`" in outcome.stdout
 
 

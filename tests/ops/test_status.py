@@ -127,33 +127,75 @@ def test_healthy_figures_per_platform(rows: Rows) -> None:
     assert report["alarms"] == []
 
 
-def test_zero_harvest_alarm_after_n_empty_harvests_of_a_platform_that_found_posts(
+def test_zero_harvest_alarm_after_a_time_without_new_posts_not_a_count_of_runs(
     rows: Rows,
 ) -> None:
-    rows.run("x", 100, new=7)
-    rows.run("x", 60)
-    rows.run("x", 45)
-    assert kinds(status(rows)) == []  # two empty harvests: not yet (N = 3)
-    rows.run("x", 30)
+    rows.run("x", 23 * 60, new=7)
+    for minutes in range(15, 23 * 60, 15):  # 90 empty harvests in 23 hours: a quiet hashtag
+        rows.run("x", minutes)
+    assert kinds(status(rows)) == []
+    rows.run("x", 25 * 60, new=7)  # the last find moves back: 25 h of nothing (default 24h)
+    with transaction(rows.sessions) as s:
+        s.query(HarvestRun).filter(HarvestRun.new_count > 0).update(
+            {HarvestRun.started_at: NOW - timedelta(hours=25)}
+        )
     report = status(rows)
     assert kinds(report) == ["zero-harvest"]
-    assert "x: no new posts in the last 3 harvests" in report["alarms"][0]["message"]
+    alarm = report["alarms"][0]
+    assert alarm["message"].startswith("x: no new posts for 25 hours")
+    assert "hashtag" in alarm["action"]
 
 
-def test_zero_harvest_counts_harvests_not_runs(rows: Rows) -> None:
-    # instagram asks one query per hashtag: three runs make one harvest
-    for ago in (100, 70, 40, 20):
-        for i, tag in enumerate(("#a", "#b", "#c")):
-            rows.run("instagram", ago - i, new=5 if ago == 100 else 0, query=tag)
+def test_zero_harvest_needs_harvests_that_ran_fine_since(rows: Rows) -> None:
+    rows.run("instagram", 30 * 60, new=5, query="#a")
+    rows.run("instagram", 60, status="failed", error_kind="failed", error="HTTP 500")
+    assert "zero-harvest" not in kinds(status(rows))  # failing: its own alarm, not this one
+    rows.run("instagram", 30, query="#a")
     assert kinds(status(rows)) == ["zero-harvest"]
     rows.run("instagram", 10, new=1, query="#a")
-    rows.run("instagram", 9, query="#b")
-    rows.run("instagram", 8, query="#c")
     report = status(rows)
     assert kinds(report) == []
     assert (
         next(p for p in report["platforms"] if p["platform"] == "instagram")["last_run"]["new"] == 1
     )
+
+
+def test_a_platform_failing_n_times_in_a_row_raises_an_alarm(rows: Rows) -> None:
+    for ago in (60, 45, 30):
+        rows.run("youtube", ago, status="failed", error_kind="failed", error="HTTP 500 from API")
+    assert kinds(status(rows)) == ["harvest-failing"]
+    assert "youtube: the last 3 harvests failed" in status(rows)["alarms"][0]["message"]
+    rows.run("youtube", 10, new=1)
+    assert kinds(status(rows)) == []
+
+
+def test_an_unset_credential_is_an_alarm_with_what_to_do(rows: Rows) -> None:
+    rows.run(
+        "facebook",
+        5,
+        status="failed",
+        error_kind="config",
+        error="platforms.facebook.access_token_env: environment variable FB_TOKEN is not set",
+        query="(setup)",
+    )
+    report = status(rows)
+    assert kinds(report) == ["credential"]
+    assert "FB_TOKEN is not set" in report["alarms"][0]["message"]
+    assert "set the variable" in report["alarms"][0]["action"]
+
+
+def test_a_job_whose_last_run_failed_is_an_alarm(rows: Rows) -> None:
+    from storydesk.outcomes import record_outcome
+
+    for minutes in (30, 20):
+        at = NOW - timedelta(minutes=minutes)
+        record_outcome(rows.sessions, rows.loaded.id, "publish", "failed", "KeyError: 'x'", at, at)
+    report = status(rows)
+    assert kinds(report) == ["job-failed"]
+    assert "publish: failed 2 times in a row" in report["alarms"][0]["message"]
+    assert report["jobs"]["publish"]["last_outcome"]["failures_in_row"] == 2
+    record_outcome(rows.sessions, rows.loaded.id, "publish", "ok", None, NOW, NOW)
+    assert kinds(status(rows)) == []
 
 
 def test_a_platform_that_never_found_anything_raises_no_zero_alarm(rows: Rows) -> None:
@@ -220,7 +262,8 @@ def test_status_command_exits_1_while_an_alarm_stands(
     rows.run("x", 5, status="failed", error_kind="credential", error="x: rejected (HTTP 401)")
     text = invoke("--config", str(config), "--db", db_url, "status")
     assert text.exit_code == 1
-    assert "ALARM:     credential: x: the platform rejected our credential" in text.stdout
+    assert "ALARM:     x: the platform rejected our credential" in text.stdout
+    assert "what to do: renew the token" in text.stdout
     as_json = invoke("--config", str(config), "--db", db_url, "status", "--json")
     assert as_json.exit_code == 1
     report = json.loads(as_json.stdout)
