@@ -47,9 +47,7 @@ class AppContext:
             # the database password is a credential like the others (a bad URL: make_engine says)
             with contextlib.suppress(Exception):
                 remember(make_url(self.db_url).password)  # type: ignore[arg-type]
-            self._engine = make_engine(
-                self.db_url, create=self.create_db, read_only=self.read_only
-            )
+            self._engine = make_engine(self.db_url, create=self.create_db, read_only=self.read_only)
         return self._engine
 
     def sessions(self, *, check_schema: bool = True) -> sessionmaker[Session]:
