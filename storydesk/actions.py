@@ -113,7 +113,15 @@ def real_actions(
         problems = "; ".join(summary.errors + summary.try_later) or None
         return Outcome("compliance", summary.status(), dict(summary.counts()), problems)
 
-    return Actions(harvest=harvest, match=match, publish=publish, compliance=compliance)
+    from storydesk.alerts import alerts_job
+
+    return Actions(
+        harvest=harvest,
+        match=match,
+        publish=publish,
+        compliance=compliance,
+        alerts=alerts_job(sessions, loaded, clock.now),
+    )
 
 
 def build_runner(app: AppContext, log: EventLog, worker: str | None = None) -> Runner:

@@ -29,13 +29,14 @@ from storydesk import locks
 from storydesk.logs import EventLog
 
 LEASE_TTL = timedelta(minutes=30)
+ALERTS_EVERY = timedelta(minutes=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Job:
-    name: str  # harvest:x | publish | compliance
-    kind: str  # harvest | publish | compliance
+    name: str  # harvest:x | publish | compliance | alerts
+    kind: str  # harvest | publish | compliance | alerts
     every: timedelta
     platform: str | None = None
 
@@ -58,6 +59,7 @@ class Actions:
     match: Callable[[], Outcome]
     publish: Callable[[], Outcome]
     compliance: Callable[[], Outcome]
+    alerts: Callable[[], Outcome] | None = None
 
 
 def plan(loaded: LoadedCampaign) -> list[Job]:
@@ -69,6 +71,9 @@ def plan(loaded: LoadedCampaign) -> list[Job]:
     jobs.append(Job("compliance", "compliance", parse_duration(settings.compliance.every)))
     if settings.publish.enabled_targets():
         jobs.append(Job("publish", "publish", parse_duration(settings.publish.every)))
+    if settings.alerts.enabled():
+        # after everything else in each cycle: what the cycle did is in the alarms it sends
+        jobs.append(Job("alerts", "alerts", ALERTS_EVERY))
     return jobs
 
 
@@ -151,7 +156,7 @@ class Runner:
     def cycle(self, jobs: list[Job]) -> list[Outcome]:
         """Everything due, once: harvests (each then matched), compliance, then publishing,
         so takedowns the sweep asks for go out in the same cycle."""
-        order = {"harvest": 0, "compliance": 1, "publish": 2}
+        order = {"harvest": 0, "compliance": 1, "publish": 2, "alerts": 3}
         outcomes: list[Outcome] = []
         for job in sorted(self.due(jobs), key=lambda j: order[j.kind]):
             outcomes += self.run(job)
@@ -216,6 +221,11 @@ class Runner:
             return self._guard(job.name, lambda: self.actions.harvest(platform, renew))
         if job.kind == "publish":
             return self._guard(job.name, self.actions.publish)
+        if job.kind == "alerts":
+            alerts = self.actions.alerts
+            if alerts is None:
+                return Outcome(job.name, "skipped", {"why": "no alert channel wired"})
+            return self._guard(job.name, alerts)
         return self._guard(job.name, self.actions.compliance)
 
     def _renewer(self, name: str) -> Callable[[], None]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from storydesk.context import AppContext
 
 MIN_TAKEDOWN_ALARM = timedelta(hours=1)
+SETUP = "(setup)"
 
 
 @dataclass
@@ -97,7 +98,9 @@ def cycles(session: Session, campaign_id: str, platform: str, count: int) -> lis
     found: list[Cycle] = []
     seen: set[str] = set()
     for run in runs:
-        if not found or run.query in seen:
+        # a harvest that could not start (harvester.pipeline records it as "(setup)") is
+        # a harvest of its own, never part of the one before or after it
+        if not found or run.query in seen or SETUP in seen or run.query == SETUP:
             if len(found) == count:
                 break
             found.append(Cycle([]))
