@@ -1,4 +1,10 @@
-"""Turning an outbox row into a Job, and the check made at the moment of publishing."""
+"""Turning an outbox row into a Job, and the check made at the moment of publishing.
+
+A job carries only the copies that may go out (db/copies.py): each with its own evidence
+naming the testimony's form and keeping the campaign rules (or overridden at approval).
+A copy linked to the testimony whose account another form names, or nothing names, is
+never handed to a target, so no target can reshare it, link to it or quote its words.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
+from db.copies import check_copies, reshareable, target_refusal
 from db.models import ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import refusal
 from publisher.common import Copy, Job, first_name_of
 
 
-def build_job(session: Session, loaded: LoadedCampaign, row: Publication) -> Job:
+def build_job(
+    session: Session, loaded: LoadedCampaign, row: Publication, every_copy: bool = False
+) -> Job:
+    """The job for `row`, with the copies that may go out; `every_copy` only for finding or
+    taking down what went out before (a crashed run, a withdrawal): nothing is posted."""
     testimony = session.get_one(Testimony, row.testimony_id)
     record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
-    posts = session.scalars(
-        select(Post)
-        .where(Post.testimony_id == row.testimony_id)
-        .order_by(Post.published_at, Post.id)
-    ).all()
+    going = {c.post_id for c in reshareable(check_copies(session, testimony, loaded.settings))}
+    posts = [
+        p
+        for p in session.scalars(
+            select(Post)
+            .where(Post.testimony_id == row.testimony_id)
+            .order_by(Post.published_at, Post.id)
+        ).all()
+        if every_copy or p.id in going
+    ]
     copies = [
         Copy(
             p.platform, p.native_id, p.url, p.text, p.author_handle or p.author_name, p.source_state
@@ -56,8 +72,11 @@ def build_job(session: Session, loaded: LoadedCampaign, row: Publication) -> Job
     )
 
 
-def why_not_now(session: Session, row: Publication, now: datetime) -> str | None:
-    """Consent and scope are checked again when publishing, not only at approval."""
+def why_not_now(
+    session: Session, loaded: LoadedCampaign, row: Publication, now: datetime
+) -> str | None:
+    """Consent, scope and every copy are checked again when publishing, not only at
+    approval: the form may have been revoked, a copy matched again to another form."""
     testimony = session.get_one(Testimony, row.testimony_id)
     if testimony.review_state != "approved":
         return f"no longer approved ({testimony.review_state})"
@@ -81,4 +100,4 @@ def why_not_now(session: Session, row: Publication, now: datetime) -> str | None
     )
     if gone:
         return f"the source post is {gone}"
-    return None
+    return target_refusal(check_copies(session, testimony, loaded.settings), row.target)

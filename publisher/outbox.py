@@ -168,7 +168,7 @@ def _publish_one(
 ) -> str:
     with sessions() as session:
         row = session.get_one(Publication, row_id)
-        reason = why_not_now(session, row, clock.now())
+        reason = why_not_now(session, loaded, row, clock.now())
         job = build_job(session, loaded, row)
     counts = summary.count(job.target)
     if reason:
@@ -211,7 +211,7 @@ def _plan(
         max_attempts = loaded.settings.publish.max_attempts
         rows = session.scalars(_due(targets, now, max_attempts).limit(limit)).all()
         for row in rows:
-            reason = why_not_now(session, row, now)
+            reason = why_not_now(session, loaded, row, now)
             job = build_job(session, loaded, row)
             prefix = f"testimony {row.testimony_id} → {row.target}: "
             if reason:

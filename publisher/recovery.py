@@ -61,7 +61,7 @@ def reconcile(
     changed = False
     for row_id in stale:
         with sessions() as session:
-            job = build_job(session, loaded, session.get_one(Publication, row_id))
+            job = build_job(session, loaded, session.get_one(Publication, row_id), every_copy=True)
         try:
             found = registry.get(job.target).find_existing(job)
         except Skip as exc:  # the target cannot carry it (no copy there): nothing went out
@@ -142,7 +142,7 @@ def take_down_due(
             if row.target == "gallery":
                 changed = True  # done once the rebuilt gallery is in place: rebuild_gallery
                 continue
-            job = build_job(session, loaded, row)
+            job = build_job(session, loaded, row, every_copy=True)
             try:
                 registry.get(row.target).take_down(job)
             except StorydeskError as exc:

@@ -1,19 +1,26 @@
-"""Staff decisions: approve (queues one publication per allowed target), reject, hold.
+"""Staff decisions: approve (queues one publication per target a copy can carry), reject, hold.
 
-Approval needs consent `matched`, unless a reviewer overrides with a recorded reason.
-Every decision keeps the consent record version it relied on, in Decision and the audit.
+Approval says, copy by copy, what will go out and what will not, and why (db/copies.py):
+each copy needs its own evidence naming the testimony's form; a copy that breaks a campaign
+rule (too long, not a video, outside the dates) stays unless the reviewer overrides that
+rule with --override --reason; a `needs-check` likeness goes out only when the reviewer
+confirms it the same way. guardian-required and revoked are refused outright: no override
+exists for them. Every decision keeps the consent version it relied on and its per-copy
+plan, in Decision and the audit trail; publishing checks the same plan again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from db import audit
+from db.copies import HARD, CopyCheck, check_copies, target_refusal
 from db.models import ConsentRecord, Decision, Publication, Testimony
 from db.outbox import queue_publications, request_takedown
 from db.scope import refusal
@@ -25,6 +32,23 @@ class Outcome:
     ok: bool
     message: str
     queued: list[str] = field(default_factory=list)
+    # approved | approved-in-part | already-approved | refused | not-found | rejected | held
+    result: str = ""
+    not_queued: dict[str, str] = field(default_factory=dict)
+    copies: list[dict[str, Any]] = field(default_factory=list)
+    overridden: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.testimony_id,
+            "ok": self.ok,
+            "result": self.result,
+            "message": self.message,
+            "queued": self.queued,
+            "not_queued": self.not_queued,
+            "copies": self.copies,
+            "override": self.overridden,
+        }
 
 
 def _record(session: Session, testimony: Testimony) -> ConsentRecord | None:
@@ -40,6 +64,7 @@ def _decide(
     now: datetime,
     override: bool = False,
     targets: list[str] | None = None,
+    copies: list[dict[str, Any]] | None = None,
 ) -> None:
     record = _record(session, testimony)
     session.add(
@@ -50,6 +75,7 @@ def _decide(
             note=note,
             override=override,
             targets=targets or [],
+            copies=copies or [],
             consent_id=record.id if record else None,
             consent_version=record.version if record else None,
             decided_at=now,
@@ -57,6 +83,13 @@ def _decide(
     )
     testimony.review_state = {"approve": "approved", "reject": "rejected", "hold": "held"}[action]
     testimony.updated_at = now
+    detail: dict[str, Any] = {
+        "note": note,
+        "targets": targets or [],
+        "consent_state": testimony.consent_state,
+    }
+    if copies:
+        detail["copies"] = copies  # post ids, rules and reasons: no personal data
     audit.record(
         session,
         at=now,
@@ -64,9 +97,34 @@ def _decide(
         action=f"review.{action}" + (".override" if override else ""),
         subject_type="testimony",
         subject_id=testimony.id,
-        detail={"note": note, "targets": targets or [], "consent_state": testimony.consent_state},
+        detail=detail,
         consent=record,
     )
+
+
+NONE_NEXT = (
+    "no consent form is tied to it. Next: find the participant's form "
+    "(storydesk consent list), import the form export (storydesk consent import FILE) and "
+    "run storydesk match; or reject it"
+)
+
+
+def _refused(tid: int, why: str, copies: list[CopyCheck] | None = None) -> Outcome:
+    return Outcome(
+        tid,
+        False,
+        f"testimony {tid}: {why}",
+        result="refused",
+        copies=[c.as_dict() for c in copies or []],
+    )
+
+
+def _copy_line(check: CopyCheck) -> str:
+    where = f"[{check.platform}] {check.url}"
+    if check.goes_out:
+        extra = f" (rule overridden: {'; '.join(check.overridden)})" if check.overridden else ""
+        return f"  goes out: {where}, form {check.response_id}{extra}"
+    return f"  stays:    {where}: {', '.join(check.reasons())}"
 
 
 def approve(
@@ -85,31 +143,88 @@ def approve(
     for tid in ids:
         testimony = session.get(Testimony, tid)
         if testimony is None:
-            outcomes.append(Outcome(tid, False, f"testimony {tid}: no such testimony"))
+            outcomes.append(
+                Outcome(tid, False, f"testimony {tid}: no such testimony", result="not-found")
+            )
             continue
         if testimony.review_state == "approved":
-            outcomes.append(Outcome(tid, True, f"testimony {tid}: already approved"))
-            continue
-        if testimony.consent_state != "matched" and override_reason is None:
             outcomes.append(
-                Outcome(
+                Outcome(tid, True, f"testimony {tid}: already approved", result="already-approved")
+            )
+            continue
+        consent = testimony.consent_state
+        if consent in HARD:
+            # no override exists: the words must not suggest one
+            outcomes.append(_refused(tid, f"refused: consent is {consent}: {HARD[consent]}"))
+            continue
+        if consent == "none" or testimony.consent_id is None:
+            outcomes.append(_refused(tid, f"refused: consent is {consent}: {NONE_NEXT}"))
+            continue
+        if consent != "matched" and override_reason is None:
+            outcomes.append(
+                _refused(
                     tid,
-                    False,
-                    f"testimony {tid}: consent is {testimony.consent_state}, "
-                    "not matched; approve only with --override --reason",
+                    f"consent is {consent}, not matched; approve only with --override --reason",
                 )
             )
             continue
+        checks = check_copies(
+            session,
+            testimony,
+            loaded.settings,
+            use_approval=False,
+            override=override_reason is not None,
+        )
+        going = [c for c in checks if c.goes_out]
+        if not going:
+            rules_only = [c for c in checks if c.consent_refusal is None and c.breaks]
+            hint = (
+                "; to reshare it anyway, approve with --override --reason (kept in the audit trail)"
+                if rules_only and override_reason is None
+                else ""
+            )
+            stays = "; ".join(f"[{c.platform}] {', '.join(c.reasons())}" for c in checks)
+            outcomes.append(
+                _refused(tid, f"refused: no copy can go out: {stays or 'no copy'}{hint}", checks)
+            )
+            continue
         record = _record(session, testimony)
-        allowed = [t for t in chosen if refusal(record, t, now) is None]
-        refused = {t: refusal(record, t, now) for t in chosen if t not in allowed}
-        # a matched testimony needs no override: the audit trail says so, keeping the reason
-        overriding = override_reason is not None and testimony.consent_state != "matched"
+        not_queued: dict[str, str] = {}
+        allowed: list[str] = []
+        for target in chosen:
+            why = refusal(record, target, now) or target_refusal(checks, target)
+            if why:
+                not_queued[target] = why
+            else:
+                allowed.append(target)
+        if not allowed:
+            outcomes.append(
+                _refused(
+                    tid,
+                    "refused: no target can carry it: "
+                    + "; ".join(f"{t} ({why})" for t, why in not_queued.items()),
+                    checks,
+                )
+            )
+            continue
+        used_override = [c for c in checks if c.goes_out and (c.overridden or c.confirmed)]
+        overriding = override_reason is not None and bool(used_override)
         said: str | None
         if overriding:
             said = f"override: {override_reason}" + (f"; {note}" if note else "")
         else:
             said = "; ".join(part for part in (override_reason, note) if part) or None
+        copies = [
+            {
+                "post_id": c.post_id,
+                "platform": c.platform,
+                "goes_out": c.goes_out,
+                "reasons": c.reasons(),
+                "overridden": c.overridden if c.goes_out else [],
+                "confirmed": c.confirmed and c.goes_out,
+            }
+            for c in checks
+        ]
         _decide(
             session,
             testimony,
@@ -119,14 +234,30 @@ def approve(
             now,
             override=overriding,
             targets=allowed,
+            copies=copies,
         )
         queued = [p.target for p in queue_publications(session, tid, allowed, now, reviewer)]
-        message = f"testimony {tid}: approved; queued for {', '.join(queued) or 'no target'}"
+        whole = len(going) == len(checks)  # some copies stay: in part
+        result = "approved" if whole else "approved-in-part"
+        verb = "approved" if whole else "approved in part"
+        message = f"testimony {tid}: {verb}; queued for {', '.join(queued) or 'no target'}"
         if override_reason is not None and not overriding:
-            message += " (consent is matched: no override needed)"
-        if refused:
-            message += "; not for " + "; ".join(f"{t} ({why})" for t, why in refused.items())
-        outcomes.append(Outcome(tid, True, message, queued))
+            message += " (nothing needed an override)"
+        if not_queued:
+            message += "; not for " + "; ".join(f"{t} ({why})" for t, why in not_queued.items())
+        message += "\n" + "\n".join(_copy_line(c) for c in checks)
+        outcomes.append(
+            Outcome(
+                tid,
+                True,
+                message,
+                queued,
+                result=result,
+                not_queued=not_queued,
+                copies=[c.as_dict() for c in checks],
+                overridden=overriding,
+            )
+        )
     return outcomes
 
 

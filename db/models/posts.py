@@ -145,3 +145,6 @@ class Post(Base):
     purged_at: Mapped[datetime | None]
     # the words of the testimony without links and tags: finds the same one on another platform
     fingerprint: Mapped[str | None] = mapped_column(String(40))
+    # {"testimony_id", "by", "post_id"}: a testimony this post may belong to, for the
+    # reviewer only (same words, or a link to its video, without one form tying both)
+    link_suggestion: Mapped[dict[str, Any] | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, RedactedJSON
@@ -22,6 +22,9 @@ class Decision(Base):
     note: Mapped[str | None] = mapped_column(Text)
     override: Mapped[bool] = mapped_column(default=False)
     targets: Mapped[list[str]] = mapped_column(default=list)
+    # approvals: per copy, whether it goes out and why not, and the rules a reviewer
+    # overrode for it (see db/copies.py); read again when publishing
+    copies: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"))
     consent_version: Mapped[int | None]
     decided_at: Mapped[datetime]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 
 import click
@@ -28,10 +29,15 @@ def _report(outcomes: list) -> int:  # type: ignore[type-arg]
 @click.option("--note", help="A note kept with the decision.")
 @click.option("--targets", help="Only these targets, comma-separated (e.g. x,youtube,gallery).")
 @click.option(
-    "--override", is_flag=True, help="Approve although consent is not matched (needs --reason)."
+    "--override",
+    is_flag=True,
+    help="Reshare copies that break a campaign rule (too long, not a video, outside the "
+    "dates), or confirm a needs-check form after checking it yourself (needs --reason). "
+    "Never for guardian-required or revoked consent.",
 )
 @click.option("--reason", help="Why the override is right (kept in the audit trail).")
 @click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def approve(
     app: AppContext,
@@ -41,10 +47,12 @@ def approve(
     override: bool,
     reason: str | None,
     as_name: str | None,
+    as_json: bool,
 ) -> int:
-    """Approve testimonies for resharing: one publication is queued per target that the
-    campaign enables and the consent form allows. Refused, with the reason, when consent is
-    not `matched`, unless --override --reason."""
+    """Approve testimonies for resharing. Each copy goes out only with its own evidence
+    naming the form and within the campaign rules; the answer lists, copy by copy, what
+    goes out and what stays and why, and the targets queued. Refused when no copy can go
+    out; guardian-required and revoked consent are always refused."""
     from review.actions import approve as approve_ids
 
     if override and not (reason or "").strip():
@@ -69,6 +77,9 @@ def approve(
             chosen,
             reason if override else None,
         )
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False))
+        return ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.FAILED
     return _report(outcomes)
 
 

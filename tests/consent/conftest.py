@@ -72,6 +72,8 @@ def add_post(
     text: str = "#LearningNeverStops @UNESCO",
     testimony: int | None = None,
     problems: list[str] | None = None,
+    media_type: str | None = "video",
+    duration: float | None = 30.0,
 ) -> tuple[int, int]:
     """A harvested post (and its testimony, unless it joins `testimony`): (post, testimony)."""
     with sessions.begin() as session:
@@ -91,6 +93,8 @@ def add_post(
             author_name=name,
             text=text,
             problems=problems or [],
+            media_type=media_type,
+            duration_seconds=duration,
             harvested_at=NOW,
             updated_at=NOW,
         )

@@ -57,7 +57,8 @@ def test_four_publishers_on_postgresql_post_each_publication_exactly_once(
     setup = make_setup(tmp_path, big_sandbox.base_url, new_pg_database(pg_server), targets=QUICK)
     approve_matched(setup)
     queued = outbox(setup.db_url)
-    assert len(queued) >= 400
+    # X and YouTube are queued only for testimonies with a copy there that may go out
+    assert len(queued) >= 300
 
     publishers = [
         subprocess.Popen(
@@ -75,9 +76,9 @@ def test_four_publishers_on_postgresql_post_each_publication_exactly_once(
         assert process.returncode == 0, out + err
 
     rows = outbox(setup.db_url)
-    assert {r.state for r in rows} == {"done", "skipped"}
+    assert {r.state for r in rows} <= {"done", "skipped"}
     done = by_state(rows, "done")
-    assert sum(done.values()) >= 300
+    assert sum(done.values()) >= 250
     posted = creates(setup.stats())
     assert posted == done - Counter({"gallery": done["gallery"]})
     externals = [r.external_id for r in rows if r.state == "done"]

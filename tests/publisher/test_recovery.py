@@ -67,7 +67,8 @@ def test_in_flight_rows_of_a_dead_publisher_for_targets_that_cannot_carry_them_a
         )
     engine.dispose()
     targets = {r.target for r in outbox(ready.db_url) if r.id in no_copy}
-    assert {"x", "youtube", "instagram", "tiktok"} <= targets
+    # (X and YouTube are never queued without a copy there that may go out)
+    assert {"instagram", "tiktok"} <= targets
 
     cycle = ready.cli("publish")
     assert cycle.exit_code == 0, cycle.stdout + cycle.stderr

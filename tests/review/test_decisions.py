@@ -10,9 +10,16 @@ from tests.review.conftest import State, as_user, opened, queue_json, state
 from tests.sandboxed import Setup, load
 
 
-def allowed(setup: Setup, scope: list[str] | None) -> list[str]:
-    """The campaign's enabled targets that the form's scope covers, in campaign order."""
+def allowed(setup: Setup, scope: list[str] | None, tid: int | None = None) -> list[str]:
+    """The campaign's enabled targets that the form's scope covers, in campaign order; for
+    testimony `tid`, only X and YouTube when it has a copy there (they reshare that copy)."""
     covered = scope_targets(scope or [])
+    if tid is not None:
+        with opened(setup) as session:
+            platforms = set(
+                session.scalars(select(models.Post.platform).where(models.Post.testimony_id == tid))
+            )
+        covered -= {"x", "youtube"} - platforms
     return [t for t in load(setup).settings.publish.enabled_targets() if t in covered]
 
 
@@ -30,7 +37,7 @@ def test_approve_queues_one_publication_per_target_the_scope_allows(harvested: S
     wide = next(t for t in ready_ones if "social" in (scopes[t] or []))
     said = {}
     for tid in (narrow, wide):
-        expected = allowed(harvested, scopes[tid])
+        expected = allowed(harvested, scopes[tid], tid)
         outcome = as_user(harvested, "approve", str(tid), "--note", "good one")
         said[tid] = outcome.stdout
         assert (outcome.exit_code, outcome.stderr) == (0, ""), outcome.stderr
@@ -58,7 +65,9 @@ def test_approve_queues_one_publication_per_target_the_scope_allows(harvested: S
 
 def test_approve_only_the_chosen_targets(harvested: Setup) -> None:
     tid = first(harvested, "matched")
-    expected = [t for t in allowed(harvested, state(harvested, tid).scope) if t in ("x", "gallery")]
+    expected = [
+        t for t in allowed(harvested, state(harvested, tid).scope, tid) if t in ("x", "gallery")
+    ]
     outcome = as_user(harvested, "approve", str(tid), "--targets", "x,gallery")
     assert outcome.exit_code == 0 and outcome.stdout.startswith(
         f"testimony {tid}: approved; queued for {', '.join(expected)}"
@@ -72,9 +81,20 @@ def test_approve_only_the_chosen_targets(harvested: Setup) -> None:
     assert state(harvested, other).review == "pending"
 
 
+REFUSALS = {
+    "needs-check": "consent is needs-check, not matched; approve only with --override --reason",
+    "guardian-required": "refused: consent is guardian-required: the participant is under the "
+    "age of consent and no guardian has signed the form; only a guardian's signature on the "
+    "form can change this",
+    "none": "refused: consent is none: no consent form is tied to it. Next: find the "
+    "participant's form (storydesk consent list), import the form export (storydesk consent "
+    "import FILE) and run storydesk match; or reject it",
+}
+
+
 def test_approving_without_matched_consent_is_refused_with_the_reason(harvested: Setup) -> None:
     tried = 0
-    for consent in ("needs-check", "guardian-required", "none"):
+    for consent, words in REFUSALS.items():
         items = queue_json(harvested, "--consent", consent, "--limit", "1")
         if not items:
             continue
@@ -83,10 +103,7 @@ def test_approving_without_matched_consent_is_refused_with_the_reason(harvested:
         outcome = as_user(harvested, "approve", str(tid))
         assert outcome.exit_code == 1  # DESIGN: 1 = work failed, the message says what
         assert outcome.stdout == ""
-        assert outcome.stderr == (
-            f"storydesk: testimony {tid}: consent is {consent}, not matched; "
-            "approve only with --override --reason\n"
-        )
+        assert outcome.stderr == f"storydesk: testimony {tid}: {words}\n"
         assert state(harvested, tid) == State("pending", [], {}, state(harvested, tid).scope)
     assert tried >= 2
 
@@ -102,7 +119,7 @@ def test_override_needs_a_reason_and_is_recorded(harvested: Setup) -> None:
     )
     assert outcome.exit_code == 0, outcome.stderr
     after = state(harvested, tid)
-    expected = allowed(harvested, after.scope)
+    expected = allowed(harvested, after.scope, tid)
     assert after.review == "approved"
     assert after.decisions == [("approve", "cy", "override: phoned her mother", True, expected)]
     assert after.publications == {t: "queued" for t in expected}
@@ -122,10 +139,10 @@ def test_override_on_a_matched_testimony_is_a_plain_approval(harvested: Setup) -
     tid = first(harvested, "matched")
     outcome = as_user(harvested, "approve", str(tid), "--override", "--reason", "to be safe")
     assert outcome.exit_code == 0, outcome.stderr
-    assert "(consent is matched: no override needed)" in outcome.stdout
+    assert "(nothing needed an override)" in outcome.stdout
     after = state(harvested, tid)
     assert after.decisions == [
-        ("approve", "alice", "to be safe", False, allowed(harvested, after.scope))
+        ("approve", "alice", "to be safe", False, allowed(harvested, after.scope, tid))
     ]
     with opened(harvested) as session:
         actions = session.scalars(
@@ -137,14 +154,12 @@ def test_override_on_a_matched_testimony_is_a_plain_approval(harvested: Setup) -
     assert actions == ["review.approve"]
 
 
-def test_override_without_any_form_approves_but_queues_nothing(harvested: Setup) -> None:
+def test_override_without_any_form_is_refused_and_says_what_to_do(harvested: Setup) -> None:
     tid = first(harvested, "none")
     outcome = as_user(harvested, "approve", str(tid), "--override", "--reason", "signed on paper")
-    assert outcome.exit_code == 0
-    assert outcome.stdout.startswith(f"testimony {tid}: approved; queued for no target; not for x")
-    assert "(no consent form)" in outcome.stdout
-    assert state(harvested, tid).review == "approved"
-    assert state(harvested, tid).publications == {}
+    assert outcome.exit_code == 1
+    assert outcome.stderr == f"storydesk: testimony {tid}: {REFUSALS['none']}\n"
+    assert state(harvested, tid) == State("pending", [], {}, None)
 
 
 def test_reject_and_hold_need_words_and_take_back_what_was_queued(harvested: Setup) -> None:
@@ -161,7 +176,7 @@ def test_reject_and_hold_need_words_and_take_back_what_was_queued(harvested: Set
         assert state(harvested, tid).review == "pending" and state(harvested, tid).decisions == []
 
     assert as_user(harvested, "approve", str(tid)).exit_code == 0
-    targets = allowed(harvested, state(harvested, tid).scope)
+    targets = allowed(harvested, state(harvested, tid).scope, tid)
     assert state(harvested, tid).publications == {t: "queued" for t in targets}
 
     held = as_user(harvested, "hold", str(tid), "--note", "guardian to confirm", user="dee")
@@ -210,8 +225,7 @@ def test_several_ids_each_get_their_answer_and_unknown_ids_fail(harvested: Setup
     assert outcome.exit_code == 1
     assert outcome.stdout.startswith(f"testimony {good}: approved;")
     assert outcome.stderr.splitlines() == [
-        f"storydesk: testimony {bad}: consent is needs-check, not matched; "
-        "approve only with --override --reason",
+        f"storydesk: testimony {bad}: {REFUSALS['needs-check']}",
         "storydesk: testimony 99999: no such testimony",
     ]
     assert state(harvested, good).review == "approved"

@@ -1,0 +1,214 @@
+"""Which copies of a testimony may be reshared, and why the others may not.
+
+Consent belongs to a copy, not to a group: a testimony links copies so that staff review
+it once, but a copy goes out only with its own direct evidence (its consent_matches row:
+state `matched`, naming the very form the testimony relies on) and only when it keeps the
+campaign rules (length, a video, within the dates) or a reviewer overrode the rule it
+breaks, with a reason. A copy whose evidence is only a likeness (`needs-check`) goes out
+only when the approving reviewer confirmed it with --override --reason. guardian-required
+and revoked are never overridden. Approval (review/actions.py), publishing
+(publisher/jobs.py) and the card (review/card.py) all ask here, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.schema import Campaign
+from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
+
+# the targets that reshare the participant's own post on its platform: they need that copy
+SAME_PLATFORM = {"x": "X", "youtube": "YouTube"}
+HARD = {
+    "guardian-required": "the participant is under the age of consent and no guardian has "
+    "signed the form; only a guardian's signature on the form can change this",
+    "revoked": "the participant withdrew consent",
+}
+
+
+@dataclass
+class CopyCheck:
+    """One copy, the form its own evidence names, and what stands in its way."""
+
+    post_id: int
+    platform: str
+    native_id: str
+    url: str
+    author: str | None
+    state: str  # its own consent state (none | matched | needs-check | ...)
+    form_id: int | None  # the form its own evidence names
+    response_id: str | None
+    evidence: dict[str, Any]
+    breaks: list[str]  # campaign rules it breaks
+    consent_refusal: str | None  # why its consent does not let it out, None when it does
+    overridden: list[str] = field(default_factory=list)  # breaks a reviewer overrode
+    confirmed: bool = False  # a reviewer confirmed a needs-check likeness
+
+    @property
+    def goes_out(self) -> bool:
+        return self.consent_refusal is None and not self.unforgiven
+
+    @property
+    def unforgiven(self) -> list[str]:
+        return [b for b in self.breaks if b not in self.overridden]
+
+    def reasons(self) -> list[str]:
+        return ([self.consent_refusal] if self.consent_refusal else []) + self.unforgiven
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "post_id": self.post_id,
+            "platform": self.platform,
+            "native_id": self.native_id,
+            "url": self.url,
+            "author": self.author,
+            "consent": self.state,
+            "form": self.response_id,
+            "evidence": self.evidence,
+            "breaks": self.breaks,
+            "overridden": self.overridden,
+            "confirmed": self.confirmed,
+            "goes_out": self.goes_out,
+            "reasons": self.reasons(),
+        }
+
+
+def rule_breaks(post: Post, campaign: Campaign) -> list[str]:
+    """The campaign rules this copy breaks that stop a reshare (the same tests as
+    harvester/rules.py, against today's campaign file: a rule changed since the harvest
+    counts). A missing hashtag or mention is shown to the reviewer but stops nothing."""
+    rules, dates = campaign.rules, campaign.campaign
+    found: list[str] = []
+    if rules.require_video and post.media_type != "video":
+        found.append("not a video")
+    if post.duration_seconds is not None and post.duration_seconds > rules.max_video_seconds:
+        found.append(f"{post.duration_seconds:.0f} s, over the {rules.max_video_seconds} s limit")
+    if post.published_at is not None:
+        day = post.published_at.astimezone(UTC).date()
+        if day < dates.start:
+            found.append(f"posted {day.isoformat()}, before the campaign")
+        elif dates.end is not None and day > dates.end:
+            found.append(f"posted {day.isoformat()}, after the campaign")
+    return found
+
+
+def latest_approval(session: Session, testimony_id: int) -> Decision | None:
+    return session.scalar(
+        select(Decision)
+        .where(Decision.testimony_id == testimony_id, Decision.action == "approve")
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+
+
+def check_copies(
+    session: Session,
+    testimony: Testimony,
+    campaign: Campaign,
+    approval: Decision | None = None,
+    use_approval: bool = True,
+    override: bool = False,
+) -> list[CopyCheck]:
+    """Every copy of `testimony`, judged against the form the testimony relies on. The
+    overrides and confirmations are those of `approval` (default: the latest approval;
+    none when use_approval is False, as before a decision). `override` judges them as an
+    approval with --override would leave them: every rule a copy breaks overridden, a
+    needs-check likeness naming the testimony's form confirmed; consent a copy lacks
+    (another form, none, revoked, a minor) stays refused whatever is said."""
+    if use_approval and approval is None:
+        approval = latest_approval(session, testimony.id)
+    granted = {
+        int(entry["post_id"]): entry
+        for entry in ((approval.copies or []) if approval is not None else [])
+        if isinstance(entry, dict) and "post_id" in entry
+    }
+    form = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
+    rows = session.execute(
+        select(Post, ConsentMatch, ConsentRecord.response_id)
+        .outerjoin(ConsentMatch, ConsentMatch.post_id == Post.id)
+        .outerjoin(ConsentRecord, ConsentRecord.id == ConsentMatch.consent_id)
+        .where(Post.testimony_id == testimony.id)
+        .order_by(Post.published_at, Post.id)
+    ).all()
+    checks = []
+    for post, match, response_id in rows:
+        entry = granted.get(post.id, {})
+        breaks = rule_breaks(post, campaign)
+        if override:
+            entry = {
+                "overridden": breaks,
+                "confirmed": match is not None
+                and match.state == "needs-check"
+                and match.consent_id == testimony.consent_id,
+            }
+        check = CopyCheck(
+            post_id=post.id,
+            platform=post.platform,
+            native_id=post.native_id,
+            url=post.url,
+            author=post.author_handle or post.author_name,
+            state=match.state if match else "none",
+            form_id=match.consent_id if match else None,
+            response_id=response_id,
+            evidence=dict(match.evidence or {}) if match else {},
+            breaks=breaks,
+            consent_refusal=None,
+            overridden=[b for b in breaks if b in (entry.get("overridden") or [])],
+            confirmed=bool(entry.get("confirmed")),
+        )
+        check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
+        checks.append(check)
+    return checks
+
+
+def _consent_refusal(
+    post: Post, match: ConsentMatch | None, form: ConsentRecord | None, confirmed: bool
+) -> str | None:
+    if post.source_state != "available":
+        return f"the post is {post.source_state} on {post.platform}"
+    if form is None:
+        return "no consent form is tied to this testimony"
+    if form.state == "revoked":
+        return HARD["revoked"]
+    if match is None or match.consent_id is None:
+        return "nothing ties this account to a consent form (consent none)"
+    if match.consent_id != form.id:
+        named = (match.evidence or {}).get("response_id") or f"#{match.consent_id}"
+        return f"its own evidence names another form ({named}), not {form.response_id}"
+    if match.state in HARD:
+        return HARD[match.state]
+    if match.state == "needs-check" and not confirmed:
+        return "its evidence is only a likeness (needs-check): a reviewer must confirm it"
+    if match.state not in ("matched", "needs-check"):
+        return f"consent is {match.state}"
+    return None
+
+
+def target_refusal(checks: list[CopyCheck], target: str) -> str | None:
+    """Why no copy can carry `target`, or None: X and YouTube reshare the participant's own
+    post on that platform, so that very copy must go out; the other targets link to or
+    describe a copy that goes out (the video file comes from the form itself)."""
+    if target in SAME_PLATFORM:
+        name = SAME_PLATFORM[target]
+        own = [c for c in checks if c.platform == target]
+        if not own:
+            return f"no copy on {name}"
+        if not any(c.goes_out for c in own):
+            return f"the {name} copy does not go out: " + "; ".join(own[0].reasons())
+        return None
+    if not checks:
+        return "no copy"
+    if not any(c.goes_out for c in checks):
+        return "no copy goes out: " + "; ".join(
+            f"{c.platform} {'; '.join(c.reasons())}" for c in checks
+        )
+    return None
+
+
+def reshareable(checks: list[CopyCheck]) -> list[CopyCheck]:
+    return [c for c in checks if c.goes_out]
