@@ -37,6 +37,9 @@ class Outcome:
     not_queued: dict[str, str] = field(default_factory=dict)
     copies: list[dict[str, Any]] = field(default_factory=list)
     overridden: bool = False
+    # a refusal a reviewer may override with a reason (a needs-check form, a broken rule);
+    # never for guardian-required, revoked or no form (review/refusals.py reads it)
+    overridable: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Outcome:
             "not_queued": self.not_queued,
             "copies": self.copies,
             "override": self.overridden,
+            "overridable": self.overridable,
         }
 
 
@@ -109,13 +113,16 @@ NONE_NEXT = (
 )
 
 
-def _refused(tid: int, why: str, copies: list[CopyCheck] | None = None) -> Outcome:
+def _refused(
+    tid: int, why: str, copies: list[CopyCheck] | None = None, overridable: bool = False
+) -> Outcome:
     return Outcome(
         tid,
         False,
         f"testimony {tid}: {why}",
         result="refused",
         copies=[c.as_dict() for c in copies or []],
+        overridable=overridable,
     )
 
 
@@ -165,6 +172,7 @@ def approve(
                 _refused(
                     tid,
                     f"consent is {consent}, not matched; approve only with --override --reason",
+                    overridable=True,
                 )
             )
             continue
@@ -178,14 +186,21 @@ def approve(
         going = [c for c in checks if c.goes_out]
         if not going:
             rules_only = [c for c in checks if c.consent_refusal is None and c.breaks]
+            overridable = bool(rules_only) and override_reason is None
             hint = (
-                "; to reshare it anyway, approve with --override --reason (kept in the audit trail)"
-                if rules_only and override_reason is None
+                "; approve only with --override --reason to reshare it anyway "
+                "(kept in the audit trail)"
+                if overridable
                 else ""
             )
             stays = "; ".join(f"[{c.platform}] {', '.join(c.reasons())}" for c in checks)
             outcomes.append(
-                _refused(tid, f"refused: no copy can go out: {stays or 'no copy'}{hint}", checks)
+                _refused(
+                    tid,
+                    f"refused: no copy can go out: {stays or 'no copy'}{hint}",
+                    checks,
+                    overridable,
+                )
             )
             continue
         record = _record(session, testimony)

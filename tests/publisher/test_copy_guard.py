@@ -104,7 +104,7 @@ def test_a_copy_over_the_limit_stays_unless_overridden_and_publish_checks_again(
     assert refused.exit_code == 1
     assert refused.stderr.startswith(
         f"storydesk: testimony {long_one}: refused: no copy can go out: "
-        "[x] 106 s, over the 60 s limit; to reshare it anyway, approve with --override --reason"
+        "[x] 106 s, over the 60 s limit; approve only with --override --reason to reshare it anyway"
     )
     assert _publications(desk, long_one) == {}
 
