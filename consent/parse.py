@@ -11,6 +11,7 @@ is refused whole with one line.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -442,6 +443,12 @@ def parse_date(value: str | None, column: str, order: str | None = None) -> date
     `order` (the campaign's `consent.date_format`) says."""
     if not value:
         return None
+    if value[4:5] == "-":  # ISO, as most tools write it: the quick way first
+        try:
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
     if re.fullmatch(r"\d{4,5}(\.\d+)?", value):  # an Excel serial date
         serial = float(value)
         if not 1 <= serial <= 80_000:
@@ -488,15 +495,24 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December"]  # fmt: skip
 
 
+@functools.cache
+def _splitter(separator: str) -> re.Pattern[str]:
+    return re.compile(rf"[{re.escape(separator)}\n\r,]+|\s+(?=https?://)")
+
+
 def _split(value: str | None, separator: str) -> list[str]:
     if not value:
         return []
-    parts = re.split(rf"[{re.escape(separator)}\n\r,]+|\s+(?=https?://)", value)
+    if " " in value or "\n" in value or "\r" in value or "," in value:
+        parts = _splitter(separator).split(value)
+    else:  # the usual cell: a few values and the separator, no more (the quick way)
+        parts = value.split(separator)
     return [p.strip() for p in parts if p.strip()]
 
 
-def _scope(value: str | None, separator: str) -> list[str]:
-    scope = [s.lower() for s in _split(value, separator)]
+@functools.lru_cache(maxsize=4096)  # a campaign's forms give a handful of different scopes
+def _scope(value: str | None, separator: str) -> tuple[str, ...]:
+    scope = tuple(s.lower() for s in _split(value, separator))
     unknown = [s for s in scope if not scope_targets([s]) <= TARGETS]
     if unknown:
         words = ", ".join(f"'{s[:30]}'" for s in unknown[:5])
@@ -507,8 +523,21 @@ def _scope(value: str | None, separator: str) -> list[str]:
     return scope
 
 
+_AGE = re.compile(r"\d{1,3}(\.0)?")
+# the columns stored as they are written (the others are read into numbers, dates, lists)
+_AS_WRITTEN = [c for c in COLUMNS if c not in ("age", "date_of_birth", "guardian_signed",
+               "video_urls", "consent_scope", "submitted_at", "expires_at", "revoked")]  # fmt: skip
+
+
 def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -> Form:
-    text = {c: _text(record.get(c), c) for c in COLUMNS}
+    text: dict[str, str | None] = dict.fromkeys(COLUMNS)
+    for column, value in record.items():
+        if value:
+            text[column] = value.strip() or None
+    joined = "".join(filter(None, text.values()))
+    if len(joined) > MAX_CELL or "\x00" in joined:  # one check for the row, then the culprit
+        for column, value in text.items():
+            _text(value, column)
     if not text["response_id"]:
         raise ValueError("response_id is empty")
     if len(text["response_id"]) > 128:
@@ -516,33 +545,20 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
     if not text["full_name"]:
         raise ValueError("full_name is empty")
     age = None
-    if text["age"]:
-        if not re.fullmatch(r"\d{1,3}(\.0)?", text["age"]) or not 0 < float(text["age"]) < 120:
-            raise ValueError(f"age: '{text['age'][:20]}' is not an age in years")
-        age = int(float(text["age"]))
+    if given := text["age"]:
+        if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
+            raise ValueError(f"age: '{given[:20]}' is not an age in years")
+        age = int(float(given))
     order = settings.date_format
     born = parse_date(text["date_of_birth"], "date_of_birth", order)
     signed = (text["guardian_signed"] or "").lower()
-    if signed not in YES | NO:
+    if signed not in YES and signed not in NO:
         raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
     revoked = (text["revoked"] or "").lower()
-    if revoked not in NO and not says_withdrawn(revoked):
+    withdrawn = says_withdrawn(revoked)
+    if not withdrawn and revoked not in NO:
         raise ValueError(f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal")
-    values: dict[str, Any] = {
-        c: text[c]
-        for c in COLUMNS
-        if c
-        not in (
-            "age",
-            "date_of_birth",
-            "guardian_signed",
-            "video_urls",
-            "consent_scope",
-            "submitted_at",
-            "expires_at",
-            "revoked",
-        )
-    }
+    values: dict[str, Any] = {c: text[c] for c in _AS_WRITTEN}
     values.update(
         age=age,
         date_of_birth=born.date() if born else None,
@@ -550,6 +566,6 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
         submitted_at=parse_date(text["submitted_at"], "submitted_at", order),
         expires_at=parse_date(text["expires_at"], "expires_at", order),
         video_urls=_split(text["video_urls"], settings.list_separator),
-        consent_scope=_scope(text["consent_scope"], settings.list_separator),
+        consent_scope=list(_scope(text["consent_scope"], settings.list_separator)),
     )
-    return Form(number, values, says_withdrawn(revoked))
+    return Form(number, values, withdrawn)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, insert, select, text
+from sqlalchemy import (
+    Column,
+    Executable,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import BadInput, WorkFailed
@@ -57,6 +69,9 @@ SEEN = "consent_import_seen"
 SEEN_QUERY = text(
     f"SELECT response_id, first_row FROM {SEEN} WHERE response_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
+SEEN_INSERT = insert(
+    Table(SEEN, MetaData(), Column("response_id", String(128)), Column("first_row", Integer))
+)
 RECORDS = cast(Table, ConsentRecord.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
 
@@ -81,9 +96,30 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
+HASHED = sorted(FIELDS)
+DATES = [k for k in HASHED if k in ("submitted_at", "date_of_birth", "expires_at")]
+
+
 def row_hash(values: dict[str, Any]) -> str:
-    canonical = json.dumps({k: _plain(values.get(k)) for k in FIELDS}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """What a form says, as a digest: the JSON of FIELDS with sorted keys (the keys are
+    put in that order here, rather than sorted by json for every row)."""
+    document = {k: values.get(k) for k in HASHED}
+    for key in DATES:
+        if (value := document[key]) is not None:
+            document[key] = value.isoformat()
+    return hashlib.sha256(json.dumps(document).encode()).hexdigest()
+
+
+EXISTING_QUERY = (
+    select(ConsentRecord.id, ConsentRecord.response_id, ConsentRecord.row_hash, ConsentRecord.state)
+    .where(ConsentRecord.campaign_id == bindparam("campaign"))
+    .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True)))
+)
+IDS_QUERY = (
+    select(ConsentRecord.response_id, ConsentRecord.id)
+    .where(ConsentRecord.campaign_id == bindparam("campaign"))
+    .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def import_export(
@@ -159,8 +195,10 @@ class _Writer:
     """Stores batches of rows: new forms in one statement each for the records and their
     audit entries, changed ones through the ORM (their history grows), withdrawals last."""
 
-    RECORD = ["campaign_id", "response_id", "version", "state", "history", *FIELDS,
-              "source_file", "source_row", "row_hash", "imported_at"]  # fmt: skip
+    FIXED = ["campaign_id", "version", "history", "source_file", "imported_at"]
+    FORM = ["response_id", *FIELDS]
+    RECORD = [*FIXED, *FORM, "source_row", "row_hash", "state", "revoked_at", "revoked_by",
+              "revoke_reason"]  # fmt: skip
     AUDIT = ["at", "actor", "action", "subject_type", "subject_id", "detail", "consent_id",
              "consent_version"]  # fmt: skip
 
@@ -181,15 +219,22 @@ class _Writer:
         self.to_audit = _converters(session, AUDIT, self.AUDIT)
         self.insert_record = insert(RECORDS)
         self.insert_audit = insert(AUDIT)
+        # rows are built in RECORD's order, then put in the table's (the order the driver's
+        # statement takes them in: no reordering of every row by execute_many)
+        order = [c.name for c in RECORDS.columns if c.name in self.RECORD]
+        self.pick = operator.itemgetter(*(self.RECORD.index(name) for name in order))
+        self.record_columns = order
         # the values every new record and audit entry of this import share, stored once
-        self.fixed = {
-            "campaign_id": campaign_id,
-            "version": 1,
-            "state": "active",
-            "history": stored(session, RECORDS.c.history, []),
-            "source_file": source,
-            "imported_at": stored(session, RECORDS.c.imported_at, now),
-        }
+        self.fixed = (
+            campaign_id,
+            1,
+            stored(session, RECORDS.c.history, []),
+            source,
+            stored(session, RECORDS.c.imported_at, now),
+        )
+        self.active = ("active", None, None, None)
+        self.revoked_state = "revoked"
+        self.at_record = stored(session, RECORDS.c.revoked_at, now)
         self.at = stored(session, AUDIT.c.at, now)
 
     def store(self, rows: list[Row]) -> None:
@@ -209,22 +254,26 @@ class _Writer:
             {r.values["response_id"] for r in rows if isinstance(r, Form)}
             | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
         )
-        first = dict(_chunked(session, SEEN_QUERY, ids))
+        first = dict(_chunked(session, SEEN_QUERY, ids))  # rows of earlier batches
         existing = {
-            rid: (record_id, digest)
-            for record_id, rid, digest in _chunked(
-                session,
-                select(ConsentRecord.id, ConsentRecord.response_id, ConsentRecord.row_hash)
-                .where(ConsentRecord.campaign_id == self.campaign_id)
-                .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True))),
-                ids,
+            rid: (record_id, digest, state)
+            for record_id, rid, digest, state in _chunked(
+                session, EXISTING_QUERY, ids, campaign=self.campaign_id
             )
         }
-        new: list[tuple[Form, str]] = []
+        new: dict[str, tuple[Form, str]] = {}
         changed: list[tuple[Form, str]] = []
-        withdrawals: list[tuple[str, int]] = []  # (response_id, row)
+        revoke_new: dict[str, int] = {}  # new forms stored revoked: response_id -> row
+        withdrawals: list[tuple[str, int]] = []  # of forms stored before: (response_id, row)
         problems: dict[int, str] = {}
-        seen: list[dict[str, Any]] = []
+        seen: list[tuple[str, int]] = []
+
+        def withdraw(rid: str, number: int) -> None:
+            if rid in new:
+                revoke_new.setdefault(rid, number)
+            elif existing.get(rid, (0, "", ""))[2] != "revoked":
+                withdrawals.append((rid, number))
+
         for row in rows:
             if isinstance(row, Blank):
                 report.blank += 1
@@ -234,44 +283,39 @@ class _Writer:
                 # a withdrawal is honoured even from a row that is otherwise not stored,
                 # for a form stored before it (earlier in the file, or by an earlier import)
                 if row.revoked and (row.response_id in existing or row.response_id in first):
-                    withdrawals.append((str(row.response_id), row.row))
+                    withdraw(str(row.response_id), row.row)
                 continue
             rid = row.values["response_id"]
-            if row.revoked:
-                withdrawals.append((rid, row.row))
             if rid in first:  # reported here, so that every problem comes in row order
                 problems[row.row] = f"response_id {rid} repeats row {first[rid]}"
-                continue
-            first[rid] = row.row
-            seen.append({"r": rid, "n": row.row})
-            digest = row_hash(row.values)
-            if rid not in existing:
-                new.append((row, digest))
-            elif existing[rid][1] == digest:
-                report.unchanged += 1
             else:
-                changed.append((row, digest))
-        if seen:
-            session.execute(text(f"INSERT INTO {SEEN} (response_id, first_row) VALUES (:r, :n)"),
-                            seen)  # fmt: skip
-        self._insert(new)
+                first[rid] = row.row
+                seen.append((rid, row.row))
+                digest = row_hash(row.values)
+                if rid not in existing:
+                    new[rid] = (row, digest)
+                elif existing[rid][1] == digest:
+                    report.unchanged += 1
+                else:
+                    changed.append((row, digest))
+            if row.revoked:
+                withdraw(rid, row.row)
+        execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
+        self._insert(list(new.values()), revoke_new)
         if changed:
+            wanted = [existing[f.values["response_id"]][0] for f, _ in changed]
             records = {
                 r.response_id: r
-                for r in session.scalars(
-                    select(ConsentRecord).where(
-                        ConsentRecord.id.in_(
-                            [existing[f.values["response_id"]][0] for f, _ in changed]
-                        )  # fmt: skip
-                    )
-                )
+                for r in session.scalars(select(ConsentRecord).where(ConsentRecord.id.in_(wanted)))
             }
             for form, digest in changed:
                 record = records[form.values["response_id"]]
                 _update(session, record, form, digest, self.source, self.now, self.actor)
         report.new += len(new)
         report.updated += len(changed)
-        applied = self._withdraw(withdrawals)
+        applied = {number: rid for rid, number in revoke_new.items()}
+        applied.update(self._withdraw(withdrawals))
+        report.revoked += len(applied)
         lines = []
         for number, reason in sorted(problems.items()):
             if number in applied:
@@ -282,55 +326,65 @@ class _Writer:
             lines.append(f"{number}: {reason}")
         return lines
 
-    def _insert(self, new: list[tuple[Form, str]]) -> None:
+    def _insert(self, new: list[tuple[Form, str]], revoke: dict[str, int]) -> None:
+        """New forms in two statements: the records, then their audit entries (a form the
+        export already marks withdrawn is stored revoked: no post can use it yet)."""
         if not new:
             return
         session, fixed, convert = self.session, self.fixed, self.to_record
+        pick = self.pick
+        revoked = (
+            self.revoked_state,
+            self.at_record,
+            self.actor,
+            "revoked in the form export",
+        )
+        converted = [(n, convert[c]) for n, c in enumerate(self.FORM) if convert[c] is not None]
+        form_values = operator.itemgetter(*self.FORM)
         rows = []
         for form, digest in new:
             values = form.values
-            row = []
-            for column in self.RECORD:
-                if column in fixed:
-                    row.append(fixed[column])
-                    continue
-                if column == "source_row":
-                    value: Any = form.row
-                elif column == "row_hash":
-                    value = digest
-                else:
-                    value = values.get(column)
-                process = convert[column]
-                row.append(process(value) if process is not None and value is not None else value)
-            rows.append(row)
-        execute_many(session, self.insert_record, self.RECORD, rows)
+            row = list(form_values(values))
+            for n, process in converted:
+                if row[n] is not None:
+                    row[n] = process(row[n])
+            withdrawn = values["response_id"] in revoke
+            full = (*fixed, *row, form.row, digest, *(revoked if withdrawn else self.active))
+            rows.append(pick(full))
+        execute_many(session, self.insert_record, self.record_columns, rows)
         rids = [form.values["response_id"] for form, _ in new]
-        ids = dict(
-            _chunked(
-                session,
-                select(ConsentRecord.response_id, ConsentRecord.id)
-                .where(ConsentRecord.campaign_id == self.campaign_id)
-                .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True))),
-                rids,
-            )
-        )
-        detail = self.to_audit["detail"]
+        ids = dict(_chunked(session, IDS_QUERY, rids, campaign=self.campaign_id))
+        detail = self.to_audit["detail"] or (lambda value: value)
         entries = [
             (self.at, self.actor, "consent.new", "consent", str(ids[rid]),
-             detail({"response_id": rid, "row": form.row}) if detail else
-             {"response_id": rid, "row": form.row}, ids[rid], 1)
+             detail({"response_id": rid, "row": form.row}), ids[rid], 1)
             for (form, _), rid in zip(new, rids, strict=True)
         ]  # fmt: skip
+        entries.extend(
+            (self.at, self.actor, "consent.revoked", "consent", str(ids[rid]),
+             detail({"reason": "revoked in the form export", "testimonies": []}), ids[rid], 1)
+            for rid in revoke
+        )  # fmt: skip
         execute_many(session, self.insert_audit, self.AUDIT, entries)
 
     def _withdraw(self, withdrawals: list[tuple[str, int]]) -> dict[int, str]:
-        """Revoke the forms these rows withdraw; {row: response_id} of those revoked."""
+        """Revoke the forms stored before that these rows withdraw: {row: response_id}."""
+        if not withdrawals:
+            return {}
+        records = {
+            r.response_id: r
+            for r in self.session.scalars(
+                select(ConsentRecord).where(
+                    ConsentRecord.campaign_id == self.campaign_id,
+                    ConsentRecord.response_id.in_({rid for rid, _ in withdrawals}),
+                )
+            )
+        }
         applied: dict[int, str] = {}
         for rid, number in withdrawals:
-            record = _by_response_id(self.session, self.campaign_id, rid)
+            record = records.get(rid)
             if record is not None and record.state != "revoked":
                 _revoke(self.session, record, "revoked in the form export", self.actor, self.now)
-                self.report.revoked += 1
                 applied[number] = rid
         return applied
 
@@ -341,11 +395,11 @@ def _converters(session: Session, table: Table, columns: list[str]) -> dict[str,
     return {c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns}
 
 
-def _chunked(session: Session, query: Executable, ids: Sequence[str]) -> list[Any]:
+def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
     """Rows of `query` (whose IN takes the bound list `ids`), a thousand ids at a time."""
     found: list[Any] = []
     for n in range(0, len(ids), 1000):
-        found.extend(session.execute(query, {"ids": list(ids[n : n + 1000])}).all())
+        found.extend(session.execute(query, {**params, "ids": list(ids[n : n + 1000])}).all())
     return found
 
 

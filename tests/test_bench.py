@@ -17,6 +17,7 @@ SMALL = {
     "ops_sweep.py": ["--posts", "100"],
     "publish.py": ["--posts", "60", "--latency", "0.01", "--only", "scaling"],
     "consent.py": ["--records", "500"],
+    "consent_import.py": ["--rows", "300", "--repeat", "1", "--large-mb", "1"],
 }
 # what each prints: a figure against the baseline measured in the same run
 SAYS = {
@@ -26,6 +27,7 @@ SAYS = {
     "ops_sweep.py": "x fewer",
     "publish.py": "exactly once: yes",
     "consent.py": "doubled/base",
+    "consent_import.py": "ratio to baseline",
 }
 
 

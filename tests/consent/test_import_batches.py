@@ -1,0 +1,81 @@
+"""The import is streamed and stored in batches, one transaction each: repeats and
+withdrawals are found across batches, and a crash mid-import leaves whole rows only (each
+stored form with its audit entry), which importing the file again completes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from consent.register import _Writer, import_export
+from db.models import AuditEntry, ConsentRecord
+from tests.consent.conftest import NOW, form, sessions_of, write_export
+from tests.sandboxed import Setup, load
+
+
+def stored(setup: Setup) -> dict[str, tuple[str, int]]:
+    """response_id -> (state, consent.new audit entries) of every stored form."""
+    with sessions_of(setup)() as session:
+        audits = dict(
+            session.execute(
+                select(AuditEntry.consent_id, func.count())
+                .where(AuditEntry.action == "consent.new")
+                .group_by(AuditEntry.consent_id)
+            ).all()
+        )
+        return {
+            r.response_id: (r.state, audits.get(r.id, 0))
+            for r in session.scalars(select(ConsentRecord))
+        }
+
+
+def test_repeats_and_withdrawals_are_found_across_batches(desk: Setup) -> None:
+    rows = [form(f"R{n}", f"Person {n}") for n in range(7)]
+    rows += [form("R1", "Someone Else"), form("R2", "Person 2", revoked="yes")]
+    export = write_export(desk.path / "forms.csv", rows)
+    lines: list[str] = []
+    report = import_export(
+        sessions_of(desk), load(desk), export, NOW, "kim", on_reject=lines.append, batch=2
+    )
+    assert (report.rows, report.new, report.rejected_rows, report.revoked) == (9, 7, 2, 1)
+    assert [line.split(": row ")[1] for line in lines] == [
+        "9: response_id R1 repeats row 3",
+        "10: response_id R2 repeats row 4; the row is not stored, but the withdrawal it "
+        "records is: consent R2 is revoked",
+    ]
+    forms = stored(desk)
+    assert forms["R2"] == ("revoked", 1) and forms["R1"] == ("active", 1)
+
+
+def test_a_crash_mid_import_loses_nothing(desk: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [form(f"R{n}", f"Person {n}") for n in range(7)]
+    rows[1]["revoked"] = "yes"
+    export = write_export(desk.path / "forms.csv", rows)
+    sessions, loaded = sessions_of(desk), load(desk)
+    calls, store = 0, _Writer._store
+
+    def killed_on_the_third_batch(self: _Writer, batch: list[Any]) -> list[str]:
+        nonlocal calls
+        calls += 1
+        lines = store(self, batch)  # the batch is written, then the process dies
+        if calls == 3:
+            raise KeyboardInterrupt
+        return lines
+
+    monkeypatch.setattr(_Writer, "_store", killed_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        import_export(sessions, loaded, export, NOW, "kim", batch=2)
+    # two batches committed, whole: each form with its audit entry, the withdrawal with it
+    assert stored(desk) == {
+        "R0": ("active", 1),
+        "R1": ("revoked", 1),
+        "R2": ("active", 1),
+        "R3": ("active", 1),
+    }
+
+    monkeypatch.undo()
+    report = import_export(sessions, loaded, export, NOW, "kim", batch=2)
+    assert (report.rows, report.new, report.unchanged, report.revoked) == (7, 3, 4, 0)
+    assert stored(desk) == {f"R{n}": ("revoked" if n == 1 else "active", 1) for n in range(7)}
