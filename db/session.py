@@ -79,6 +79,9 @@ def make_engine(
     """An engine on `url`. `create`: a missing SQLite file may be made (only `init` and
     the demo ask for it). `read_only`: the commands that only read open SQLite read-only,
     so they work on a file they may not write, and can never change it."""
+    # A database error names the statement, never the row's values: they are personal data
+    # (names, e-mails, ages) and would reach stderr, logs and tracebacks.
+    kwargs.setdefault("hide_parameters", True)
     try:
         url = normalise_url(url)
         parsed = make_url(url)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import os
+import re
 import sys
 import traceback
 from typing import Any
@@ -130,6 +132,15 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str, debug: bool) -
     ctx.call_on_close(app.dispose)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """An error stays one line, whatever a file or a server put in it: line breaks and
+    control characters (a terminal's escape sequences too) are shown escaped."""
+    return _CONTROL.sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
 def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
@@ -175,7 +186,7 @@ def _run(args: list[str]) -> int:
         if debug:
             traceback.print_exc()
         click.echo(
-            f"storydesk: unexpected error: {type(exc).__name__}: {exc} "
+            f"storydesk: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback)",
             err=True,
         )
@@ -187,7 +198,7 @@ def _report(exc: StorydeskError, debug: bool) -> int:
     if debug:
         traceback.print_exc()
     for line in exc.lines():
-        click.echo(f"storydesk: {line}", err=True)
+        click.echo(f"storydesk: {one_line(line)}", err=True)
     return int(exc.exit_code)
 
 
