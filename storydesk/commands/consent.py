@@ -26,12 +26,13 @@ def import_(app: AppContext, file: Path, as_name: str | None) -> int:
     rest of it is rejected. Posts are matched again afterwards."""
     from consent.matching import match_all
     from consent.register import import_export
+    from storydesk.cli import one_line
 
     loaded = app.campaign()
     sessions = app.sessions()
 
     def say(line: str) -> None:
-        click.echo(f"storydesk: {line}", err=True)
+        click.echo(f"storydesk: {one_line(line)}", err=True)
 
     report = import_export(
         sessions, loaded, file, app.clock.now(), reviewer(as_name), on_reject=say
