@@ -42,6 +42,9 @@ class DemoReport:
     problems: dict[str, int] = field(default_factory=dict)
     consent_import: str = ""
     errors: list[str] = field(default_factory=list)
+    base_url: str = ""
+    # a testimony worth a look (pending, its consent to check), for the printed `show`
+    example_id: int | None = None
 
 
 def prepare_folder(folder: Path) -> None:
@@ -56,6 +59,9 @@ def prepare_folder(folder: Path) -> None:
 def write_campaign(folder: Path, base_url: str) -> Path:
     """The shipped sandbox campaign, pointed at this sandbox and this folder."""
     text = SHIPPED.read_text(encoding="utf-8").replace("http://127.0.0.1:8765", base_url)
+    # the file's first comment names the sandbox's port: this sandbox's, not the default
+    port = base_url.rstrip("/").rsplit(":", 1)[-1]
+    text = text.replace("port 8765", f"port {port}")
     gallery = (folder / "gallery").resolve()
     text = re.sub(r'^out = "[^"]*"', f'out = "{gallery.as_posix()}"', text, flags=re.M)
     path = folder / "campaign.toml"
@@ -75,7 +81,7 @@ def run_demo(
     from db import migrate
     from storydesk.workflows import harvest_and_match
 
-    report = DemoReport(folder, Path(app.config_path or ""), app.db_url)
+    report = DemoReport(folder, Path(app.config_path or ""), app.db_url, base_url=base_url)
     migrate.upgrade(app.engine())
     loaded = app.campaign()
     sessions = app.sessions()
@@ -151,6 +157,12 @@ def collect_figures(app: AppContext, loaded: LoadedCampaign, report: DemoReport)
             session.execute(
                 select(Testimony.review_state, func.count()).group_by(Testimony.review_state)
             ).all()
+        )
+        report.example_id = session.scalar(
+            select(Testimony.id)
+            .where(Testimony.review_state == "pending")
+            .order_by(Testimony.consent_state != "needs-check", Testimony.id)
+            .limit(1)
         )
         states = session.execute(
             select(
