@@ -264,11 +264,24 @@ class Target(Strict):
 class XPublish(Target):
     base_url: Url = "https://api.twitter.com"
     mode: Literal["retweet", "quote"] = "retweet"
+    # Quote posts were removed from X's self-serve (pay-per-use) tiers on 2026-04-20 (X API
+    # changelog, 2026-04-16): quote mode only for an account that says it has that access.
+    quote_access: bool = False
     template: Template = "{first_name} from {city}, {country}: \u201c{excerpt}\u201d {hashtags}"
     consumer_key_env: EnvName = "STORYDESK_X_CONSUMER_KEY"
     consumer_secret_env: EnvName = "STORYDESK_X_CONSUMER_SECRET"
     access_token_env: EnvName = "STORYDESK_X_ACCESS_TOKEN"
     access_token_secret_env: EnvName = "STORYDESK_X_ACCESS_TOKEN_SECRET"
+
+    @model_validator(mode="after")
+    def _quote_needs_access(self) -> XPublish:
+        if self.mode == "quote" and not self.quote_access:
+            raise ValueError(
+                'mode = "quote" needs quote access, which X removed from its self-serve '
+                'tiers on 2026-04-20: use mode = "retweet", or set quote_access = true if '
+                "the account has Enterprise access"
+            )
+        return self
 
 
 class YouTubePublish(Target):

@@ -36,6 +36,8 @@ class HarvestedPost:
     raw: dict[str, Any] = field(default_factory=dict)
     # the words that identify the testimony (YouTube: the description, not the title)
     body: str | None = None
+    # countries where the platform withholds the post (X `withheld`): not publishable
+    withheld: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -13,6 +13,9 @@ def problems(post: HarvestedPost, settings: Campaign) -> list[str]:
         found.append(f"over {rules.max_video_seconds} s ({post.duration_seconds:.0f} s)")
     if rules.require_video and post.media_type != "video":
         found.append("not a video")
+    if post.withheld:
+        # X withholds it in these countries (legal demand or copyright): not ours to reshare
+        found.append("withheld in " + ", ".join(post.withheld))
     tags = {t.lower() for t in post.hashtags}
     # Facebook: hashtags do not work there; participants tag the Page instead.
     if (

@@ -2,16 +2,21 @@
 
 A run pages down with until_id from the newest tweet; each stored page records how far it
 got, so a killed run resumes where it stopped, and the next run asks only since the newest.
+
+X as it is (docs/platform-notes.md): the whole of a long post is in `note_tweet`; `text`
+carries &amp; &lt; &gt;; an edit is a new id whose `edit_history_tweet_ids` starts with the
+original, which is the post's key here; recent search refuses a `since_id` older than 7 days;
+a 402 means the pay-per-use credits are spent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config.clock import Clock
-from config.errors import CredentialRejected, WorkFailed
+from config.errors import CredentialRejected, TryLater, WorkFailed
 from config.schema import Campaign, XHarvest
 from harvester.common import (
     GarbledPage,
@@ -22,8 +27,26 @@ from harvester.common import (
     with_retries,
 )
 
-TWEET_FIELDS = "created_at,author_id,entities,attachments,lang,public_metrics"
+# note_tweet: the full text of a long post; withheld: where X withholds it
+# (docs.x.com/x-api/fundamentals/data-dictionary)
+TWEET_FIELDS = (
+    "created_at,author_id,entities,attachments,lang,public_metrics,note_tweet,withheld,"
+    "edit_history_tweet_ids"
+)
 MEDIA_FIELDS = "duration_ms,type,preview_image_url,variants"
+# Recent search covers 7 days; a since_id older than that is refused. The cursor is dropped a
+# little before it ages out, so a run never starts with a refusal it could foresee.
+SEARCH_DAYS = timedelta(days=7)
+CURSOR_MARGIN = timedelta(hours=1)
+
+
+def unescape(text: str) -> str:
+    """X sends &, < and > as &amp; &lt; &gt; in `text`: back to what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _is_stale_since_id(exc: Exception) -> bool:
+    return "since_id" in str(exc) and "created after" in str(exc)
 
 
 def build_query(settings: Campaign) -> str:
@@ -42,19 +65,28 @@ def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
     posts = []
     for tweet in data:
         user = users.get(tweet.get("author_id", ""), {})
-        entities = tweet.get("entities") or {}
+        note = tweet.get("note_tweet") or {}
+        # a long post: the whole text and its entities (a tag at the end is only there)
+        entities = (
+            (note.get("entities") if note.get("text") else None) or tweet.get("entities") or {}
+        )
         attached = [
             media[k] for k in (tweet.get("attachments") or {}).get("media_keys", []) if k in media
         ]
-        video = next((m for m in attached if m.get("type") in ("video", "animated_gif")), None)
+        # an animated GIF loops a few seconds of picture: not a video testimony
+        video = next((m for m in attached if m.get("type") == "video"), None)
+        gif = next((m for m in attached if m.get("type") == "animated_gif"), None)
         handle = user.get("username")
         created = tweet.get("created_at")
+        # an edit has a new id; the post is known by the first id of its history
+        first_id = str((tweet.get("edit_history_tweet_ids") or [tweet["id"]])[0])
+        withheld = (tweet.get("withheld") or {}).get("country_codes") or []
         posts.append(
             HarvestedPost(
                 platform="x",
-                native_id=str(tweet["id"]),
-                url=f"https://x.com/{handle or 'i/web'}/status/{tweet['id']}",
-                text=tweet.get("text", ""),
+                native_id=first_id,
+                url=f"https://x.com/{handle or 'i/web'}/status/{first_id}",
+                text=unescape(note.get("text") or tweet.get("text", "")),
                 published_at=datetime.fromisoformat(created.replace("Z", "+00:00"))
                 if created
                 else None,
@@ -64,15 +96,22 @@ def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
                 hashtags=[h["tag"] for h in entities.get("hashtags", [])],
                 mentions=[m["username"] for m in entities.get("mentions", [])],
                 links=[u.get("expanded_url") or u["url"] for u in entities.get("urls", [])],
-                media_type="video" if video else ("image" if attached else None),
+                media_type="video"
+                if video
+                else ("animated_gif" if gif else ("image" if attached else None)),
                 media_url=(video or {}).get("preview_image_url"),
                 duration_seconds=video["duration_ms"] / 1000
                 if video and "duration_ms" in video
                 else None,
                 raw={"tweet": tweet, "user": user, "media": attached},
+                withheld=[str(c) for c in withheld],
             )
         )
     return posts
+
+
+class _StaleCursor(Exception):
+    """Recent search refused the since_id: it is older than the 7 days search covers."""
 
 
 class XCollector:
@@ -117,6 +156,16 @@ class XCollector:
             except requests.exceptions.RequestException as exc:
                 raise TransientError(str(exc)) from exc
             except tweepy.BadRequest as exc:
+                if since_id and _is_stale_since_id(exc):
+                    raise _StaleCursor(str(exc)) from exc
+                raise WorkFailed(f"x: the search was refused: {exc}") from exc
+            except tweepy.HTTPException as exc:
+                if exc.response.status_code == 402:
+                    # pay-per-use credits spent: nothing is wrong with the token
+                    raise TryLater(
+                        "x: the pay-per-use credits are spent (HTTP 402 CreditsDepleted); "
+                        "a person must top up at console.x.com, then the next run goes on"
+                    ) from exc
                 raise WorkFailed(f"x: the search was refused: {exc}") from exc
             if not isinstance(answer, dict) or not isinstance(answer.get("meta"), dict):
                 raise GarbledPage("the answer has no meta")
@@ -124,22 +173,53 @@ class XCollector:
 
         return with_retries(call, self.clock, self.settings.max_retries, "x search")
 
-    def pages(self, position: dict[str, Any]) -> Iterator[Page]:
+    def _fresh_since(self, position: dict[str, Any]) -> str | None:
+        """The since_id to send, or None once it is about to leave the 7 days search covers:
+        then the search starts again from 7 days ago (stored posts are skipped, not doubled)."""
         since = position.get("since_id")
+        at = position.get("since_at")
+        if since and at:
+            when = datetime.fromisoformat(at)
+            if self.clock.now() - when > SEARCH_DAYS - CURSOR_MARGIN:
+                return None
+        return str(since) if since else None
+
+    def pages(self, position: dict[str, Any]) -> Iterator[Page]:
+        since = self._fresh_since(position)
         until = position.get("until_id")
         run_newest = position.get("run_newest")
+        run_at = position.get("run_at")
         while True:
-            answer = self._search(since, until)
+            try:
+                answer = self._search(since, until)
+            except _StaleCursor:
+                # X refused the cursor as too old: restart from 7 days ago, not a failure
+                since, until, run_newest, run_at = None, None, None, None
+                answer = self._search(None, None)
             meta = answer["meta"]
             posts = page_to_posts(answer)
+            here = {"since_id": since, "since_at": position.get("since_at") if since else None}
             if meta.get("result_count", 0) == 0 or not posts:
-                yield Page([], {"since_id": since, "run_newest": run_newest, "until_id": until})
+                yield Page(
+                    [], {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until}
+                )
                 return
-            run_newest = run_newest or meta.get("newest_id")
+            if not run_newest:
+                run_newest = meta.get("newest_id")
+                run_at = _newest_time(posts)
             until = meta.get("oldest_id")
-            yield Page(posts, {"since_id": since, "run_newest": run_newest, "until_id": until})
+            yield Page(
+                posts, {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until}
+            )
             if not meta.get("next_token"):
                 return
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:
-        return {"since_id": position.get("run_newest") or position.get("since_id")}
+        if position.get("run_newest"):
+            return {"since_id": position["run_newest"], "since_at": position.get("run_at")}
+        return {"since_id": position.get("since_id"), "since_at": position.get("since_at")}
+
+
+def _newest_time(posts: list[HarvestedPost]) -> str | None:
+    times = [p.published_at for p in posts if p.published_at is not None]
+    return max(times).isoformat() if times else None

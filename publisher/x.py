@@ -32,6 +32,11 @@ class XTarget:
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
             if exc.response.status_code == 403 and "duplicate" in str(exc).lower():
                 raise Refused(f"x {what}: X refused duplicate text") from exc
+            if exc.response.status_code == 403 and "quote" in str(exc).lower():
+                raise Refused(
+                    f"x {what}: X refused the quote post: quote posts are not on self-serve "
+                    'tiers since 2026-04-20; use publish.x.mode = "retweet"'
+                ) from exc
             raise CredentialRejected(
                 f"x {what}: the platform rejected the account's keys "
                 f"(HTTP {exc.response.status_code})"
@@ -39,6 +44,12 @@ class XTarget:
         except tweepy.TwitterServerError as exc:
             raise Transient(f"x {what}: HTTP {exc.response.status_code}") from exc
         except tweepy.HTTPException as exc:
+            if exc.response.status_code == 402:
+                # pay-per-use credits spent: the keys are fine, a person must top up
+                raise TryLater(
+                    f"x {what}: the pay-per-use credits are spent (HTTP 402 CreditsDepleted); "
+                    "a person must top up at console.x.com"
+                ) from exc
             raise Refused(f"x {what}: HTTP {exc.response.status_code}: {exc}") from exc
         except requests.RequestException as exc:
             raise Transient(f"x {what}: {type(exc).__name__}") from exc

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox.server import Fault, Request, Response, SandboxState, error
-from sandbox.world import add_posts, truth
+from sandbox.world import add_posts, edit_post, truth
 
 CONSENT_COLUMNS = [
     "response_id",
@@ -93,6 +93,20 @@ def handle(state: SandboxState, req: Request) -> Response:
                 state.invalidate()
                 return Response(200, {"ok": True})
         return error(404, {"error": "no such post"})
+    if req.method == "POST" and action == "edit":
+        for post in state.world.posts:
+            if post.platform == "x" and str(body.get("native_id")) in post.version_ids:
+                new_id = edit_post(state.world, post, str(body.get("text", post.text)))
+                state.invalidate()
+                return Response(200, {"id": new_id, "edit_history_tweet_ids": post.version_ids})
+        return error(404, {"error": "no such post"})
+    if req.method == "POST" and action == "x-account":
+        # what the campaign's X account has bought: post-read credits, Enterprise quoting
+        if "credits" in body:
+            state.x_credits = None if body["credits"] is None else int(body["credits"])
+        if "quote_access" in body:
+            state.x_quote_access = bool(body["quote_access"])
+        return Response(200, {"credits": state.x_credits, "quote_access": state.x_quote_access})
     if req.method == "POST" and action == "reset":
         state.reset()
         return Response(200, {"ok": True})

@@ -89,6 +89,8 @@ class SandboxState:
         now: Callable[[], datetime] | None = None,
         youtube_daily_quota: int = 10_000,
         x_search_limit: int = 450,
+        x_credits: int | None = None,
+        x_quote_access: bool = False,
     ) -> None:
         self.posts_count, self.seed = posts, seed
         self._now = now or (lambda: datetime.now(UTC))
@@ -96,6 +98,8 @@ class SandboxState:
         self.lock = threading.RLock()
         self.youtube_daily_quota = youtube_daily_quota
         self.x_search_limit = x_search_limit
+        # X pay-per-use: post reads left (None: not metered); quote posts need Enterprise
+        self.x_credits_start, self.x_quote_access = x_credits, x_quote_access
         self.reset()
 
     def reset(self) -> None:
@@ -109,6 +113,7 @@ class SandboxState:
             self.windows: dict[str, tuple[float, int]] = {}
             self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
             self.retweets: set[str] = set()
+            self.x_credits: int | None = self.x_credits_start
             self.index: dict[str, dict[str, Any]] = {}
             self._cache: dict[Any, Any] = {}
 

@@ -108,6 +108,21 @@ class WorldPost:
     links: list[str] = field(default_factory=list)
     state: str = "available"  # available | deleted | protected | private
     testimony: int = 0
+    # X only. An edit is a new post id; the original id stays first in the edit history
+    # (docs.x.com/x-api/fundamentals/edit-posts). `text` is always the latest version.
+    edits: list[str] = field(default_factory=list)
+    # X only: countries where the post is withheld (X's data dictionary, `withheld`).
+    withheld: list[str] = field(default_factory=list)
+    # X only: what the attachment is; an animated GIF is not a video (media.fields `type`).
+    media_kind: str = "video"
+
+    @property
+    def latest_id(self) -> str:
+        return self.edits[-1] if self.edits else self.native_id
+
+    @property
+    def version_ids(self) -> list[str]:
+        return [self.native_id, *self.edits]
 
 
 @dataclass
@@ -264,6 +279,7 @@ def generate_world(posts: int = 200, seed: int = 7, now: datetime | None = None)
                 post.text = f"{text} {youtube_url}"
             world_posts.append(post)
     _renumber_by_time(world_posts)
+    _x_as_it_is(world_posts)
     consent_rows = _consent_rows(people, world_posts, rng, now)
     return World(people, world_posts, consent_rows, now)
 
@@ -277,6 +293,54 @@ def _renumber_by_time(posts: list[WorldPost]) -> None:
         ordered = sorted((p for p in posts if p.platform == platform), key=lambda p: p.published_at)
         for k, post in enumerate(ordered, start=1):
             post.native_id = make(k)
+
+
+# A long post (X Premium: up to 25,000 characters): the campaign hashtags and @UNESCO land
+# beyond the 280 characters that `text` carries; only `note_tweet` has them.
+LONG_LINE = (
+    " Before I finish I want to say thank you to every teacher, librarian, parent, neighbour "
+    "and friend who helped me keep going this year, even on the days when the connection "
+    "dropped, the power went out or the lessons felt too hard, because every one of them "
+    "showed me that learning does not stop at the school gate."
+)
+# Characters X sends escaped in `text` (&amp; &lt; &gt;), as a person types them.
+AMPERSAND_LINE = " Thanks to my teachers & family <3"
+
+
+def _x_as_it_is(posts: list[WorldPost]) -> None:
+    """X as it is today, on posts of testimonies that exist on X only (so no cross-platform
+    link depends on their words): long posts, escaped characters, an edit, withheld posts,
+    animated GIFs. Chosen by position, without drawing from the world's random sequence."""
+    copies: dict[int, int] = {}
+    for post in posts:
+        copies[post.testimony] = copies.get(post.testimony, 0) + 1
+    alone = [
+        p
+        for p in sorted(posts, key=lambda p: int(p.native_id) if p.platform == "x" else 0)
+        if p.platform == "x" and copies[p.testimony] == 1 and " #" in p.text
+    ]
+    for k, post in enumerate(alone):
+        cut = post.text.index(" #")
+        if k % 7 == 1:
+            post.text = post.text[:cut] + LONG_LINE + post.text[cut:]
+        elif k % 7 == 3:
+            post.text = post.text[:cut] + AMPERSAND_LINE + post.text[cut:]
+        elif k % 7 == 5:
+            post.withheld = ["DE", "FR"]
+        elif k % 7 == 6 and post.is_video:
+            post.media_kind, post.duration = "animated_gif", None
+        elif k == 2:
+            # edited within X's 30 minutes: a new id right after the original
+            post.edits = [str(int(post.native_id) + 1)]
+            post.text = post.text.replace(" #", " (edited) #", 1)
+
+
+def edit_post(world: World, post: WorldPost, text: str) -> str:
+    """The person edits an X post now: a new id, newer than any other (ids grow with time)."""
+    newest = max(int(p.latest_id) for p in world.posts if p.platform == "x")
+    post.edits.append(str(newest + 1))
+    post.text = text
+    return post.latest_id
 
 
 def _typo(handle: str, rng: random.Random) -> str:

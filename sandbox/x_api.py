@@ -2,6 +2,20 @@
 
 Shapes follow X's OpenAPI document and tweepy's recorded answers: every tweet carries
 edit_history_tweet_ids, every answer rate-limit headers, 429 past the 15-minute window.
+
+X as it is in 2026 (sources in docs/platform-notes.md):
+- `text` carries `&amp; &lt; &gt;` escaped (the data dictionary's own example does) and, for a
+  long post, only its first 280 characters; the whole post is in `note_tweet` (asked for in
+  tweet.fields) with its own entities.
+- an edit is a new post id; `edit_history_tweet_ids` starts with the original id and search
+  shows the latest version (docs.x.com/x-api/fundamentals/edit-posts).
+- recent search covers 7 days: an older `since_id` is refused with 400 (answer recorded by
+  many clients: "'since_id' must be a tweet id created after ...").
+- `withheld` (country codes) when asked; media `type` animated_gif is not a video.
+- pay-per-use: every post read costs a credit; with none left the answer is 402
+  CreditsDepleted (reported by X API users in 2026, e.g. tomato414941/x-agent-manager#85).
+- quote posts were removed from every self-serve tier on 2026-04-20 (X API changelog,
+  2026-04-16); retweets are limited to 50 per 15 minutes per user (docs rate-limits table).
 """
 
 from __future__ import annotations
@@ -20,8 +34,17 @@ from sandbox.server import Request, Response, SandboxState, error
 from sandbox.world import WorldPost, post_url
 
 WINDOW = 15 * 60
-LIMITS = {"search": 450, "lookup": 300, "write": 300, "me": 75}
+# docs.x.com/x-api/fundamentals/rate-limits: POST/DELETE /2/users/:id/retweets 50/15min per user
+LIMITS = {"search": 450, "lookup": 300, "write": 300, "me": 75, "retweet": 50}
 PROBLEM = "https://api.twitter.com/2/problems/"
+NOTE_CUT = 280  # `text` of a long post: its first 280 characters; `note_tweet` has the rest
+READS = ("search", "lookup")  # post reads: charged per post returned under pay-per-use
+WRITES = ("write", "retweet")  # writes: charged per request (docs.x.com pricing page)
+
+
+def escape(text: str) -> str:
+    """As X sends `text`: &, < and > as HTML entities (quotes are left alone)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def handle(state: SandboxState, req: Request) -> Response:
@@ -38,7 +61,9 @@ def handle(state: SandboxState, req: Request) -> Response:
     parts = [p for p in req.path.split("/") if p][1:]
     bucket = _bucket(req.method, parts)
     limit = state.x_search_limit if bucket == "search" else LIMITS.get(bucket, 300)
-    limited, headers = _rate(state, f"{req.method} {bucket}", limit)
+    # user-context limits are per user: the retweet window is the account's own
+    owner = f" {user_id(req)}" if bucket == "retweet" else ""
+    limited, headers = _rate(state, f"{req.method} {bucket}{owner}", limit)
     if limited:
         return error(
             429,
@@ -50,9 +75,33 @@ def handle(state: SandboxState, req: Request) -> Response:
             },
             headers,
         )
+    metered = bucket in READS + WRITES and state.x_credits is not None
+    if metered and state.x_credits is not None and state.x_credits <= 0:
+        return error(
+            402,
+            {
+                "title": "CreditsDepleted",
+                "detail": "Your enrolled account does not have any credits to fulfill this "
+                "request.",
+                "type": PROBLEM + "credits",
+            },
+            headers,
+        )
     response = _route(state, req, parts)
     response.headers.update(headers)
+    if metered and state.x_credits is not None and response.status in (200, 201):
+        spent = _posts_in(response) if bucket in READS else 1
+        state.x_credits = max(state.x_credits - spent, 0)
     return response
+
+
+def _posts_in(response: Response) -> int:
+    """Posts an answer returned (what pay-per-use charges for)."""
+    body = json.loads(response.raw) if response.raw is not None else response.body or {}
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        return 1
+    return len(data) if isinstance(data, list) else 0
 
 
 def _bucket(method: str, parts: list[str]) -> str:
@@ -60,6 +109,8 @@ def _bucket(method: str, parts: list[str]) -> str:
         return "search"
     if parts[:2] == ["users", "me"]:
         return "me"
+    if len(parts) >= 3 and parts[0] == "users" and parts[2] == "retweets" and method != "GET":
+        return "retweet"
     return "lookup" if method == "GET" else "write"
 
 
@@ -143,7 +194,8 @@ def _matching(state: SandboxState, query: str) -> list[WorldPost]:
             for p in state.world.posts
             if p.platform == "x" and (not tags or any(f"#{t}" in p.text.lower() for t in tags))
         ]
-        return sorted(found, key=lambda p: int(p.native_id), reverse=True)
+        # an edited post shows in search as its latest version, placed by that version's id
+        return sorted(found, key=lambda p: int(p.latest_id), reverse=True)
 
     return state.cached(("x-search", tags), build)  # type: ignore[no-any-return]
 
@@ -152,7 +204,7 @@ def _matching_keys(state: SandboxState, query: str) -> list[int]:
     """The matching tweets' ids, negated: ascending, for bisect (the list is newest first)."""
     tags = tuple(sorted(t.lower() for t in re.findall(r"#(\w+)", query)))
     return state.cached(  # type: ignore[no-any-return]
-        ("x-search-keys", tags), lambda: [-int(p.native_id) for p in _matching(state, query)]
+        ("x-search-keys", tags), lambda: [-int(p.latest_id) for p in _matching(state, query)]
     )
 
 
@@ -169,9 +221,17 @@ def search_recent(state: SandboxState, req: Request) -> Response:
         )
     since = int(req.arg("since_id") or 0)
     until = int(req.arg("until_id") or 0) or None
+    oldest = state.now() - timedelta(days=7)
+    aged = _newest_aged_out(state, oldest)
+    if since and aged is not None and since <= aged:
+        return _invalid(
+            "since_id",
+            str(since),
+            f"'since_id' must be a tweet id created after {oldest:%Y-%m-%dT%H:%MZ}. "
+            f"Please use a 'since_id' that is larger than {aged}",
+        )
     token = req.arg("next_token") or req.arg("pagination_token")
     before = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else None
-    oldest = state.now() - timedelta(days=7)
     matching, keys = _matching(state, query), _matching_keys(state, query)
     # From the first tweet older than the token and until_id to the last newer than since_id
     # and the 7 days: bisects, not scans, so deep pages of a large world cost what the first
@@ -194,13 +254,21 @@ def search_recent(state: SandboxState, req: Request) -> Response:
     if not page:
         return Response(200, {"meta": {"result_count": 0}})
     meta: dict[str, Any] = {
-        "newest_id": page[0].native_id,
-        "oldest_id": page[-1].native_id,
+        "newest_id": page[0].latest_id,
+        "oldest_id": page[-1].latest_id,
         "result_count": len(page),
     }
     if more:
-        meta["next_token"] = base64.urlsafe_b64encode(page[-1].native_id.encode()).decode()
+        meta["next_token"] = base64.urlsafe_b64encode(page[-1].latest_id.encode()).decode()
     return Response(200, raw=_page_bytes(state, req, page, meta))
+
+
+def _newest_aged_out(state: SandboxState, oldest: Any) -> int | None:
+    """The newest post id older than the 7 days recent search covers (ids grow with time)."""
+    ids = [
+        int(p.latest_id) for p in state.world.posts if p.platform == "x" and p.published_at < oldest
+    ]
+    return max(ids) if ids else None
 
 
 def _fields(req: Request, name: str) -> set[str]:
@@ -225,12 +293,19 @@ def _render_one(
     """One tweet as asked for, with its author and its media when expanded."""
     tweet_fields, expansions, user_fields, media_fields = spec
     person = state.world.people[post.person]
+    long = len(post.text) > NOTE_CUT
     tweet: dict[str, Any] = {
-        "id": post.native_id,
-        "text": post.text,
-        "edit_history_tweet_ids": [post.native_id],
+        "id": post.latest_id,
+        "text": escape(post.text[:NOTE_CUT] if long else post.text),
+        "edit_history_tweet_ids": post.version_ids,
     }
     full = _full_tweet(post, person.ids["x"])
+    if long and "note_tweet" in tweet_fields:
+        full["note_tweet"] = {"text": escape(post.text), "entities": _entities(post, post.text)}
+    if long:
+        full["entities"] = _entities(post, post.text[:NOTE_CUT])
+        if not full["entities"]:
+            del full["entities"]
     for name in sorted(tweet_fields | ({"author_id"} if "author_id" in expansions else set())):
         if name in full:
             tweet[name] = full[name]
@@ -319,8 +394,7 @@ def _page_bytes(
     return b"".join(out)
 
 
-def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
-    text = post.text
+def _entities(post: WorldPost, text: str) -> dict[str, Any]:
     entities: dict[str, Any] = {}
     tags = [
         {"start": m.start(), "end": m.end(), "tag": m.group(1)}
@@ -339,6 +413,7 @@ def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
             "display_url": u.split("//", 1)[-1][:26],
         }
         for u in post.links
+        if u in text
     ]
     if tags:
         entities["hashtags"] = tags
@@ -346,6 +421,11 @@ def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
         entities["mentions"] = mentions
     if urls:
         entities["urls"] = urls
+    return entities
+
+
+def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
+    entities = _entities(post, post.text)
     full: dict[str, Any] = {
         "author_id": author_id,
         "created_at": post.published_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -363,12 +443,30 @@ def _full_tweet(post: WorldPost, author_id: str) -> dict[str, Any]:
     }
     if entities:
         full["entities"] = entities
+    if post.withheld:
+        full["withheld"] = {"copyright": False, "country_codes": list(post.withheld)}
     if post.is_video:
-        full["attachments"] = {"media_keys": [f"7_{post.native_id}"]}
+        prefix = "16" if post.media_kind == "animated_gif" else "7"
+        full["attachments"] = {"media_keys": [f"{prefix}_{post.native_id}"]}
     return full
 
 
 def _media(post: WorldPost, fields: Set[str]) -> dict[str, Any]:
+    if post.media_kind == "animated_gif":  # a looping GIF: no duration, one mp4 variant
+        gif: dict[str, Any] = {"media_key": f"16_{post.native_id}", "type": "animated_gif"}
+        if "preview_image_url" in fields:
+            gif["preview_image_url"] = (
+                f"https://pbs.twimg.com/tweet_video_thumb/{post.native_id}.jpg"
+            )
+        if "variants" in fields:
+            gif["variants"] = [
+                {
+                    "bit_rate": 0,
+                    "content_type": "video/mp4",
+                    "url": f"https://video.twimg.com/tweet_video/{post.native_id}.mp4",
+                }
+            ]
+        return gif
     item: dict[str, Any] = {"media_key": f"7_{post.native_id}", "type": "video"}
     if "duration_ms" in fields and post.duration is not None:
         item["duration_ms"] = int(post.duration * 1000)
@@ -392,9 +490,11 @@ def _media(post: WorldPost, fields: Set[str]) -> dict[str, Any]:
 
 
 def _index(state: SandboxState) -> dict[str, WorldPost]:
-    return state.cached(
-        "x-index", lambda: {p.native_id: p for p in state.world.posts if p.platform == "x"}
-    )  # type: ignore[no-any-return]
+    # every version of an edited post is found by its own id
+    return state.cached(  # type: ignore[no-any-return]
+        "x-index",
+        lambda: {v: p for p in state.world.posts if p.platform == "x" for v in p.version_ids},
+    )
 
 
 def lookup(
@@ -499,6 +599,18 @@ def retweeted_by(state: SandboxState, req: Request, tweet_id: str) -> Response:
 def create_tweet(state: SandboxState, req: Request) -> Response:
     payload = req.json() or {}
     text = str(payload.get("text", ""))
+    if payload.get("quote_tweet_id") and not state.x_quote_access:
+        # Removed from self-serve tiers on 2026-04-20 (X API changelog). No recorded answer
+        # was found: a 403 problem like X's other tier refusals.
+        return error(
+            403,
+            {
+                "title": "Forbidden",
+                "type": "about:blank",
+                "status": 403,
+                "detail": "Quote posts are not available on your access tier.",
+            },
+        )
     if not text and not payload.get("media"):
         return _invalid("text", "", "The `text` field is required")
     if len(text) > 280:

@@ -64,7 +64,10 @@ def check_x(body: dict[str, Any], posts: list[HarvestedPost]) -> None:
     users = {u["id"]: u for u in includes.get("users", [])}
     media = {m["media_key"]: m for m in includes.get("media", [])}
     for tweet, post in zip(tweets, posts, strict=True):
-        assert (post.platform, post.native_id, post.text) == ("x", tweet["id"], tweet["text"])
+        # the words as typed: X sends & < > as &amp; &lt; &gt; (search_tweets_for_nyc has two)
+        typed = tweet["text"].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        first = (tweet.get("edit_history_tweet_ids") or [tweet["id"]])[0]
+        assert (post.platform, post.native_id, post.text) == ("x", first, typed)
         assert post.published_at == when(tweet.get("created_at"))
         user = users.get(tweet.get("author_id", ""))
         assert post.author_handle == (user["username"] if user else None)

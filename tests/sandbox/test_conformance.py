@@ -225,6 +225,9 @@ def test_every_x_answer_of_the_sandbox_conforms(sandbox: Any) -> None:
     user.get_me(user_auth=True)
     user.retweet(tweets[0])
     user.unretweet(tweets[0])
+    with pytest.raises(Exception, match="403"):  # quote posts left self-serve tiers in 2026
+        user.create_tweet(text="Learning never stops", quote_tweet_id=tweets[0])
+    control(base, "x-account", {"quote_access": True})
     created = user.create_tweet(text="Learning never stops", quote_tweet_id=tweets[0])
     user.get_users_tweets(X_ACCOUNT_ID, user_auth=True)
     user.delete_tweet(created["data"]["id"])
