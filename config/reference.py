@@ -65,7 +65,13 @@ DESCRIPTIONS: dict[str, str] = {
     "publish.x.access_token_env": "Variable holding the campaign account's access token.",
     "publish.x.access_token_secret_env": "Variable holding that access token's secret.",
     "publish.youtube.playlist_id": "The campaign playlist approved videos are added to.",
-    "publish.youtube.oauth_token_env": "Variable holding the playlist owner's OAuth token.",
+    "publish.youtube.refresh_token_env": "Variable holding the playlist owner's OAuth refresh "
+    "token (`youtube` scope); access tokens are fetched with it as they expire.",
+    "publish.youtube.client_id_env": "Variable holding the OAuth client's id.",
+    "publish.youtube.client_secret_env": "Variable holding the OAuth client's secret.",
+    "publish.youtube.oauth_base_url": "Google's OAuth server (the token endpoint is `/token`).",
+    "publish.x.quote_access": "Set only if the X account has Enterprise access: quote posts "
+    'left the self-serve tiers on 2026-04-20, so `mode = "quote"` needs this.',
     "publish.instagram.ig_user_id": "The campaign's Instagram business account id.",
     "publish.instagram.caption": "Reel caption, with the same fields as `publish.x.template`.",
     "publish.facebook.page_id": "The campaign Page that posts the testimony.",

@@ -287,7 +287,13 @@ class XPublish(Target):
 class YouTubePublish(Target):
     base_url: Url = "https://youtube.googleapis.com"
     playlist_id: PathSegment
-    oauth_token_env: EnvName = "STORYDESK_YOUTUBE_OAUTH_TOKEN"
+    # Playlist writes need the owner's OAuth consent. An access token dies within the hour, so
+    # the refresh token is kept with the OAuth client's id and secret, and google-auth gets a
+    # fresh access token from oauth_base_url + /token whenever it needs one.
+    refresh_token_env: EnvName = "STORYDESK_YOUTUBE_REFRESH_TOKEN"
+    client_id_env: EnvName = "STORYDESK_YOUTUBE_CLIENT_ID"
+    client_secret_env: EnvName = "STORYDESK_YOUTUBE_CLIENT_SECRET"
+    oauth_base_url: Url = "https://oauth2.googleapis.com"
 
 
 class InstagramPublish(Target):

@@ -36,17 +36,26 @@ def x_user_client(loaded: LoadedCampaign) -> tweepy.Client:
 
 
 def youtube_owner_client(loaded: LoadedCampaign) -> Any:
-    """The playlist owner's OAuth token: playlistItems insert/delete need it."""
+    """The playlist owner's OAuth client: playlistItems insert/delete need it. google-auth
+    refreshes the access token from the refresh token before it expires and on a 401."""
     from google.oauth2.credentials import Credentials
     from googleapiclient.discovery import build
 
     yt = loaded.settings.publish.youtube
     assert yt is not None
-    token = require_env(yt.oauth_token_env, "publish.youtube.oauth_token_env", loaded.settings)
+    s = loaded.settings
+    credentials = Credentials(  # type: ignore[no-untyped-call]
+        token=None,
+        refresh_token=require_env(yt.refresh_token_env, "publish.youtube.refresh_token_env", s),
+        client_id=require_env(yt.client_id_env, "publish.youtube.client_id_env", s),
+        client_secret=require_env(yt.client_secret_env, "publish.youtube.client_secret_env", s),
+        token_uri=f"{yt.oauth_base_url}/token",
+        scopes=["https://www.googleapis.com/auth/youtube"],
+    )
     return build(
         "youtube",
         "v3",
-        credentials=Credentials(token),  # type: ignore[no-untyped-call]
+        credentials=credentials,
         static_discovery=True,
         cache_discovery=False,
         client_options={"api_endpoint": yt.base_url},

@@ -18,11 +18,21 @@ class YouTubeTarget:
         self.client, self.settings, self.clock = client, settings, clock
 
     def _execute(self, request: Any, what: str) -> Any:
+        from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
         request._sleep = self.clock.sleep
         try:
             return request.execute(num_retries=2)
+        except RefreshError as exc:
+            # Google refused the refresh token: revoked, or unused for 6 months, or the OAuth
+            # client is still in "testing" (refresh tokens then last 7 days)
+            raise CredentialRejected(
+                f"youtube {what}: Google refused the refresh token ({exc.args[0] if exc.args else exc}); "
+                "the playlist owner must authorise storydesk again"
+            ) from exc
+        except TransportError as exc:
+            raise Transient(f"youtube {what}: token refresh: {type(exc).__name__}") from exc
         except HttpError as exc:
             status = int(exc.resp.status)
             reason = exc.error_details[0].get("reason") if exc.error_details else ""

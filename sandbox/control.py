@@ -100,6 +100,19 @@ def handle(state: SandboxState, req: Request) -> Response:
                 state.invalidate()
                 return Response(200, {"id": new_id, "edit_history_tweet_ids": post.version_ids})
         return error(404, {"error": "no such post"})
+    if req.method == "POST" and action == "revoke":
+        # the YouTube channel owner removed storydesk's access (myaccount.google.com)
+        state.revoked_refresh_tokens.add(str(body.get("refresh_token", "")))
+        state.oauth_tokens.clear()
+        return Response(200, {"ok": True})
+    if req.method == "POST" and action == "withhold":
+        # X withholds a post in some countries (a legal demand): `withheld.country_codes`
+        for post in state.world.posts:
+            if post.platform == "x" and post.native_id == str(body.get("native_id")):
+                post.withheld = [str(c) for c in body.get("countries", ["DE"])]
+                state.invalidate()
+                return Response(200, {"ok": True})
+        return error(404, {"error": "no such post"})
     if req.method == "POST" and action == "x-account":
         # what the campaign's X account has bought: post-read credits, Enterprise quoting
         if "credits" in body:

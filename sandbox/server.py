@@ -91,6 +91,7 @@ class SandboxState:
         x_search_limit: int = 450,
         x_credits: int | None = None,
         x_quote_access: bool = False,
+        replay: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.posts_count, self.seed = posts, seed
         self._now = now or (lambda: datetime.now(UTC))
@@ -100,6 +101,8 @@ class SandboxState:
         self.x_search_limit = x_search_limit
         # X pay-per-use: post reads left (None: not metered); quote posts need Enterprise
         self.x_credits_start, self.x_quote_access = x_credits, x_quote_access
+        # recorded answers of the real platforms served instead of the world (sandbox/replay.py)
+        self.replay = replay or {}
         self.reset()
 
     def reset(self) -> None:
@@ -114,6 +117,8 @@ class SandboxState:
             self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
             self.retweets: set[str] = set()
             self.x_credits: int | None = self.x_credits_start
+            self.oauth_tokens: dict[str, float] = {}  # issued access token -> expiry (epoch)
+            self.revoked_refresh_tokens: set[str] = set()
             self.index: dict[str, dict[str, Any]] = {}
             self._cache: dict[Any, Any] = {}
 
@@ -166,6 +171,7 @@ def _routes() -> list[tuple[str, str, Handler]]:
         ("/__sandbox__/", "control", control.handle),
         ("/2/", "x", x_api.handle),
         ("/youtube/v3/", "youtube", youtube_api.handle),
+        ("/token", "google-oauth", youtube_api.token_endpoint),
         ("/api/v1/", "instagram", instagram_api.handle),
         ("/explore/tags/", "instagram", instagram_api.handle),
         ("/graphql/", "instagram", instagram_api.handle),

@@ -111,6 +111,7 @@ class WorldPost:
     # X only. An edit is a new post id; the original id stays first in the edit history
     # (docs.x.com/x-api/fundamentals/edit-posts). `text` is always the latest version.
     edits: list[str] = field(default_factory=list)
+    old_texts: list[str] = field(default_factory=list)  # the words of each earlier version
     # X only: countries where the post is withheld (X's data dictionary, `withheld`).
     withheld: list[str] = field(default_factory=list)
     # X only: what the attachment is; an animated GIF is not a video (media.fields `type`).
@@ -309,8 +310,8 @@ AMPERSAND_LINE = " Thanks to my teachers & family <3"
 
 def _x_as_it_is(posts: list[WorldPost]) -> None:
     """X as it is today, on posts of testimonies that exist on X only (so no cross-platform
-    link depends on their words): long posts, escaped characters, an edit, withheld posts,
-    animated GIFs. Chosen by position, without drawing from the world's random sequence."""
+    link depends on their words): long posts, escaped characters, an edit, animated GIFs.
+    (Withheld posts are made on request: /__sandbox__/withhold.) Chosen by position, without drawing from the world's random sequence."""
     copies: dict[int, int] = {}
     for post in posts:
         copies[post.testimony] = copies.get(post.testimony, 0) + 1
@@ -325,13 +326,12 @@ def _x_as_it_is(posts: list[WorldPost]) -> None:
             post.text = post.text[:cut] + LONG_LINE + post.text[cut:]
         elif k % 7 == 3:
             post.text = post.text[:cut] + AMPERSAND_LINE + post.text[cut:]
-        elif k % 7 == 5:
-            post.withheld = ["DE", "FR"]
         elif k % 7 == 6 and post.is_video:
             post.media_kind, post.duration = "animated_gif", None
         elif k == 2:
             # edited within X's 30 minutes: a new id right after the original
             post.edits = [str(int(post.native_id) + 1)]
+            post.old_texts = [post.text]
             post.text = post.text.replace(" #", " (edited) #", 1)
 
 
@@ -339,6 +339,7 @@ def edit_post(world: World, post: WorldPost, text: str) -> str:
     """The person edits an X post now: a new id, newer than any other (ids grow with time)."""
     newest = max(int(p.latest_id) for p in world.posts if p.platform == "x")
     post.edits.append(str(newest + 1))
+    post.old_texts.append(post.text)
     post.text = text
     return post.latest_id
 

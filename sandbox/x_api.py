@@ -21,6 +21,7 @@ X as it is in 2026 (sources in docs/platform-notes.md):
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 import re
@@ -212,6 +213,11 @@ def search_recent(state: SandboxState, req: Request) -> Response:
     query = req.arg("query")
     if not query:
         return _invalid("query", "", "The `query` query parameter can not be empty")
+    if state.replay.get("x"):  # real recorded pages instead of the world
+        from sandbox.replay import x_search
+
+        token = req.arg("next_token") or req.arg("pagination_token")
+        return Response(200, x_search(state.replay["x"], token, req.arg("until_id")))
     raw_max = req.arg("max_results", "10") or "10"
     if not raw_max.isdigit() or not 10 <= int(raw_max) <= 100:
         return _invalid(
@@ -327,11 +333,15 @@ def _render_one(
     return tweet, user, media
 
 
-def render(state: SandboxState, req: Request, posts: list[WorldPost]) -> dict[str, Any]:
+def render(
+    state: SandboxState, req: Request, posts: list[WorldPost], ids: list[str] | None = None
+) -> dict[str, Any]:
+    """Posts as asked for; `ids` names the version looked up: an earlier version of an
+    edited post comes back as it was, under its own id (X returns the version asked for)."""
     spec = _spec(req)
     data, users, media = [], {}, []
-    for post in posts:
-        tweet, user, item = _render_one(state, spec, post)
+    for k, post in enumerate(posts):
+        tweet, user, item = _render_one(state, spec, _as_version(post, ids[k] if ids else None))
         data.append(tweet)
         if user is not None:
             users[user["id"]] = user
@@ -497,6 +507,13 @@ def _index(state: SandboxState) -> dict[str, WorldPost]:
     )
 
 
+def _as_version(post: WorldPost, version: str | None) -> WorldPost:
+    if version is None or version == post.latest_id or version not in post.version_ids:
+        return post
+    k = post.version_ids.index(version)
+    return dataclasses.replace(post, text=post.old_texts[k], edits=post.edits[:k])
+
+
 def lookup(
     state: SandboxState, req: Request, ids: list[str], parameter: str, single: bool = False
 ) -> Response:
@@ -507,11 +524,12 @@ def lookup(
             "The number of values in the `ids` query parameter list [0] is not between 1 and 100",
         )
     index = _index(state)
-    found, errors = [], []
+    found, errors, versions = [], [], []
     for tid in ids:
         post = index.get(tid)
         if post is not None and post.state == "available":
             found.append(post)
+            versions.append(tid)
         elif post is not None and post.state in ("protected", "private"):
             errors.append(
                 {
@@ -540,7 +558,7 @@ def lookup(
             )
     body: dict[str, Any] = {}
     if found:
-        rendered = render(state, req, found)
+        rendered = render(state, req, found, versions)
         body["data"] = rendered["data"][0] if single else rendered["data"]
         if "includes" in rendered:
             body["includes"] = rendered["includes"]

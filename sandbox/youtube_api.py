@@ -2,6 +2,11 @@
 
 Quota units are counted per call from a cost table, per Pacific day (the real reset is
 midnight America/Los_Angeles); past the budget every call gets 403 quotaExceeded.
+
+Playlist writes need an OAuth access token, and Google's access tokens expire within the hour
+(expires_in 3599 from https://oauth2.googleapis.com/token): the sandbox issues tokens from
+its own /token (grant_type=refresh_token, as google-auth refreshes) and refuses any token it
+did not issue or that has expired, with Google's 401 authError.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from sandbox.server import Request, Response, SandboxState, error
 from sandbox.world import WorldPost
+
+TOKEN_SECONDS = 3599  # what Google's token endpoint says in expires_in
 
 COSTS = {
     "search": 100,
@@ -55,6 +62,16 @@ def handle(state: SandboxState, req: Request) -> Response:
         method += {"GET": ".list", "POST": ".insert", "DELETE": ".delete"}.get(req.method, "")
         if req.method != "GET" and not req.headers.get("authorization", "").startswith("Bearer "):
             return _google_error(401, "Login Required.", "required", status="UNAUTHENTICATED")
+        if req.headers.get("authorization", "").startswith("Bearer ") and not _token_valid(
+            state, req.headers["authorization"].removeprefix("Bearer ").strip()
+        ):
+            return _google_error(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential.",
+                "authError",
+                status="UNAUTHENTICATED",
+            )
     cost = COSTS.get(method)
     if cost is None:
         return _google_error(404, "Not Found", "notFound", status="NOT_FOUND")
@@ -75,6 +92,40 @@ def handle(state: SandboxState, req: Request) -> Response:
     if method == "channels":
         return channels(state, req)
     return playlist_items(state, req, method)
+
+
+def _token_valid(state: SandboxState, token: str) -> bool:
+    expires = state.oauth_tokens.get(token)
+    return expires is not None and state.epoch() < expires
+
+
+def token_endpoint(state: SandboxState, req: Request) -> Response:
+    """POST /token: Google's OAuth 2.0 token endpoint, the refresh_token grant only."""
+    form = req.form()
+    if not form.get("client_id") or not form.get("client_secret"):
+        return error(401, {"error": "invalid_client", "error_description": "Unauthorized"})
+    if form.get("grant_type") != "refresh_token":
+        return error(
+            400,
+            {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"},
+        )
+    refresh = form.get("refresh_token") or ""
+    if not refresh or refresh in state.revoked_refresh_tokens:
+        return error(
+            400,
+            {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+        )
+    token = f"ya29.sandbox-{len(state.oauth_tokens) + 1}"
+    state.oauth_tokens[token] = state.epoch() + TOKEN_SECONDS
+    return Response(
+        200,
+        {
+            "access_token": token,
+            "expires_in": TOKEN_SECONDS,
+            "scope": "https://www.googleapis.com/auth/youtube",
+            "token_type": "Bearer",
+        },
+    )
 
 
 def _etag(*parts: Any) -> str:

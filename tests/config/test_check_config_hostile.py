@@ -24,7 +24,7 @@ every = "15m"
 
 [publish.x]
 base_url = "http://127.0.0.1:8765"
-mode = "quote"
+mode = "retweet"
 {publish_extra}
 
 [credentials]

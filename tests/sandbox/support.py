@@ -115,7 +115,8 @@ class RecordingHttp(httplib2.Http):
 
 
 def youtube_client(base_url: str, oauth: bool = False) -> tuple[Any, RecordingHttp]:
-    """googleapiclient youtube v3 on the sandbox: API key, or an owner's bearer token."""
+    """googleapiclient youtube v3 on the sandbox: API key, or the owner's OAuth refresh token
+    (google-auth fetches access tokens from the sandbox's /token; they expire in an hour)."""
     from googleapiclient.discovery import build
 
     http = RecordingHttp()
@@ -124,7 +125,16 @@ def youtube_client(base_url: str, oauth: bool = False) -> tuple[Any, RecordingHt
         import google_auth_httplib2
         from google.oauth2.credentials import Credentials
 
-        transport = google_auth_httplib2.AuthorizedHttp(Credentials("sandbox-owner"), http=http)
+        credentials = Credentials(  # type: ignore[no-untyped-call]
+            token=None,
+            refresh_token="sandbox-refresh",
+            client_id="sandbox-client",
+            client_secret="sandbox-secret",
+            token_uri=f"{base_url}/token",
+        )
+        transport = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
+        # token refreshes are Google's OAuth server, not the YouTube API: not recorded
+        transport._request = google_auth_httplib2.Request(httplib2.Http())
     client = build(
         "youtube",
         "v3",

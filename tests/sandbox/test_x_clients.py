@@ -208,6 +208,8 @@ def test_x_as_it_is_long_posts_escapes_withheld_and_gifs(sandbox: Any) -> None:
     """note_tweet holds a long post whole, `text` its first 280 characters; & < > come
     escaped; withheld and animated_gif come as X's data dictionary describes them."""
     client, recorder = x_client(sandbox.base_url, return_type=dict)
+    withheld = campaign_posts(sandbox, "x")[0].native_id
+    control(sandbox.base_url, "withhold", {"native_id": withheld, "countries": ["DE", "FR"]})
     answer = client.search_recent_tweets(
         CAMPAIGN_QUERY,
         max_results=100,

@@ -9,12 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 from googleapiclient.errors import HttpError
 
 from harvester.youtube import parse_duration
 from sandbox.constants import YOUTUBE_PLAYLIST_ID
 from tests.sandbox.schemas import assert_conform, youtube_discovery
-from tests.sandbox.support import YOUTUBE_QUERY, campaign_posts, stats, youtube_client
+from tests.sandbox.support import (
+    YOUTUBE_QUERY,
+    campaign_posts,
+    control,
+    stats,
+    youtube_client,
+)
 
 
 def test_search_pages_with_list_next_until_exhausted(sandbox: Any) -> None:
@@ -103,3 +110,31 @@ def test_writes_need_the_owner_token_not_an_api_key(sandbox: Any) -> None:
         youtube.playlistItems().delete(id="anything").execute()
     assert refused.value.resp.status == 401
     assert_conform(youtube_discovery(), http.exchanges)
+
+
+def test_access_tokens_expire_within_the_hour_and_google_auth_refreshes_them(
+    sandbox: Any,
+) -> None:
+    youtube, http = youtube_client(sandbox.base_url, oauth=True)
+    video = campaign_posts(sandbox, "youtube")[0].native_id
+    body = {
+        "snippet": {
+            "playlistId": YOUTUBE_PLAYLIST_ID,
+            "resourceId": {"kind": "youtube#video", "videoId": video},
+        }
+    }
+    youtube.playlistItems().insert(part="snippet", body=body).execute()
+    issued = set(sandbox.state.oauth_tokens)
+    control(sandbox.base_url, "clock", {"advance": 3600})  # the access token has expired
+    youtube.playlistItems().insert(part="snippet", body=body).execute()
+    assert [e.status for e in http.exchanges] == [200, 401, 200]  # refused, refreshed, retried
+    assert set(sandbox.state.oauth_tokens) - issued
+
+    bare = requests.post(
+        f"{sandbox.base_url}/youtube/v3/playlistItems?part=snippet",
+        json=body,
+        headers={"Authorization": "Bearer ya29.never-issued"},
+        timeout=10,
+    )
+    assert bare.status_code == 401
+    assert bare.json()["error"]["errors"][0]["reason"] == "authError"
