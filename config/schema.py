@@ -55,7 +55,7 @@ def parse_duration(text: str) -> timedelta:
     return value
 
 
-def check_template(template: str) -> str:
+def check_template(template: str, fields: frozenset[str] = TEMPLATE_FIELDS) -> str:
     """Known placeholders only, plain or padded to a bounded width; nothing else."""
     try:
         parts = list(string.Formatter().parse(template))
@@ -64,8 +64,8 @@ def check_template(template: str) -> str:
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
-        if name not in TEMPLATE_FIELDS:
-            known = ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS))
+        if name not in fields:
+            known = ", ".join(f"{{{f}}}" for f in sorted(fields))
             raise ValueError(f"unknown placeholder {{{name[:40]}}} (known: {known})")
         if conversion:
             raise ValueError(f"{{{name}!{conversion}}}: conversions are not allowed")
@@ -185,6 +185,54 @@ class ConsentMatching(Strict):
     handle_typo_threshold: Annotated[float, Field(ge=50, le=100)] = 90
 
 
+# What a consent request may say (consent/requests.py fills exactly these) and what the
+# form's address must carry: the request's code, which ties the signed form to the post.
+REQUEST_FIELDS = frozenset({"first_name", "handle", "link"})
+
+
+def _check_request_text(template: str) -> str:
+    check_template(template, REQUEST_FIELDS)
+    if "{link}" not in template:
+        raise ValueError("the request must give the form's address: put {link} in it")
+    return template
+
+
+def _check_form_url(url: str) -> str:
+    check_template(url, frozenset({"code"}))
+    if not re.match(r"^https?://[^\s/{}]+", url):
+        raise ValueError(f"'{url[:60]}' is not an http(s) URL")
+    if "{code}" not in url:
+        raise ValueError("the form's address must carry the request's code: put {code} in it")
+    return url
+
+
+class ConsentRequestSettings(Strict):
+    """`storydesk ask`: the message asking a poster to sign the form, per language."""
+
+    form_url: Annotated[str, AfterValidator(_check_form_url)]
+    # language code -> text; {link} is the form's address with this request's code
+    text: Annotated[
+        dict[str, Annotated[str, AfterValidator(_check_request_text)]], Field(min_length=1)
+    ]
+    default_language: str = "en"
+    # sent replies and printed messages together, over any 60 minutes
+    per_hour: Annotated[int, Field(ge=1, le=1000)] = 30
+    expire_after: Duration = "30d"
+    opt_in_hashtag: Annotated[str, Field(pattern=r"^#?\w{1,100}$")] = "YesUNESCO"
+    withdraw_hashtag: Annotated[str, Field(pattern=r"^#?\w{1,100}$")] = "NoUNESCO"
+
+    @model_validator(mode="after")
+    def _default_has_text(self) -> ConsentRequestSettings:
+        if self.default_language not in self.text:
+            raise ValueError(
+                f"default_language '{self.default_language}' has no text "
+                f"(texts: {', '.join(sorted(self.text))})"
+            )
+        if self.opt_in_hashtag.lstrip("#").lower() == self.withdraw_hashtag.lstrip("#").lower():
+            raise ValueError("opt_in_hashtag and withdraw_hashtag must differ")
+        return self
+
+
 class ConsentSettings(Strict):
     # canonical column -> the header used by the form tool's export
     columns: dict[str, str] = {}
@@ -192,6 +240,7 @@ class ConsentSettings(Strict):
     # how the export writes a date such as 01/02/2027; without it, such a date is a row error
     date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] | None = None
     match: ConsentMatching = ConsentMatching()
+    request: ConsentRequestSettings | None = None
 
 
 class Harvest(Strict):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
 from config.schema import ConsentMatching, LoadedCampaign
-from consent import normalise
+from consent import by_code, normalise
 from consent.index import (
     FORM_COLUMNS,
     HANDLE_FIELDS,
@@ -260,8 +260,12 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     today = now.date()
     verdicts: dict[int, Verdict] = {}
     by_author: dict[tuple[str, str], Form] = {}
+    minimum = loaded.settings.rules.minimum_age_without_guardian
+    coded = by_code.verdicts(
+        session, loaded.id, records, lambda r: strong_state(r, minimum, today), now
+    )
     for post in posts:
-        verdict = judge(post, index, {}, loaded, today)
+        verdict = coded.get(post.id) or judge(post, index, {}, loaded, today)
         verdicts[post.id] = verdict
         clear = "also_on_forms" not in verdict.evidence  # an account two forms claim: no
         if verdict.evidence.get("by") == "handle" and clear and post.author_id and verdict.record:

@@ -51,6 +51,7 @@ COLUMNS = [
     "form_version",
     "video_file",
     "revoked",
+    "code",  # optional: the code of our request for consent (consent/requests.py)
 ]
 REQUIRED = ("response_id", "full_name")
 MAX_CELL = 10_000
@@ -526,7 +527,7 @@ def _scope(value: str | None, separator: str) -> tuple[str, ...]:
 _AGE = re.compile(r"\d{1,3}(\.0)?")
 # the columns stored as they are written (the others are read into numbers, dates, lists)
 _AS_WRITTEN = [c for c in COLUMNS if c not in ("age", "date_of_birth", "guardian_signed",
-               "video_urls", "consent_scope", "submitted_at", "expires_at", "revoked")]  # fmt: skip
+               "video_urls", "consent_scope", "submitted_at", "expires_at", "revoked", "code")]  # fmt: skip
 
 
 def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -> Form:
@@ -544,6 +545,8 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
         raise ValueError("response_id: longer than 128 characters")
     if not text["full_name"]:
         raise ValueError("full_name is empty")
+    if len(text["code"] or "") > 32:  # our request codes are 12 characters
+        raise ValueError("code: longer than 32 characters (not a code storydesk gave)")
     age = None
     if given := text["age"]:
         if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
@@ -567,5 +570,6 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
         expires_at=parse_date(text["expires_at"], "expires_at", order),
         video_urls=_split(text["video_urls"], settings.list_separator),
         consent_scope=list(_scope(text["consent_scope"], settings.list_separator)),
+        request_code=text["code"],
     )
     return Form(number, values, withdrawn)

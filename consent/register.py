@@ -58,6 +58,7 @@ FIELDS = [
     "guardian_signed",
     "signature",
     "form_version",
+    "request_code",
 ]
 
 
@@ -104,6 +105,8 @@ def row_hash(values: dict[str, Any]) -> str:
     """What a form says, as a digest: the JSON of FIELDS with sorted keys (the keys are
     put in that order here, rather than sorted by json for every row)."""
     document = {k: values.get(k) for k in HASHED}
+    if document.get("request_code") is None:  # hashes as before the column existed
+        del document["request_code"]
     for key in DATES:
         if (value := document[key]) is not None:
             document[key] = value.isoformat()

@@ -91,6 +91,7 @@ def testimony_card(session: Session, testimony_id: int) -> dict[str, Any]:
 
 
 EVIDENCE = {
+    "form_code": "form code: the form came back with the code of our request",
     "video_url": "the form names this video",
     "account_id": "the form names this account",
     "account_id_renamed": "same account as a post matched by handle (renamed)",

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
+from sandbox.constants import X_ACCOUNT_USERNAME
 from sandbox.server import Fault, Request, Response, SandboxState, error
 from sandbox.world import add_posts, edit_post, truth
 
@@ -35,6 +36,8 @@ CONSENT_COLUMNS = [
     "signature",
     "form_version",
     "video_file",
+    # the code in the form's address when the form was opened from our request's link
+    "code",
 ]
 
 
@@ -50,6 +53,8 @@ def handle(state: SandboxState, req: Request) -> Response:
                 "writes": list(state.writes),
                 "published": {k: len(v) for k, v in state.published.items()},
                 "retweets": sorted(state.retweets),
+                # replies and comments the campaign account made on participants' posts
+                "replies": dict(state.reply_counts),
             },
         )
     if req.method == "GET" and action == "consent.csv":
@@ -120,6 +125,10 @@ def handle(state: SandboxState, req: Request) -> Response:
         if "quote_access" in body:
             state.x_quote_access = bool(body["quote_access"])
         return Response(200, {"credits": state.x_credits, "quote_access": state.x_quote_access})
+    if req.method == "POST" and action == "sign":
+        return _sign(state, body)
+    if req.method == "POST" and action == "reply":
+        return _participant_reply(state, body)
     if req.method == "POST" and action == "reset":
         state.reset()
         return Response(200, {"ok": True})
@@ -127,6 +136,72 @@ def handle(state: SandboxState, req: Request) -> Response:
         state.offset += timedelta(seconds=float(body.get("advance", 0)))
         return Response(200, {"now": state.now().isoformat()})
     return error(404, {"error": f"unknown control {action}"})
+
+
+def _participant_reply(state: SandboxState, body: dict[str, Any]) -> Response:
+    """A participant answers on the platform: {platform, in_reply_to, text, by: "author"
+    (the poster of the thread's post) or "other" (someone else)}."""
+    from sandbox import x_api
+
+    platform, parent = str(body.get("platform", "x")), str(body.get("in_reply_to", ""))
+    if platform != "x":
+        return error(400, {"error": f"replies by participants: not on {platform}"})
+    thread = next((r for r in state.replies["x"] if r["id"] == parent), None)
+    root = thread["conversation_id"] if thread else parent
+    post = x_api._index(state).get(root)
+    if post is None:
+        return error(404, {"error": "no such post"})
+    person = state.world.people[post.person]
+    if body.get("by", "author") == "author":
+        author_id, username = person.ids["x"], person.handles["x"]
+    else:
+        author_id, username = "1700000000000000099", "someone_else"
+    reply = x_api.add_reply(state, parent, author_id, username, str(body.get("text", "")))
+    if reply is None:
+        return error(404, {"error": "no such post"})
+    return Response(200, {"id": reply["id"]})
+
+
+def _sign(state: SandboxState, body: dict[str, Any]) -> Response:
+    """The poster opens the link in our request under their post and signs the form: a row
+    with the request's code joins the export. It names no handle and no video, and may give
+    another spelling of the name ({"name": ...}): only the code ties it to the post."""
+    import re
+
+    root = str(body.get("native_id", ""))
+    ours = [
+        r
+        for r in state.replies["x"]
+        if r["conversation_id"] == root and r["username"] == X_ACCOUNT_USERNAME
+    ]
+    codes = [m.group(1) for r in ours if (m := re.search(r"[?&]code=([\w-]+)", r["text"]))]
+    if not codes:
+        return error(404, {"error": "no request with a code under that post"})
+    from sandbox import x_api
+
+    post = x_api._index(state).get(root)
+    assert post is not None
+    person = state.world.people[post.person]
+    number = len(state.world.consent_rows) + 50_000
+    row = {c: "" for c in CONSENT_COLUMNS}
+    row.update(
+        response_id=f"R{number}",
+        submitted_at=state.now().strftime("%Y-%m-%d %H:%M:%S"),
+        full_name=str(body.get("name") or person.full_name),
+        age=str(person.age) if person.age is not None else "",
+        city=person.city,
+        country=person.country,
+        role=person.role,
+        consent_scope="all",
+        signature=str(body.get("name") or person.full_name),
+        form_version="2026-1",
+        code=codes[0],
+    )
+    if person.age is not None and person.age < 18 and body.get("guardian", True):
+        row.update(guardian_name="Guardian " + person.full_name.split()[-1])
+        row.update(guardian_relationship="guardian", guardian_signed="yes")
+    state.world.consent_rows.append(row)
+    return Response(200, {"response_id": row["response_id"], "code": codes[0]})
 
 
 def consent_csv(state: SandboxState, base_url: str) -> str:

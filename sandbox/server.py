@@ -119,6 +119,9 @@ class SandboxState:
             self.x_credits: int | None = self.x_credits_start
             self.oauth_tokens: dict[str, float] = {}  # issued access token -> expiry (epoch)
             self.revoked_refresh_tokens: set[str] = set()
+            # replies and comments on participants' posts, per platform (ours and theirs)
+            self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            self.reply_counts: dict[str, int] = defaultdict(int)  # made by the campaign
             self.index: dict[str, dict[str, Any]] = {}
             self._cache: dict[Any, Any] = {}
 

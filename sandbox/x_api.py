@@ -225,6 +225,8 @@ def search_recent(state: SandboxState, req: Request) -> Response:
             raw_max,
             f"The `max_results` query parameter value [{raw_max}] is not between 10 and 100",
         )
+    if conversation := re.search(r"conversation_id:(\d+)", query):
+        return _conversation(state, req, conversation.group(1), query, int(raw_max))
     since = int(req.arg("since_id") or 0)
     until = int(req.arg("until_id") or 0) or None
     oldest = state.now() - timedelta(days=7)
@@ -614,6 +616,115 @@ def retweeted_by(state: SandboxState, req: Request, tweet_id: str) -> Response:
     )
 
 
+def _conversation(
+    state: SandboxState, req: Request, conversation: str, query: str, size: int
+) -> Response:
+    """`conversation_id:ID [from:USER]`: the replies in a thread, newest first
+    (docs.x.com/x-api/fundamentals/conversation-id: the operator retrieves all posts of a
+    thread; replies carry conversation_id, in_reply_to_user_id and referenced_tweets)."""
+    author = re.search(r"from:(\w+)", query)
+    found = [
+        r
+        for r in state.replies["x"]
+        if r["conversation_id"] == conversation
+        and (author is None or r["username"].lower() == author.group(1).lower())
+    ]
+    found.sort(key=lambda r: int(r["id"]), reverse=True)
+    token = req.arg("next_token") or req.arg("pagination_token")
+    start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    page = found[start : start + size]
+    if not page:
+        return Response(200, {"meta": {"result_count": 0}})
+    fields = _fields(req, "tweet.fields") | {"id", "text", "edit_history_tweet_ids"}
+    if "author_id" in _fields(req, "expansions"):
+        fields.add("author_id")
+    data = [{k: v for k, v in r.items() if k in fields} for r in page]
+    meta: dict[str, Any] = {
+        "newest_id": page[0]["id"],
+        "oldest_id": page[-1]["id"],
+        "result_count": len(page),
+    }
+    if start + size < len(found):
+        meta["next_token"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    body: dict[str, Any] = {"data": data, "meta": meta}
+    if "author_id" in _fields(req, "expansions"):
+        users = {r["author_id"]: r["username"] for r in page}
+        body["includes"] = {
+            "users": [{"id": i, "name": u, "username": u} for i, u in users.items()]
+        }
+    return Response(200, body)
+
+
+def add_reply(
+    state: SandboxState, parent_id: str, author_id: str, username: str, text: str
+) -> dict[str, Any] | None:
+    """A reply under a tweet (or under a reply), in the thread of the tweet that began it."""
+    parent = _index(state).get(parent_id)
+    if parent is not None:
+        conversation = parent.native_id
+        to_user = state.world.people[parent.person].ids["x"]
+    else:
+        earlier = next((r for r in state.replies["x"] if r["id"] == parent_id), None)
+        if earlier is None:
+            return None
+        conversation, to_user = earlier["conversation_id"], earlier["author_id"]
+    new_id = str(1_950_000_000_000_000_000 + len(state.replies["x"]) * 4096)
+    reply = {
+        "id": new_id,
+        "text": text,
+        "edit_history_tweet_ids": [new_id],
+        "author_id": author_id,
+        "username": username,
+        "conversation_id": conversation,
+        "in_reply_to_user_id": to_user,
+        "referenced_tweets": [{"type": "replied_to", "id": parent_id}],
+        "created_at": state.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    state.replies["x"].append(reply)
+    return reply
+
+
+def _reply(state: SandboxState, req: Request, text: str, parent_id: str) -> Response:
+    """POST /2/tweets with reply.in_reply_to_tweet_id. Since 24 February 2026 X lets
+    self-serve apps reply only to a post whose author mentions (or quotes) the replying
+    account (X developer update, reported at odaily.news/en/newsflash/469433): 403 otherwise."""
+    post = _index(state).get(parent_id)
+    if post is None or post.state != "available":
+        return _invalid(
+            "reply.in_reply_to_tweet_id",
+            parent_id,
+            "The `reply.in_reply_to_tweet_id` is not a valid Tweet",
+        )
+    if f"@{X_ACCOUNT_USERNAME}".lower() not in post.text.lower():
+        return error(
+            403,
+            {
+                "detail": "Reply to this conversation is not allowed because you have not "
+                "been mentioned or otherwise engaged by the author of the post you are "
+                "replying to.",
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+            },
+        )
+    if any(r["text"] == text for r in state.replies["x"]):
+        return error(
+            403,
+            {
+                "detail": "You are not allowed to create a Tweet with duplicate content.",
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+            },
+        )
+    reply = add_reply(state, parent_id, user_id(req), X_ACCOUNT_USERNAME, text)
+    assert reply is not None
+    state.reply_counts["x"] += 1
+    return Response(
+        201, {"data": {"id": reply["id"], "text": text, "edit_history_tweet_ids": [reply["id"]]}}
+    )
+
+
 def create_tweet(state: SandboxState, req: Request) -> Response:
     payload = req.json() or {}
     text = str(payload.get("text", ""))
@@ -641,6 +752,9 @@ def create_tweet(state: SandboxState, req: Request) -> Response:
                 "detail": "One or more parameters to your request was invalid.",
             },
         )
+    parent = (payload.get("reply") or {}).get("in_reply_to_tweet_id")
+    if parent:
+        return _reply(state, req, text, str(parent))
     if any(t["text"] == text for t in state.published["x"].values()):
         return error(
             403,

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "harvest": ("storydesk.commands.harvest", "command", "Collect new posts from the platforms."),
     "consent": ("storydesk.commands.consent", "command", "Import, list and revoke consent forms."),
     "match": ("storydesk.commands.match", "command", "Match posts to consent forms again."),
+    "ask": ("storydesk.commands.ask", "command", "Ask posters to sign the consent form."),
     "queue": ("storydesk.commands.queue", "command", "List testimonies awaiting review."),
     "show": ("storydesk.commands.show", "command", "Everything about one testimony."),
     "approve": ("storydesk.commands.decide", "approve", "Approve testimonies for resharing."),

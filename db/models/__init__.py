@@ -5,6 +5,7 @@ from db.models.consent import ConsentMatch, ConsentRecord
 from db.models.ops import AlertNotice, JobOutcome, Lease
 from db.models.posts import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage, Testimony
 from db.models.publish import Publication
+from db.models.requests import ConsentRequest
 from db.models.review import AuditEntry, Decision
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "Campaign",
     "ConsentMatch",
+    "ConsentRequest",
     "ConsentRecord",
     "Decision",
     "HarvestCursor",

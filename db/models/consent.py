@@ -43,6 +43,8 @@ class ConsentRecord(Base):
     guardian_signed: Mapped[bool] = mapped_column(default=False)
     signature: Mapped[str | None] = mapped_column(String(256))
     form_version: Mapped[str | None] = mapped_column(String(32))
+    # the code of our request for consent, when the form was opened from its link
+    request_code: Mapped[str | None] = mapped_column(String(32), index=True)
     source_file: Mapped[str] = mapped_column(Text)
     source_row: Mapped[int]
     row_hash: Mapped[str] = mapped_column(String(64))

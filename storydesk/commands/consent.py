@@ -120,3 +120,56 @@ def revoke(app: AppContext, ident: str, reason: str, as_name: str | None) -> Non
         f"consent {record.response_id} revoked; {count} testimon"
         f"{'y' if count == 1 else 'ies'} queued for takedown"
     )
+
+
+@command.command(name="requests")
+@click.option(
+    "--state",
+    type=click.Choice(["unsent", "asked", "reminded", "answered", "expired", "withdrawn"]),
+    help="Only these requests.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_obj
+def requests_(app: AppContext, state: str | None, as_json: bool) -> None:
+    """The requests for consent sent by `storydesk ask`: asked, reminded, answered (a form
+    came back with the request's code), expired (no answer within
+    consent.request.expire_after) or withdrawn by reply; with opt-ins by reply."""
+    from consent.requests import list_requests
+
+    rows = list_requests(app.sessions(), app.campaign(), app.clock.now(), state)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    from storydesk.tables import print_table
+
+    for row in rows:
+        row["asked"] = (row["asked_at"] or "-")[:16]
+        row["form"] = row["consent_id"] or "-"
+        row["opt-in"] = row["opt_in_post_id"] or "-"
+    print_table(
+        ["id", "testimony_id", "platform", "via", "state", "asked", "code", "form", "opt-in"],
+        rows,
+        title="Requests for consent",
+        empty="No requests for consent yet (`storydesk ask ID`).",
+    )
+
+
+@command.command(name="answers")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_obj
+def answers(app: AppContext, as_json: bool) -> None:
+    """Read the answers under the posts asked by reply (safe for cron: it only reads). The
+    campaign's opt-in hashtag from the poster is recorded as intent (a signed form is
+    still needed); its withdrawal hashtag from the poster withdraws consent like
+    `consent revoke`: every reshare comes down in the next publish, with the reply as
+    proof. The same hashtags from anyone else change nothing."""
+    from consent.requests import watch_answers
+
+    summary = watch_answers(app.sessions(), app.campaign(), app.clock)
+    if as_json:
+        click.echo(json.dumps(vars(summary), ensure_ascii=False, indent=1))
+        return
+    for line in summary.withdrawals + summary.opt_ins + summary.ignored:
+        click.echo(line)
+    if not (summary.withdrawals or summary.opt_ins or summary.ignored):
+        click.echo("No new answers by reply.")

@@ -1,0 +1,191 @@
+"""Answering a participant's post as the campaign account, and reading the answers.
+
+Only where the platform lets the campaign account answer a post it did not write:
+- X: a reply (POST /2/tweets with reply.in_reply_to_tweet_id). Since 24 February 2026 X
+  lets self-serve apps reply only when the post's author mentions (or quotes) the replying
+  account, so only posts that tag the campaign account are answered by reply. X's automation
+  rules allow an automated reply or mention only to people who asked to be contacted; so a
+  request goes out only on a staff command, one per person (developer.x.com automation
+  rules; docs.x.com developer guidelines, "App auto-replies to anyone mentioning a keyword":
+  not allowed). Our replies and the answers are found with the conversation_id search
+  operator (docs.x.com/x-api/fundamentals/conversation-id).
+- Instagram: the Graph API gives no commenting on media found by hashtag (conformance
+  README), so a request there is a message staff send by hand; likewise everywhere else.
+
+Each replier says whether it can answer a post, answers it, and finds our earlier answer
+carrying a request's code (a crash between the call and the record is reconciled by
+looking, never by answering again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from config.errors import ConfigError, CredentialRejected, TryLater, WorkFailed
+from config.schema import LoadedCampaign
+
+X_LIMIT, X_URL_WEIGHT = 280, 23  # X counts every link as 23 characters
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A post in the thread under a participant's post."""
+
+    id: str
+    author_id: str | None
+    text: str
+    at: datetime | None
+
+
+class Replier(Protocol):
+    platform: str
+
+    def why_not(self, mentions: list[str]) -> str | None: ...
+
+    def check_text(self, text: str) -> None: ...
+
+    def reply(self, native_id: str, text: str) -> str: ...
+
+    def ours_with(self, native_id: str, code: str) -> list[str]: ...
+
+    def answers(self, native_id: str) -> list[Answer]: ...
+
+
+def _x_call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """tweepy's errors sorted by who must act."""
+    import requests
+    import tweepy
+
+    try:
+        return fn(*args, **kwargs)
+    except tweepy.TooManyRequests as exc:
+        reset = exc.response.headers.get("x-rate-limit-reset")
+        at = datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else None
+        raise TryLater(f"x {what}: rate limited (HTTP 429)", at) from exc
+    except tweepy.Unauthorized as exc:
+        raise CredentialRejected(f"x {what}: the platform rejected the account's keys") from exc
+    except tweepy.Forbidden as exc:
+        raise Refused(f"x {what}: X refused it (HTTP 403: {exc})") from exc
+    except tweepy.TwitterServerError as exc:
+        raise WorkFailed(f"x {what}: HTTP {exc.response.status_code}; try again") from exc
+    except tweepy.HTTPException as exc:
+        raise Refused(f"x {what}: HTTP {exc.response.status_code}: {exc}") from exc
+    except requests.RequestException as exc:
+        raise WorkFailed(f"x {what}: {type(exc).__name__}; try again") from exc
+
+
+class Refused(WorkFailed):
+    """The platform said no to this one request (it will say no again)."""
+
+
+class XReplier:
+    platform = "x"
+
+    def __init__(self, user_client: Any, search_client: Any) -> None:
+        self.user, self.search = user_client, search_client
+        self._me: tuple[str, str] | None = None
+
+    def me(self) -> tuple[str, str]:
+        if self._me is None:
+            answer = _x_call("users/me", self.user.get_me, user_auth=True)
+            self._me = (str(answer["data"]["id"]), str(answer["data"]["username"]))
+        return self._me
+
+    def why_not(self, mentions: list[str]) -> str | None:
+        username = self.me()[1].lower()
+        if username not in {m.lstrip("@").lower() for m in mentions}:
+            return f"the post does not mention @{self.me()[1]}, and X lets apps reply only then"
+        return None
+
+    def check_text(self, text: str) -> None:
+        import re
+
+        length = len(re.sub(r"https?://\S+", "x" * X_URL_WEIGHT, text))
+        if length > X_LIMIT:
+            raise ConfigError(
+                f"consent.request.text: the request is {length} characters on X, "
+                f"over its {X_LIMIT}; shorten the text"
+            )
+
+    def reply(self, native_id: str, text: str) -> str:
+        answer = _x_call(
+            "reply",
+            self.user.create_tweet,
+            text=text,
+            in_reply_to_tweet_id=native_id,
+            user_auth=True,
+        )
+        return str(answer["data"]["id"])
+
+    def _thread(self, query: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        token = None
+        for _ in range(10):  # a bounded walk: 1,000 posts under one testimony is plenty
+            page = _x_call(
+                "conversation search",
+                self.search.search_recent_tweets,
+                query=query,
+                max_results=100,
+                tweet_fields=["author_id", "created_at", "conversation_id"],
+                next_token=token,
+            )
+            found += page.get("data") or []
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                break
+        return found
+
+    def ours_with(self, native_id: str, code: str) -> list[str]:
+        query = f"conversation_id:{native_id} from:{self.me()[1]}"
+        return [str(t["id"]) for t in self._thread(query) if code in str(t.get("text", ""))]
+
+    def answers(self, native_id: str) -> list[Answer]:
+        return [
+            Answer(
+                str(t["id"]),
+                str(t["author_id"]) if t.get("author_id") else None,
+                str(t.get("text", "")),
+                _when(t.get("created_at")),
+            )
+            for t in self._thread(f"conversation_id:{native_id}")
+        ]
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class Repliers:
+    """The repliers this campaign can use, built on first use (building a client costs)."""
+
+    def __init__(self, loaded: LoadedCampaign) -> None:
+        self.loaded = loaded
+        self._built: dict[str, Replier | None] = {}
+
+    def get(self, platform: str) -> Replier | None:
+        if platform not in self._built:
+            self._built[platform] = self._build(platform)
+        return self._built[platform]
+
+    def _build(self, platform: str) -> Replier | None:
+        settings = self.loaded.settings
+        if platform == "x" and settings.publish.x is not None and settings.platforms.x:
+            from platforms.clients import x_search_client
+            from platforms.publish_clients import x_user_client
+
+            return XReplier(x_user_client(self.loaded), x_search_client(self.loaded))
+        return None
+
+    def why_not(self, platform: str) -> str:
+        if platform == "x":
+            return "X replies need [publish.x] (the campaign account) and [platforms.x]"
+        if platform == "instagram":
+            return "Instagram's API does not let the campaign comment on posts found by hashtag"
+        return f"storydesk cannot answer posts on {platform}"

@@ -1,0 +1,72 @@
+"""Asking for consent, end to end on the sandbox: ask → one reply on X → the form comes back
+with the request's code → matched by "form code" → approved → reshared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.ask.support import (
+    harvested,
+    import_export,
+    replies_made,
+    requests_of,
+    show,
+    unsigned_on_x,
+)
+from tests.publisher.flow import outbox
+from tests.sandboxed import make_setup
+
+
+def test_ask_then_the_signed_form_with_its_code_matches_and_publishes(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    [(tid, tweet)] = unsigned_on_x(setup)
+    assert show(setup, tid)["consent"] == "none"
+
+    asked = setup.cli("ask", str(tid), "--as", "staff")
+    assert asked.exit_code == 0, asked.stderr
+    assert f"testimony {tid}: replied under" in asked.stdout
+    assert replies_made(setup) == 1
+    [request] = requests_of(setup)
+    assert (request.state, request.via, request.sent) == ("asked", "reply", 1)
+    assert f"code={request.code}" in request.text
+
+    again = setup.cli("ask", str(tid))
+    assert again.exit_code == 0, again.stderr
+    assert "already asked" in again.stdout
+    assert replies_made(setup) == 1, "a second ask sends nothing"
+
+    # The poster opens the link and signs, under another spelling of the name: the code,
+    # not the name, ties the form to the post.
+    signed = setup.control("sign", {"native_id": tweet, "name": "Somebody Else"})
+    assert signed["code"] == request.code
+    import_export(setup)
+    card = show(setup, tid)
+    assert card["consent"] == "matched"
+    assert card["consent_evidence"]["by"] == "form_code"
+    assert card["consent_evidence"]["response_id"] == signed["response_id"]
+    assert "form code" in setup.cli("show", str(tid)).stdout
+    listed = setup.cli("consent", "requests", "--json")
+    assert '"state": "answered"' in listed.stdout
+
+    approved = setup.cli("approve", str(tid), "--as", "staff")
+    assert approved.exit_code == 0, approved.stderr
+    published = setup.cli("publish", "--target", "x")
+    assert published.exit_code == 0, published.stderr
+    done = [r for r in outbox(setup.db_url) if r.testimony_id == tid and r.target == "x"]
+    assert [r.state for r in done] == ["done"]
+    assert tweet in sandbox.state.retweets
+
+
+def test_dry_run_sends_and_records_nothing(tmp_path: Path, sandbox: Any, db_url: str) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    [(tid, _)] = unsigned_on_x(setup)
+    outcome = setup.cli("ask", str(tid), "--dry-run")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "would reply" in outcome.stdout
+    assert replies_made(setup) == 0
+    assert requests_of(setup) == []
