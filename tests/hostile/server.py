@@ -53,7 +53,8 @@ class Hostile:
         self.mode = mode
         self.trickle_interval = trickle_interval
         self.hits: Counter[str] = Counter()
-        self.seen_headers: list[dict[str, str]] = []
+        # each request as received: its path and query, then its headers
+        self.seen: list[str] = []
         self.bytes_sent = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -249,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
         hostile = self.hostile
         parts = urlsplit(self.path)
         n = hostile.count(parts.path)
-        hostile.seen_headers.append({k.lower(): v for k, v in self.headers.items()})
+        hostile.seen.append(f"{self.path} {dict(self.headers.items())}")
         mode = hostile.mode
         query = parse_qs(parts.query)
         if mode == "redirect_loop":
