@@ -62,6 +62,7 @@ EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
 YES = {"yes", "y", "true", "1", "x", "oui", "sí", "si", "signed"}
 NO = {"", "no", "n", "false", "0", "non"}
 WITHDRAWN = YES | {"revoked", "withdrawn", "révoqué", "retiré"}
+NOT_WITHDRAWN = {"n/a", "na", "-", "none", "active"}
 # What a scope may name: the gallery and the social targets, by the words db.scope reads.
 TARGETS = {*SOCIAL, "gallery"}
 SCOPE_WORDS = "website, social, all, or a platform (" + ", ".join(SOCIAL) + ")"
@@ -111,9 +112,12 @@ class Export:
 
     def __init__(self, path: Path, settings: ConsentSettings) -> None:
         self.path, self.settings = path, settings
-        self.source: _CsvSource | _XlsxSource = (
-            _XlsxSource(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _CsvSource(path)
-        )
+        try:
+            self.source: _CsvSource | _XlsxSource = (
+                _XlsxSource(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _CsvSource(path)
+            )
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
         try:
             header = self.source.header()
             self.columns, self.unused = self._columns(header)
@@ -308,7 +312,7 @@ class _CsvSource:
         """The cell of a record spread over several lines that holds whole rows: as many
         separators as a row has, or more cells than the header (a legitimate cell with
         line breaks holds a few words or links, not a row's worth of separators)."""
-        need = max(2, len(self.names) - 1)
+        need = max(3, len(self.names) - 1)
         multi = [n for n, c in enumerate(cells) if "\n" in c or "\r" in c]
         for n in multi:
             if cells[n].count(self.delimiter) >= need:
@@ -424,7 +428,7 @@ def _plain_cell(value: Any) -> str | None:
 def says_withdrawn(value: Any) -> bool:
     """Does the `revoked` cell say consent was withdrawn (yes, or the date it was)?"""
     word = str(value or "").strip().lower()
-    if word in NO:
+    if word in NO or word in NOT_WITHDRAWN:
         return False
     return word in WITHDRAWN or bool(_DATE_LIKE.fullmatch(word))
 
@@ -559,7 +563,7 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
         raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
     revoked = (text["revoked"] or "").lower()
     withdrawn = says_withdrawn(revoked)
-    if not withdrawn and revoked not in NO:
+    if not withdrawn and revoked not in NO and revoked not in NOT_WITHDRAWN:
         raise ValueError(f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal")
     values: dict[str, Any] = {c: text[c] for c in _AS_WRITTEN}
     values.update(

@@ -455,7 +455,7 @@ def find_record(session: Session, campaign_id: str, ident: str) -> ConsentRecord
     that response id, so a number never names one person here and another there."""
     ident = ident.strip()
     record = _by_response_id(session, campaign_id, ident)
-    if record is None and ident.isdigit() and len(ident) < 19:
+    if record is None and ident.isascii() and ident.isdigit() and len(ident) < 19:
         by_id = session.get(ConsentRecord, int(ident))
         if by_id is not None and by_id.campaign_id == campaign_id:
             record = by_id

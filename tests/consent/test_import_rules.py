@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from consent.parse import says_withdrawn
 from tests.consent.conftest import NOWHERE, csv_text, form, write_export
 from tests.consent.test_import import FORMS, accounted, records, show
 from tests.sandboxed import Setup, make_setup
@@ -294,3 +295,12 @@ def test_a_withdrawal_is_never_lost_even_in_a_rejected_row(desk: Setup) -> None:
     states = {r["response_id"]: r["state"] for r in records(desk)}
     assert states == {"R1": "revoked", "R2": "revoked", "R3": "active"}
     assert show(desk, "R1")["age"] is None  # the rejected row's fields were not stored
+
+
+@pytest.mark.parametrize(
+    ("cell", "withdrawn"),
+    [("", False), ("No", False), ("N/A", False), ("yes", True), ("Withdrawn", True),
+     ("2026-04-30", True), ("30/04/2026", True), ("45413", True)],
+)  # fmt: skip
+def test_what_the_revoked_column_may_say(cell: str, withdrawn: bool) -> None:
+    assert says_withdrawn(cell) is withdrawn
