@@ -65,35 +65,34 @@ def write_export(path: Path, rows: int, seed: int = 1, target_bytes: int | None 
             minor = age < 18
             handle = f"{first}{last}{n}"
             day, month = rng.randint(13, 28), rng.randint(1, 12)  # day first, one reading
-            writer.writerow(
-                [
-                    f"R{n:08d}",
-                    f"2026-{month:02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:14:05",
-                    f"{first} {last}",
-                    age,
-                    "" if rng.random() < 0.7 else f"{2026 - age}-{month:02d}-{day:02d}",
-                    city,
-                    "Kenya",
-                    rng.choice(["learner", "teacher", "developer"]),
-                    f"{handle.lower()}@example.org",
-                    f"@{handle}",
-                    f"UC{n:022d}",
-                    handle.lower(),
-                    f"https://facebook.com/{handle}",
-                    f"@{handle.lower()}",
-                    f"https://www.linkedin.com/in/{handle.lower()}",
-                    f"https://youtu.be/v{n:010d};https://x.com/{handle}/status/{n}",
-                    rng.choice(SCOPES),
-                    f"{day:02d}/{month:02d}/2028" if rng.random() < 0.5 else "",
-                    f"Guardian of {first}" if minor else "",
-                    "parent" if minor else "",
-                    "yes" if minor else "",
-                    f"{first} {last}",
-                    "2026-1",
-                    f"testimony-{n}.mp4",
-                    "yes" if rng.random() < 0.01 else "",
-                ]
-            )
+            cells = [
+                f"R{n:08d}",
+                f"2026-{month:02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:14:05",
+                f"{first} {last}",
+                age,
+                "" if rng.random() < 0.7 else f"{2026 - age}-{month:02d}-{day:02d}",
+                city,
+                "Kenya",
+                rng.choice(["learner", "teacher", "developer"]),
+                f"{handle.lower()}@example.org",
+                f"@{handle}",
+                f"UC{n:022d}",
+                handle.lower(),
+                f"https://facebook.com/{handle}",
+                f"@{handle.lower()}",
+                f"https://www.linkedin.com/in/{handle.lower()}",
+                f"https://youtu.be/v{n:010d};https://x.com/{handle}/status/{n}",
+                rng.choice(SCOPES),
+                f"{day:02d}/{month:02d}/2028" if rng.random() < 0.5 else "",
+                f"Guardian of {first}" if minor else "",
+                "parent" if minor else "",
+                "yes" if minor else "",
+                f"{first} {last}",
+                "2026-1",
+                f"testimony-{n}.mp4",
+                "yes" if rng.random() < 0.01 else "",
+            ]
+            writer.writerow(cells + [""] * (len(COLUMNS) - len(cells)))  # optional columns
             written += 1
     return written
 

@@ -174,11 +174,8 @@ class Export:
 
     def _row(self, number: int, cells: list[str]) -> Row:
         record = {c: cell for c, cell in zip(self.columns, cells, strict=False) if c}
-        rid = _plain_cell(record.get("response_id"))
-        revoked = says_withdrawn(record.get("revoked"))
-        extra = [c for c in cells[self.width :] if c.strip()]
         try:
-            if extra:
+            if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
                 raise ValueError(
                     f"{len(cells)} cells where the header names {self.width} columns "
                     f"(a cell holding the separator without quotes?)"
@@ -188,7 +185,8 @@ class Export:
                 raise ValueError(_bad_byte(cells, self.columns))
             return parse_form(number, record, self.settings)
         except ValueError as exc:
-            return Rejected(number, str(exc), rid, revoked)
+            rid, revoked = _plain_cell(record.get("response_id")), record.get("revoked")
+            return Rejected(number, str(exc), rid, says_withdrawn(revoked))
 
     def close(self) -> None:
         self.source.close()

@@ -219,6 +219,11 @@ class _Writer:
         self.now, self.actor, self.report, self.reject = now, actor, report, reject
         self.last_row = 1
         self.to_record = _converters(session, RECORDS, self.RECORD)
+        self.converted = [
+            (n, _memo(self.to_record[c]) if c == "consent_scope" else self.to_record[c])
+            for n, c in enumerate(self.FORM)
+            if self.to_record[c] is not None
+        ]
         self.to_audit = _converters(session, AUDIT, self.AUDIT)
         self.insert_record = insert(RECORDS)
         self.insert_audit = insert(AUDIT)
@@ -334,7 +339,7 @@ class _Writer:
         export already marks withdrawn is stored revoked: no post can use it yet)."""
         if not new:
             return
-        session, fixed, convert = self.session, self.fixed, self.to_record
+        session, fixed = self.session, self.fixed
         pick = self.pick
         revoked = (
             self.revoked_state,
@@ -342,7 +347,7 @@ class _Writer:
             self.actor,
             "revoked in the form export",
         )
-        converted = [(n, convert[c]) for n, c in enumerate(self.FORM) if convert[c] is not None]
+        converted = self.converted
         form_values = operator.itemgetter(*self.FORM)
         rows = []
         for form, digest in new:
@@ -396,6 +401,23 @@ def _converters(session: Session, table: Table, columns: list[str]) -> dict[str,
     """Each column's conversion to the driver's form (None: the value goes as it is)."""
     dialect = session.get_bind().dialect
     return {c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns}
+
+
+def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` remembering its last few hundred answers: a campaign's forms give a
+    handful of different scopes, each converted to JSON once."""
+    answers: dict[tuple[str, ...], Any] = {}
+
+    def remembered(value: list[str]) -> Any:
+        key = tuple(value)
+        answer = answers.get(key)
+        if answer is None:
+            if len(answers) > 500:
+                answers.clear()
+            answer = answers[key] = process(value)
+        return answer
+
+    return remembered
 
 
 def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
