@@ -43,6 +43,18 @@ DESCRIPTIONS: dict[str, str] = {
     "consent.match.name_threshold": "Name similarity (0-100) for a `needs-check` suggestion.",
     "consent.match.city_threshold": "City similarity (0-100) needed with the name.",
     "consent.match.handle_typo_threshold": "Similarity for a mistyped handle (`needs-check`).",
+    "consent.request.form_url": "The form's address for `storydesk ask`, with `{code}`: each"
+    " request's own code, which the form tool exports back in a `code` column.",
+    "consent.request.text": 'The request per language (`en = "..."`); `{link}` (required),'
+    " `{first_name}`, `{handle}`.",
+    "consent.request.default_language": "The text used when the post's language has none.",
+    "consent.request.per_hour": "At most this many requests (replies and messages) in any"
+    " 60 minutes; the rest wait (exit 75).",
+    "consent.request.expire_after": "A request unanswered this long becomes `expired`.",
+    "consent.request.opt_in_hashtag": "An answer by reply with it, from the poster, is"
+    " recorded as intent: never as a signed form.",
+    "consent.request.withdraw_hashtag": "An answer by reply with it, from the poster,"
+    " withdraws consent like `consent revoke`.",
     "platforms.x.bearer_token_env": "Variable holding the X app's bearer token (search).",
     "platforms.x.max_results": "Posts per search page (10-100).",
     "platforms.x.wait_on_rate_limit": "Wait for the rate-limit reset instead of exiting 75.",

@@ -142,6 +142,8 @@ class XReplier:
         return [str(t["id"]) for t in self._thread(query) if code in str(t.get("text", ""))]
 
     def answers(self, native_id: str) -> list[Answer]:
+        """Everyone's posts in the thread but ours (our request names both hashtags)."""
+        me = self.me()[0]
         return [
             Answer(
                 str(t["id"]),
@@ -150,6 +152,7 @@ class XReplier:
                 _when(t.get("created_at")),
             )
             for t in self._thread(f"conversation_id:{native_id}")
+            if str(t.get("author_id")) != me
         ]
 
 

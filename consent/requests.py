@@ -486,9 +486,10 @@ def watch_answers(
             if not tags & {yes, no}:
                 continue
             if answer.author_id != author_id or author_id is None:
+                tag = settings.withdraw_hashtag if no in tags else settings.opt_in_hashtag
                 summary.ignored.append(
-                    f"{platform} {answer.id}: #{no if no in tags else yes} from someone other "
-                    "than the poster: nothing done"
+                    f"{platform} {answer.id}: #{tag.lstrip('#')} from someone other than the "
+                    "poster: nothing done"
                 )
                 continue
             if no in tags:

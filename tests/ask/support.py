@@ -60,3 +60,17 @@ def show(setup: Setup, tid: int) -> dict[str, Any]:
     outcome = setup.cli("show", str(tid), "--json")
     assert outcome.exit_code == 0, outcome.stderr
     return dict(json.loads(outcome.stdout))
+
+
+def takedown_reasons(setup: Setup, tid: int) -> dict[str, str | None]:
+    from db.models import Publication
+
+    engine = make_engine(setup.db_url)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Publication.target, Publication.takedown_reason).where(
+                Publication.testimony_id == tid
+            )
+        ).all()
+    engine.dispose()
+    return {target: reason for target, reason in rows}

@@ -70,3 +70,37 @@ def test_dry_run_sends_and_records_nothing(tmp_path: Path, sandbox: Any, db_url:
     assert "would reply" in outcome.stdout
     assert replies_made(setup) == 0
     assert requests_of(setup) == []
+
+
+def test_where_storydesk_cannot_reply_it_prints_the_message_and_records_it(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    [(tid, _)] = unsigned_on_x(setup)
+    refused = setup.cli("ask", str(tid), "--via", "message", "--as", "staff")
+    assert refused.exit_code == 0, refused.stderr
+    [request] = requests_of(setup)
+    assert (request.via, request.state) == ("message", "asked")
+    assert "send this by hand" in refused.stdout
+    assert f"https://forms.example/unesco?code={request.code}" in refused.stdout
+    assert replies_made(setup) == 0
+    listed = setup.cli("consent", "requests")
+    assert request.code in listed.stdout
+    assert "already asked" in setup.cli("ask", str(tid)).stdout
+    reminded = setup.cli("ask", str(tid), "--again")
+    assert request.code in reminded.stdout
+    [request] = requests_of(setup)
+    assert (request.state, request.sent) == ("reminded", 2)
+
+
+def test_an_unknown_testimony_fails_and_others_still_go(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    [(tid, _)] = unsigned_on_x(setup)
+    outcome = setup.cli("ask", "999999", str(tid))
+    assert outcome.exit_code == 1
+    assert "no testimony 999999" in outcome.stderr
+    assert replies_made(setup) == 1

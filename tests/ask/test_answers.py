@@ -1,0 +1,102 @@
+"""Answers by reply under a request: #NoUNESCO from the poster withdraws consent and every
+reshare comes down; from anyone else it changes nothing. #YesUNESCO is intent, not a form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.ask.support import (
+    harvested,
+    import_export,
+    requests_of,
+    show,
+    takedown_reasons,
+    unsigned_on_x,
+)
+from tests.publisher.flow import outbox
+from tests.sandboxed import Setup, make_setup
+
+TARGETS = ("x", "facebook", "linkedin", "gallery")
+
+
+def asked_signed_published(setup: Setup) -> tuple[int, str, str]:
+    """A testimony asked by reply, signed with the code, approved and reshared."""
+    harvested(setup)
+    [(tid, tweet)] = unsigned_on_x(setup)
+    assert setup.cli("ask", str(tid)).exit_code == 0
+    setup.control("sign", {"native_id": tweet})
+    import_export(setup)
+    assert show(setup, tid)["consent"] == "matched"
+    assert setup.cli("approve", str(tid), "--as", "staff").exit_code == 0
+    published = setup.cli("publish")
+    assert published.exit_code == 0, published.stderr
+    [request] = requests_of(setup)
+    assert request.external_id
+    return tid, tweet, request.external_id
+
+
+def reply(setup: Setup, under: str, by: str, text: str) -> str:
+    answer = setup.control("reply", {"platform": "x", "in_reply_to": under, "by": by, "text": text})
+    return str(answer["id"])
+
+
+def answers(setup: Setup) -> dict[str, Any]:
+    outcome = setup.cli("consent", "answers", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    return dict(json.loads(outcome.stdout))
+
+
+def test_no_from_the_author_takes_every_reshare_down_from_someone_else_nothing(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False, targets=TARGETS)
+    tid, _tweet, our_reply = asked_signed_published(setup)
+    live = {r.target for r in outbox(setup.db_url) if r.testimony_id == tid and r.state == "done"}
+    assert {"x", "gallery"} <= live
+
+    reply(setup, our_reply, "other", "Not theirs to share! #NoUNESCO")
+    said = answers(setup)
+    assert said["withdrawals"] == [] and len(said["ignored"]) == 1
+    assert setup.cli("publish").exit_code == 0
+    rows = [r for r in outbox(setup.db_url) if r.testimony_id == tid]
+    assert {r.target for r in rows if r.state == "done"} == live, "someone else: nothing"
+    assert show(setup, tid)["consent"] == "matched"
+
+    proof = reply(setup, our_reply, "author", "I changed my mind #NoUNESCO")
+    said = answers(setup)
+    assert len(said["withdrawals"]) == 1 and proof in said["withdrawals"][0]
+    assert show(setup, tid)["consent"] == "revoked"
+    assert setup.cli("publish").exit_code == 0
+    rows = [r for r in outbox(setup.db_url) if r.testimony_id == tid]
+    assert {r.target for r in rows if r.state == "taken-down"} == live
+    reasons = takedown_reasons(setup, tid)
+    assert all(proof in (reasons[target] or "") for target in live), reasons
+    [request] = requests_of(setup)
+    assert (request.state, request.withdrawn_post_id) == ("withdrawn", proof)
+    # never asked again, and a second reading changes nothing
+    assert "never asks again" in setup.cli("ask", str(tid), "--again").stdout
+    assert answers(setup)["withdrawals"] == []
+
+
+def test_yes_is_recorded_as_intent_and_never_as_a_form(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False, targets=TARGETS)
+    harvested(setup)
+    [(tid, _tweet)] = unsigned_on_x(setup)
+    assert setup.cli("ask", str(tid)).exit_code == 0
+    [request] = requests_of(setup)
+    assert request.external_id
+    reply(setup, request.external_id, "other", "#YesUNESCO")
+    yes = reply(setup, request.external_id, "author", "Happy to! #YesUNESCO")
+    said = answers(setup)
+    assert len(said["opt_ins"]) == 1 and len(said["ignored"]) == 1
+    [request] = requests_of(setup)
+    assert request.opt_in_post_id == yes and request.opt_in_at is not None
+    listed = json.loads(setup.cli("consent", "requests", "--json").stdout)
+    assert listed[0]["opt_in_post_id"] == yes
+    assert show(setup, tid)["consent"] == "none", "intent is not a signed form"
+    refused = setup.cli("approve", str(tid), "--as", "staff")
+    assert refused.exit_code != 0
