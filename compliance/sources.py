@@ -30,6 +30,8 @@ from db.session import transaction
 from harvester.youtube import parse_duration
 
 ACTOR = "compliance"
+# the review state of a testimony whose every copy is gone at its source
+SOURCE_GONE = "source-gone"
 
 
 def source_gone(
@@ -51,7 +53,38 @@ def source_gone(
         summary.takedowns_requested += len(
             request_takedown(session, [post.testimony_id], reason, now, ACTOR)
         )
+        leave_queue_if_all_gone(session, post.testimony_id, now)
     summary.gone[post.platform][state] += 1
+
+
+def leave_queue_if_all_gone(session: Session, testimony_id: int, now: datetime) -> None:
+    """A testimony waiting for review whose every copy is gone at its source leaves the
+    queue: there is nothing left to review or reshare (its copies keep only ids, URL and
+    rule results). It stays listed under `queue --status source-gone` (or `all`)."""
+    from db.models import Testimony
+
+    testimony = session.get(Testimony, testimony_id)
+    if testimony is None or testimony.review_state not in ("pending", "held"):
+        return  # a decision already made stands; its reshares come down by takedown
+    session.flush()
+    still_there = session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.testimony_id == testimony_id, Post.source_state == "available")
+    )
+    if still_there:
+        return
+    before = testimony.review_state
+    testimony.review_state, testimony.updated_at = SOURCE_GONE, now
+    audit.record(
+        session,
+        at=now,
+        actor=ACTOR,
+        action="testimony.source-gone",
+        subject_type="testimony",
+        subject_id=testimony_id,
+        detail={"was": before},
+    )
 
 
 def batches(items: list[Any], size: int) -> Iterator[list[Any]]:

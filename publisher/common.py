@@ -66,6 +66,11 @@ class Refused(StorydeskError):
     """The platform said no for good (a 4xx): a person should look."""
 
 
+class Gone(Refused):
+    """What we asked about no longer exists on the platform. For a takedown that is the
+    goal reached (deleted by hand, by the participant, by the platform), not a failure."""
+
+
 class Target(Protocol):
     name: str
 

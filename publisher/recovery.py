@@ -20,7 +20,7 @@ from config.workers import on_this_host, process_gone, worker_id
 from db import audit
 from db.models import AuditEntry, Publication
 from db.session import transaction
-from publisher.common import Refused, Skip, Transient
+from publisher.common import Gone, Refused, Skip, Transient
 from publisher.jobs import build_job
 from publisher.registry import TargetRegistry
 from publisher.settle import PublishSummary, record_failure, settle
@@ -145,6 +145,11 @@ def take_down_due(
             job = build_job(session, loaded, row, every_copy=True)
             try:
                 registry.get(row.target).take_down(job)
+            except Gone as exc:
+                # already deleted (by hand, by the participant, by the platform): done
+                mark_taken_down(session, row, now, "publisher", already_gone=True, note=exc.message)
+                summary.count(row.target).taken_down += 1
+                continue
             except StorydeskError as exc:
                 row.last_error = f"takedown: {exc.message}"
                 summary.errors.append(

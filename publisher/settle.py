@@ -82,7 +82,6 @@ def record_failure(
             counts.waiting += 1
         elif isinstance(exc, Transient):
             row.next_attempt_at = now + timedelta(minutes=min(2**row.attempts, 360))
-            counts.failed += 1
         elif isinstance(exc, Refused):
             row.next_attempt_at = None
             counts.failed += 1
@@ -91,6 +90,14 @@ def record_failure(
             counts.failed += 1
         if row.attempts >= loaded.settings.publish.max_attempts:
             row.next_attempt_at = None
+        retry_at = row.next_attempt_at
+        if isinstance(exc, Transient):
+            # a brief outage with a retry scheduled is waiting, not failed (exit 75, not 1);
+            # only when the attempts are spent is it a failure a person must look at
+            if retry_at is not None:
+                counts.waiting += 1
+            else:
+                counts.failed += 1
         audit.record(
             session,
             at=now,
@@ -102,7 +109,17 @@ def record_failure(
         )
     if isinstance(exc, TryLater):
         hold_target(sessions, target, exc.retry_at or now + timedelta(minutes=15), clock)
-    summary.errors.append(f"{target}: {exc.message}")
+    if isinstance(exc, Transient) and retry_at is not None:
+        summary.errors.append(
+            f"{target}: {exc.message}; a retry is scheduled at {retry_at:%Y-%m-%d %H:%M} UTC"
+        )
+    elif isinstance(exc, Transient):
+        summary.errors.append(
+            f"{target}: {exc.message}; gave up after {loaded.settings.publish.max_attempts} "
+            "attempts (`storydesk status` lists it)"
+        )
+    else:
+        summary.errors.append(f"{target}: {exc.message}")
     return "pause" if not isinstance(exc, (Transient, Refused)) else "failed"
 
 

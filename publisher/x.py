@@ -7,7 +7,7 @@ from typing import Any
 from config.clock import Clock
 from config.errors import CredentialRejected, TryLater
 from config.schema import XPublish
-from publisher.common import Job, Published, Refused, Skip, Transient, render
+from publisher.common import Gone, Job, Published, Refused, Skip, Transient, render
 from publisher.http import epoch
 
 LIMIT, URL_WEIGHT = 280, 23  # X counts every link as 23 characters
@@ -43,6 +43,10 @@ class XTarget:
             ) from exc
         except tweepy.TwitterServerError as exc:
             raise Transient(f"x {what}: HTTP {exc.response.status_code}") from exc
+        except tweepy.NotFound as exc:
+            if what in ("unretweet", "delete tweet"):
+                raise Gone(f"x {what}: already gone (HTTP 404)") from exc
+            raise Refused(f"x {what}: HTTP 404: {_words(exc)}") from exc
         except tweepy.HTTPException as exc:
             if exc.response.status_code == 402:
                 # pay-per-use credits spent: the keys are fine, a person must top up
@@ -50,7 +54,7 @@ class XTarget:
                     f"x {what}: the pay-per-use credits are spent (HTTP 402 CreditsDepleted); "
                     "a person must top up at console.x.com"
                 ) from exc
-            raise Refused(f"x {what}: HTTP {exc.response.status_code}: {exc}") from exc
+            raise Refused(f"x {what}: HTTP {exc.response.status_code}: {_words(exc)}") from exc
         except requests.RequestException as exc:
             raise Transient(f"x {what}: {type(exc).__name__}") from exc
 
@@ -114,3 +118,9 @@ class XTarget:
             )
         elif external:
             self._call("delete tweet", self.client.delete_tweet, external, user_auth=True)
+
+
+def _words(exc: Any) -> str:
+    """tweepy's message without the raw JSON: the API's own sentences, once each."""
+    said = [str(m) for m in (getattr(exc, "api_messages", None) or []) if m]
+    return "; ".join(dict.fromkeys(said)) or type(exc).__name__

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Post, Testimony
 
-STATUSES = ("pending", "approved", "rejected", "held", "all")
+# source-gone: every copy was deleted at its source (compliance): out of the pending queue
+STATUSES = ("pending", "approved", "rejected", "held", "source-gone", "all")
 CONSENT_STATES = ("none", "matched", "needs-check", "guardian-required", "revoked")
 
 

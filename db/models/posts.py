@@ -92,7 +92,7 @@ class Testimony(Base):
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"), index=True)
     consent_evidence: Mapped[dict[str, Any] | None]
     consent_score: Mapped[float | None]
-    # pending | approved | rejected | held
+    # pending | approved | rejected | held | source-gone (every copy deleted at its source)
     review_state: Mapped[str] = mapped_column(String(16), default="pending")
     # queue order: 0 matched and no problems, 1 needs-check, 2 the rest (kept by match/rules)
     priority: Mapped[int] = mapped_column(default=2)

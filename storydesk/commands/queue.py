@@ -14,7 +14,7 @@ from storydesk.params import COUNT
     "--status",
     default="pending",
     show_default=True,
-    type=click.Choice(["pending", "approved", "rejected", "held", "all"]),
+    type=click.Choice(["pending", "approved", "rejected", "held", "source-gone", "all"]),
     help="Review state to list.",
 )
 @click.option(

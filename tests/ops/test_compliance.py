@@ -179,3 +179,18 @@ def test_a_short_listing_drops_nothing(setup: Setup) -> None:
     assert "looks like a short listing" in summary.errors[0]
     with sessions() as session:
         assert not session.scalars(select(Post).where(Post.purged_at.is_not(None))).all()
+
+
+def test_a_pending_testimony_whose_every_copy_is_gone_leaves_the_queue(setup: Setup) -> None:
+    single = [i for i in queue(setup) if len(i.get("copies") or [i]) == 1 and i["platform"] == "x"]
+    item = single[0]
+    setup.control("delete", {"platform": "x", "native_id": item["native_id"], "mode": "deleted"})
+    assert setup.cli("compliance").exit_code == 0
+    assert item["id"] not in [i["id"] for i in queue(setup)]
+    everything = json.loads(setup.cli("queue", "--json", "--status", "all", "--limit", "0").stdout)
+    gone = next(i for i in everything if i["id"] == item["id"])
+    assert gone["review"] == "source-gone"
+    assert gone["text"] == "" and gone["author"] in (None, "")  # only what minimisation keeps
+    assert gone["url"] and gone["native_id"] == item["native_id"]
+    listed = json.loads(setup.cli("queue", "--json", "--status", "source-gone").stdout)
+    assert [i["id"] for i in listed] == [item["id"]]

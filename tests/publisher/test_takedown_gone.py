@@ -1,0 +1,78 @@
+"""A takedown of a reshare that is already gone (deleted by hand on the platform) is done,
+recorded as such, not a failure repeated every cycle; errors are the platform's words."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry
+from db.session import make_engine
+from publisher.http import said
+from tests.publisher.flow import approve_matched, outbox
+from tests.sandboxed import Setup
+
+
+def test_a_reshare_deleted_by_hand_is_taken_down_not_failed(ready: Setup) -> None:
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    queue: list[dict[str, Any]] = json.loads(
+        ready.cli("queue", "--json", "--status", "approved", "--limit", "0").stdout
+    )
+    consent_of = {item["id"]: item["consent_id"] for item in queue}
+    facebook = next(r for r in outbox(ready.db_url) if r.target == "facebook" and r.state == "done")
+    form = consent_of[facebook.testimony_id]
+    # someone deleted the Page post by hand, before consent was withdrawn
+    gone = requests.delete(
+        f"{ready.base_url}/v21.0/{facebook.external_id}",
+        headers={"Authorization": "Bearer x"},
+        timeout=10,
+    )
+    assert gone.status_code == 200
+    assert ready.cli("consent", "revoke", str(form), "--reason", "withdrew").exit_code == 0
+    cycle = ready.cli("publish")
+    after = {r.id: r for r in outbox(ready.db_url)}
+    assert after[facebook.id].state == "taken-down"
+    assert f"publication {facebook.id}" not in cycle.stderr
+    engine = make_engine(ready.db_url)
+    with Session(engine) as session:
+        entry = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.subject_type == "publication",
+                AuditEntry.subject_id == str(facebook.id),
+                AuditEntry.action == "publication.taken-down",
+            )
+        ).one()
+        assert entry.detail["already_gone"] is True
+    engine.dispose()
+    assert ready.cli("publish").exit_code in (0, 1)  # nothing about it a second time
+    status = json.loads(ready.cli("status", "--json").stdout)
+    assert not [a for a in status["alarms"] if f"publication {facebook.id} " in a["message"]]
+
+
+class _Answer:
+    def __init__(self, status: int, body: Any) -> None:
+        self.status_code, self._body = status, body
+        self.text = json.dumps(body) if not isinstance(body, str) else body
+
+    def json(self) -> Any:
+        if isinstance(self._body, str):
+            raise ValueError("not JSON")
+        return self._body
+
+
+def test_errors_are_the_platform_s_words_not_raw_json() -> None:
+    graph = {
+        "error": {"message": "(#200) Permissions error", "type": "OAuthException", "code": 200}
+    }
+    assert said(_Answer(400, graph)) == "(#200) Permissions error (code 200)"
+    linkedin = {"status": 422, "message": "Field Value validation failed", "code": "INVALID"}
+    assert said(_Answer(422, linkedin)) == "Field Value validation failed"
+    x = {"errors": [{"message": "You are not allowed to create a Tweet with duplicate content."}]}
+    assert said(_Answer(403, x)).startswith("You are not allowed")
+    assert said(_Answer(400, "<html><body>Bad gateway</body></html>")) == "no explanation"
+    assert "{" not in said(_Answer(400, {"unexpected": {"shape": 1}}))
