@@ -9,6 +9,12 @@ Only where the platform lets the campaign account answer a post it did not write
   rules; docs.x.com developer guidelines, "App auto-replies to anyone mentioning a keyword":
   not allowed). Our replies and the answers are found with the conversation_id search
   operator (docs.x.com/x-api/fundamentals/conversation-id).
+- YouTube: a top-level comment on the video (commentThreads.insert: snippet.videoId,
+  snippet.topLevelComment.snippet.textOriginal; 50 quota units; the channel owner's OAuth
+  token, whose grant must include the youtube.force-ssl scope,
+  developers.google.com/youtube/v3/docs/commentThreads/insert). Our comment is found again
+  with commentThreads.list searchTerms=<code>; answers are the replies in its thread
+  (comments.list parentId=<our thread>) and the video owner's own top-level comments.
 - Instagram: the Graph API gives no commenting on media found by hashtag (conformance
   README), so a request there is a message staff send by hand; likewise everywhere else.
 
@@ -46,11 +52,11 @@ class Replier(Protocol):
 
     def check_text(self, text: str) -> None: ...
 
-    def reply(self, native_id: str, text: str) -> str: ...
+    def reply(self, native_id: str, text: str, author_id: str | None) -> str: ...
 
     def ours_with(self, native_id: str, code: str) -> list[str]: ...
 
-    def answers(self, native_id: str) -> list[Answer]: ...
+    def answers(self, native_id: str, ours: str | None) -> list[Answer]: ...
 
 
 def _x_call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -109,7 +115,7 @@ class XReplier:
                 f"over its {X_LIMIT}; shorten the text"
             )
 
-    def reply(self, native_id: str, text: str) -> str:
+    def reply(self, native_id: str, text: str, author_id: str | None) -> str:
         answer = _x_call(
             "reply",
             self.user.create_tweet,
@@ -141,7 +147,7 @@ class XReplier:
         query = f"conversation_id:{native_id} from:{self.me()[1]}"
         return [str(t["id"]) for t in self._thread(query) if code in str(t.get("text", ""))]
 
-    def answers(self, native_id: str) -> list[Answer]:
+    def answers(self, native_id: str, ours: str | None) -> list[Answer]:
         """Everyone's posts in the thread but ours (our request names both hashtags)."""
         me = self.me()[0]
         return [
@@ -153,6 +159,87 @@ class XReplier:
             )
             for t in self._thread(f"conversation_id:{native_id}")
             if str(t.get("author_id")) != me
+        ]
+
+
+def _yt_execute(request: Any, what: str) -> Any:
+    """googleapiclient's errors sorted by who must act."""
+    from googleapiclient.errors import HttpError
+
+    try:
+        return request.execute(num_retries=2)
+    except HttpError as exc:
+        status = int(exc.resp.status)
+        reason = exc.error_details[0].get("reason") if exc.error_details else ""
+        if reason == "quotaExceeded":
+            raise TryLater(f"youtube {what}: daily quota spent") from exc
+        if status in (401, 403) and reason != "commentsDisabled":
+            raise CredentialRejected(
+                f"youtube {what}: the platform rejected the channel owner's authorisation "
+                "(comments need the youtube.force-ssl scope)"
+            ) from exc
+        if status >= 500:
+            raise WorkFailed(f"youtube {what}: HTTP {status}; try again") from exc
+        raise Refused(f"youtube {what}: HTTP {status} {reason}") from exc
+    except (OSError, ValueError) as exc:
+        raise WorkFailed(f"youtube {what}: {type(exc).__name__}; try again") from exc
+
+
+class YouTubeReplier:
+    platform = "youtube"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def why_not(self, mentions: list[str]) -> str | None:
+        return None  # a video's comments are open to the channel unless its owner closed them
+
+    def check_text(self, text: str) -> None:
+        if len(text) > 10_000:  # commentTextTooLong
+            raise ConfigError("consent.request.text: over YouTube's 10,000 characters")
+
+    def reply(self, native_id: str, text: str, author_id: str | None) -> str:
+        snippet: dict[str, Any] = {
+            "videoId": native_id,
+            "topLevelComment": {"snippet": {"textOriginal": text}},
+        }
+        if author_id:
+            snippet["channelId"] = author_id
+        thread = _yt_execute(
+            self.client.commentThreads().insert(part="snippet", body={"snippet": snippet}),
+            "commentThreads.insert",
+        )
+        return str(thread["id"])
+
+    def ours_with(self, native_id: str, code: str) -> list[str]:
+        found = _yt_execute(
+            self.client.commentThreads().list(
+                part="snippet", videoId=native_id, searchTerms=code, maxResults=100
+            ),
+            "commentThreads.list",
+        )
+        return [
+            str(t["id"])
+            for t in found.get("items", [])
+            if code in t["snippet"]["topLevelComment"]["snippet"].get("textOriginal", "")
+        ]
+
+    def answers(self, native_id: str, ours: str | None) -> list[Answer]:
+        comments: list[dict[str, Any]] = []
+        if ours:
+            found = _yt_execute(
+                self.client.comments().list(part="snippet", parentId=ours, maxResults=100),
+                "comments.list",
+            )
+            comments += found.get("items", [])
+        return [
+            Answer(
+                str(c["id"]),
+                (c["snippet"].get("authorChannelId") or {}).get("value"),
+                str(c["snippet"].get("textOriginal") or c["snippet"].get("textDisplay") or ""),
+                _when(c["snippet"].get("publishedAt")),
+            )
+            for c in comments
         ]
 
 
@@ -184,11 +271,17 @@ class Repliers:
             from platforms.publish_clients import x_user_client
 
             return XReplier(x_user_client(self.loaded), x_search_client(self.loaded))
+        if platform == "youtube" and settings.publish.youtube is not None:
+            from platforms.publish_clients import youtube_owner_client
+
+            return YouTubeReplier(youtube_owner_client(self.loaded))
         return None
 
     def why_not(self, platform: str) -> str:
         if platform == "x":
             return "X replies need [publish.x] (the campaign account) and [platforms.x]"
+        if platform == "youtube":
+            return "YouTube comments need [publish.youtube] (the channel owner's authorisation)"
         if platform == "instagram":
             return "Instagram's API does not let the campaign comment on posts found by hashtag"
         return f"storydesk cannot answer posts on {platform}"

@@ -281,10 +281,10 @@ def _ask_one(
             _settle(request, now, None)
             return Asked(tid, "message", why, code, text, post.url)
         request.sending_since = now  # the outbox mark, committed before the call
-        request_id, native_id = request.id, post.native_id
+        request_id, native_id, author_id = request.id, post.native_id, post.author_id
     assert replier is not None
     try:
-        external = replier.reply(native_id, text)
+        external = replier.reply(native_id, text, author_id)
     except StorydeskError as exc:
         with transaction(sessions) as session:
             row = session.get_one(ConsentRequest, request_id)
@@ -465,7 +465,13 @@ def watch_answers(
     summary = WatchSummary()
     with sessions() as session:
         watched = session.execute(
-            select(ConsentRequest.id, ConsentRequest.platform, Post.native_id, Post.author_id)
+            select(
+                ConsentRequest.id,
+                ConsentRequest.platform,
+                Post.native_id,
+                Post.author_id,
+                ConsentRequest.external_id,
+            )
             .join(Post, Post.id == ConsentRequest.post_id)
             .where(
                 ConsentRequest.campaign_id == loaded.id,
@@ -474,13 +480,11 @@ def watch_answers(
                 ConsentRequest.state != "withdrawn",
             )
         ).all()
-    for request_id, platform, native_id, author_id in watched:
+    for request_id, platform, native_id, author_id, ours in watched:
         replier = repliers.get(platform)
         if replier is None:
             continue
-        answers = sorted(
-            replier.answers(native_id), key=lambda a: int(a.id) if a.id.isdigit() else 0
-        )
+        answers = sorted(replier.answers(native_id, ours), key=lambda a: a.at or clock.now())
         for answer in answers:
             tags = {t.lower() for t in HASHTAG.findall(answer.text)}
             if not tags & {yes, no}:

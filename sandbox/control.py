@@ -144,6 +144,8 @@ def _participant_reply(state: SandboxState, body: dict[str, Any]) -> Response:
     from sandbox import x_api
 
     platform, parent = str(body.get("platform", "x")), str(body.get("in_reply_to", ""))
+    if platform == "youtube":
+        return _youtube_reply(state, parent, str(body.get("by", "author")), body)
     if platform != "x":
         return error(400, {"error": f"replies by participants: not on {platform}"})
     thread = next((r for r in state.replies["x"] if r["id"] == parent), None)
@@ -170,6 +172,10 @@ def _sign(state: SandboxState, body: dict[str, Any]) -> Response:
 
     root = str(body.get("native_id", ""))
     ours = [
+        {"text": c["text"], "conversation_id": root, "username": X_ACCOUNT_USERNAME}
+        for c in state.replies["youtube"]
+        if c["video"] == root and c["author"] == "UCstorydeskCampaign0000001"
+    ] + [
         r
         for r in state.replies["x"]
         if r["conversation_id"] == root and r["username"] == X_ACCOUNT_USERNAME
@@ -177,9 +183,7 @@ def _sign(state: SandboxState, body: dict[str, Any]) -> Response:
     codes = [m.group(1) for r in ours if (m := re.search(r"[?&]code=([\w-]+)", r["text"]))]
     if not codes:
         return error(404, {"error": "no request with a code under that post"})
-    from sandbox import x_api
-
-    post = x_api._index(state).get(root)
+    post = next((p for p in state.world.posts if p.native_id == root), None)
     assert post is not None
     person = state.world.people[post.person]
     number = len(state.world.consent_rows) + 50_000
@@ -202,6 +206,27 @@ def _sign(state: SandboxState, body: dict[str, Any]) -> Response:
         row.update(guardian_relationship="guardian", guardian_signed="yes")
     state.world.consent_rows.append(row)
     return Response(200, {"response_id": row["response_id"], "code": codes[0]})
+
+
+def _youtube_reply(state: SandboxState, thread: str, by: str, body: dict[str, Any]) -> Response:
+    """A reply in a comment thread (comments.insert with snippet.parentId, as YouTube
+    stores it): by the video's owner ("author") or by someone else."""
+    from sandbox import youtube_comments as yc
+
+    top = next((c for c in state.replies["youtube"] if c["id"] == thread), None)
+    if top is None:
+        return error(404, {"error": "no such comment thread"})
+    post = yc._video(state, top["video"])
+    person = state.world.people[post.person]
+    author, name = (
+        (person.ids["youtube"], person.full_name)
+        if by == "author"
+        else (yc.OTHER_CHANNEL_ID, "Someone Else")
+    )
+    text = str(body.get("text", ""))
+    comment = yc.add_comment(state, top["video"], author, name, text, parent=thread)
+    assert comment is not None
+    return Response(200, {"id": comment["id"]})
 
 
 def consent_csv(state: SandboxState, base_url: str) -> str:

@@ -29,6 +29,10 @@ COSTS = {
     "playlistItems.list": 1,
     "playlistItems.insert": 50,
     "playlistItems.delete": 50,
+    # developers.google.com/youtube/v3/determine_quota_cost: comments read 1, write 50
+    "commentThreads.list": 1,
+    "commentThreads.insert": 50,
+    "comments.list": 1,
 }
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -58,7 +62,7 @@ def handle(state: SandboxState, req: Request) -> Response:
     if not req.arg("key") and not req.headers.get("authorization", "").startswith("Bearer "):
         return _google_error(403, "The request is missing a valid API key.", "forbidden")
     method = resource
-    if resource == "playlistItems":
+    if resource in ("playlistItems", "commentThreads", "comments"):
         method += {"GET": ".list", "POST": ".insert", "DELETE": ".delete"}.get(req.method, "")
         if req.method != "GET" and not req.headers.get("authorization", "").startswith("Bearer "):
             return _google_error(401, "Login Required.", "required", status="UNAUTHENTICATED")
@@ -91,6 +95,10 @@ def handle(state: SandboxState, req: Request) -> Response:
         return videos(state, req)
     if method == "channels":
         return channels(state, req)
+    if resource in ("commentThreads", "comments"):
+        from sandbox import youtube_comments
+
+        return youtube_comments.handle(state, req, method)
     return playlist_items(state, req, method)
 
 

@@ -74,3 +74,22 @@ def takedown_reasons(setup: Setup, tid: int) -> dict[str, str | None]:
         ).all()
     engine.dispose()
     return {target: reason for target, reason in rows}
+
+
+def unsigned_on_youtube_only(setup: Setup) -> tuple[int, str]:
+    """(testimony id, video id) of a testimony with no form, on YouTube and nowhere else."""
+    engine = make_engine(setup.db_url)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Testimony.id, Post.platform, Post.native_id)
+            .join(Post, Post.testimony_id == Testimony.id)
+            .where(Testimony.consent_state == "none")
+            .order_by(Testimony.id)
+        ).all()
+    engine.dispose()
+    platforms: dict[int, list[tuple[str, str]]] = {}
+    for tid, platform, native_id in rows:
+        platforms.setdefault(tid, []).append((platform, native_id))
+    found = [(t, c[0][1]) for t, c in platforms.items() if [p for p, _ in c] == ["youtube"]]
+    assert found, "the sandbox campaign has unsigned testimonies on YouTube alone"
+    return found[0]
