@@ -15,6 +15,10 @@ Only where the platform lets the campaign account answer a post it did not write
   developers.google.com/youtube/v3/docs/commentThreads/insert). Our comment is found again
   with commentThreads.list searchTerms=<code>; answers are the replies in its thread
   (comments.list parentId=<our thread>) and the video owner's own top-level comments.
+- Facebook: Meta's Pages API lets the Page comment on the Page's posts and on posts
+  published on the Page (developers.facebook.com/documentation/pages-api/comments-mentions),
+  not on a person's own post that tags the Page, which is what the campaign harvests: a
+  request there is a message staff send by hand.
 - Instagram: the Graph API gives no commenting on media found by hashtag (conformance
   README), so a request there is a message staff send by hand; likewise everywhere else.
 
@@ -282,6 +286,14 @@ class Repliers:
             return "X replies need [publish.x] (the campaign account) and [platforms.x]"
         if platform == "youtube":
             return "YouTube comments need [publish.youtube] (the channel owner's authorisation)"
+        if platform == "facebook":
+            # developers.facebook.com/documentation/pages-api/comments-mentions: the Page
+            # comments on its own posts and on posts published on the Page; a person's own
+            # post that tags the Page is not one of them
+            return (
+                "Meta's Pages API lets the Page comment only on posts on the Page, not on a "
+                "person's post that tags it"
+            )
         if platform == "instagram":
             return "Instagram's API does not let the campaign comment on posts found by hashtag"
         return f"storydesk cannot answer posts on {platform}"

@@ -39,8 +39,9 @@ from db.session import transaction
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
-# the platforms where the campaign account may answer a post, best first
-REPLY_ORDER = ("x", "youtube", "facebook")
+# the platforms where the campaign account may answer a post, best first (consent/replies.py
+# says why Facebook and Instagram are not among them)
+REPLY_ORDER = ("x", "youtube")
 
 
 @dataclass

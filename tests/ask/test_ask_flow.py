@@ -104,3 +104,27 @@ def test_an_unknown_testimony_fails_and_others_still_go(
     assert outcome.exit_code == 1
     assert "no testimony 999999" in outcome.stderr
     assert replies_made(setup) == 1
+
+
+def test_a_facebook_post_that_tags_the_page_is_asked_by_a_message_saying_why(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    import json
+
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    queue = json.loads(setup.cli("queue", "--json", "--limit", "0").stdout)
+    tid = next(
+        int(t["id"])
+        for t in queue
+        if [c["platform"] for c in t.get("copies") or [t]] == ["facebook"]
+    )
+    refused = setup.cli("ask", str(tid), "--via", "reply")
+    assert refused.exit_code == 0
+    assert "Pages API" in refused.stdout and "--via message" in refused.stdout
+    assert requests_of(setup) == []
+    asked = setup.cli("ask", str(tid))
+    assert "send this by hand" in asked.stdout
+    [request] = requests_of(setup)
+    assert (request.platform, request.via) == ("facebook", "message")
+    assert setup.stats().get("replies", {}) == {}
