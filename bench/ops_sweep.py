@@ -23,7 +23,7 @@ from config.loader import load_campaign  # noqa: E402
 from db import migrate  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
 from harvester.pipeline import harvest  # noqa: E402
-from platforms.clients import x_search_client  # noqa: E402
+from platforms.x import search_client as x_search_client  # noqa: E402
 from sandbox.server import start_sandbox  # noqa: E402
 from storydesk import locks  # noqa: E402
 from storydesk.jobs import LEASE_TTL, Actions, Outcome, Runner, plan  # noqa: E402
@@ -58,7 +58,7 @@ def main() -> None:
         for name, loaded in (("batch 100", batched), ("baseline: 1 per request", single)):
             summary = ComplianceSummary()
             started = time.perf_counter()
-            sweep_x(sessions, loaded, clock, summary, x_lookup(x_search_client(loaded)))
+            sweep_x(sessions, loaded, clock, summary, x_lookup(x_search_client(loaded), clock))
             figures[name] = (
                 summary.checked["x"],
                 summary.requests["x"],

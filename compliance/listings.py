@@ -33,12 +33,12 @@ SUSPICIOUS_MINIMUM = 5
 
 
 def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> Listing:
-    from platforms.clients import graph_session
+    from platforms import http
 
     fb = loaded.settings.platforms.facebook
     assert fb is not None
     token = require_env(fb.access_token_env, "platforms.facebook.access_token_env", loaded.settings)
-    session = graph_session(fb.timeout_seconds)
+    session = http.session(fb.timeout_seconds)
 
     def listing() -> set[str]:
         import requests
@@ -71,7 +71,7 @@ def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> List
 
 
 def instagram_listing(loaded: LoadedCampaign, clock: Clock, summary: ComplianceSummary) -> Listing:
-    from platforms.clients import instaloader_client
+    from platforms.instagram import instaloader_client
 
     loader = instaloader_client(loaded, clock)
 

@@ -6,16 +6,13 @@ campaign report need to prove what happened, and nothing that says who a person 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from db.models import ConsentRecord, Post, QuotaUsage
-
-PACIFIC = ZoneInfo("America/Los_Angeles")
+from db.models import ConsentRecord, Post
+from platforms import registry
 
 # The form's personal fields; response_id, state, scope, dates and row hash stay as proof.
+# Each platform's account column is one (the registry names them).
 PERSONAL_CONSENT_FIELDS = (
     "full_name",
     "age",
@@ -23,12 +20,7 @@ PERSONAL_CONSENT_FIELDS = (
     "city",
     "country",
     "email",
-    "x_handle",
-    "youtube_channel",
-    "instagram_handle",
-    "facebook_profile",
-    "tiktok_handle",
-    "linkedin_profile",
+    *registry.consent_fields().values(),
     "video_file",
     "guardian_name",
     "guardian_relationship",
@@ -61,28 +53,3 @@ def purge_consent(record: ConsentRecord, now: datetime) -> None:
     record.video_urls = []
     record.history = []
     record.personal_data_purged_at = now
-
-
-def quota_day(now: datetime) -> datetime:
-    """The start of YouTube's quota day (midnight Pacific) that contains `now`."""
-    local = now.astimezone(PACIFIC)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def quota_used(session: Session, platform: str, now: datetime) -> int:
-    row = session.get(QuotaUsage, (platform, quota_day(now).date()))
-    return row.units if row is not None else 0
-
-
-def spend_quota(session: Session, platform: str, units: int, now: datetime) -> None:
-    day = quota_day(now).date()
-    row = session.get(QuotaUsage, (platform, day))
-    if row is None:
-        session.add(QuotaUsage(platform=platform, day=day, units=units))
-    else:
-        row.units += units
-
-
-def quota_day_end(now: datetime) -> datetime:
-    """When today's quota resets (wall-clock arithmetic in Pacific time: DST-safe)."""
-    return quota_day(now) + timedelta(days=1)

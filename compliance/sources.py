@@ -12,22 +12,24 @@ half-way keeps what it did and the next sweep goes on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from compliance.purge import purge_post, quota_day_end, quota_used, spend_quota
+from compliance.purge import purge_post
 from compliance.summary import ComplianceSummary
 from config.clock import Clock
-from config.errors import CredentialRejected, TryLater, WorkFailed
+from config.errors import TryLater, WorkFailed
+from config.retry import retry
 from config.schema import LoadedCampaign
-from db import audit
+from db import audit, quota
 from db.models import Post
 from db.outbox import request_takedown
 from db.session import transaction
 from harvester.youtube import parse_duration
+from platforms.base import reraise
 
 ACTOR = "compliance"
 # the review state of a testimony whose every copy is gone at its source
@@ -113,28 +115,20 @@ def classify_x(answer: dict[str, Any]) -> dict[str, str]:
     return states
 
 
-def x_lookup(client: Any) -> Callable[[list[str]], dict[str, Any]]:
-    import requests
-    import tweepy
+def x_lookup(client: Any, clock: Clock, attempts: int = 3) -> Callable[[list[str]], dict[str, Any]]:
+    from platforms.x import classify
 
     def lookup(ids: list[str]) -> dict[str, Any]:
-        try:
-            answer = client.get_tweets(ids=ids, tweet_fields=["withheld"], user_auth=False)
-        except tweepy.TooManyRequests as exc:
-            reset = int(exc.response.headers.get("x-rate-limit-reset", "0") or 0)
-            raise TryLater(
-                "x: tweet lookup rate limited (HTTP 429)",
-                datetime.fromtimestamp(reset, UTC) if reset else None,
-            ) from exc
-        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            raise CredentialRejected(
-                f"x: the platform rejected the bearer token (HTTP {exc.response.status_code})"
-            ) from exc
-        except (tweepy.TweepyException, requests.RequestException, ValueError) as exc:
-            raise WorkFailed(f"x: tweet lookup failed: {exc}") from exc
-        if not isinstance(answer, dict):
-            raise WorkFailed("x: tweet lookup answered something that is not a JSON object")
-        return answer
+        def call() -> dict[str, Any]:
+            try:
+                answer = client.get_tweets(ids=ids, tweet_fields=["withheld"], user_auth=False)
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                reraise(classify, exc, "tweet lookup", clock.now())
+            if not isinstance(answer, dict):
+                raise WorkFailed("x: tweet lookup answered something that is not a JSON object")
+            return answer
+
+        return retry(call, clock, attempts, "x tweet lookup")
 
     return lookup
 
@@ -202,27 +196,21 @@ def refresh_youtube(
     post.raw = {"video": video, "channel": channel or {}}
 
 
-def youtube_call(request: Any, what: str, clock: Clock) -> dict[str, Any]:
-    import httplib2
-    from googleapiclient.errors import HttpError
+def youtube_call(request: Any, what: str, clock: Clock, attempts: int = 3) -> dict[str, Any]:
+    from platforms.youtube import classify
 
-    try:
-        answer = request.execute(num_retries=2)
-    except HttpError as exc:
-        status = int(exc.resp.status)
-        reason = exc.error_details[0].get("reason") if exc.error_details else ""
-        if reason in ("quotaExceeded", "dailyLimitExceeded"):
-            raise TryLater("youtube: daily quota spent", quota_day_end(clock.now())) from exc
-        if status in (401, 403):
-            raise CredentialRejected(
-                f"youtube: the platform rejected the API key (HTTP {status} {reason})"
-            ) from exc
-        raise WorkFailed(f"youtube: {what} failed (HTTP {status} {reason})") from exc
-    except (ValueError, httplib2.HttpLib2Error, OSError) as exc:
-        raise WorkFailed(f"youtube: {what} failed: {exc}") from exc
-    if not isinstance(answer, dict):
-        raise WorkFailed(f"youtube: {what} answered something that is not a JSON object")
-    return answer
+    request._sleep = clock.sleep
+
+    def call() -> dict[str, Any]:
+        try:
+            answer = request.execute()
+        except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+            reraise(classify, exc, what, clock.now())
+        if not isinstance(answer, dict):
+            raise WorkFailed(f"youtube: {what} answered something that is not a JSON object")
+        return answer
+
+    return retry(call, clock, attempts, f"youtube {what}")
 
 
 def sweep_youtube(
@@ -253,17 +241,18 @@ def sweep_youtube(
         )
     for batch in batches(native_ids, 50):
         with sessions() as session:
-            left = youtube.daily_quota - quota_used(session, "youtube", clock.now())
+            left = youtube.daily_quota - quota.used(session, "youtube", clock.now())
         if left < cost:
             raise TryLater(
                 f"youtube: {len(native_ids)} videos due for refresh but not enough quota "
                 "left today",
-                quota_day_end(clock.now()),
+                quota.day_end(clock.now()),
             )
         answer = youtube_call(
             client.videos().list(part="snippet,contentDetails,status", id=",".join(batch)),
             "videos.list",
             clock,
+            youtube.max_retries,
         )
         videos = {item["id"]: item for item in answer.get("items", [])}
         channel_ids = sorted({v["snippet"]["channelId"] for v in videos.values() if "snippet" in v})
@@ -273,12 +262,13 @@ def sweep_youtube(
                 client.channels().list(part="snippet", id=",".join(channel_ids)),
                 "channels.list",
                 clock,
+                youtube.max_retries,
             )
             channels = {c["id"]: c for c in found.get("items", [])}
         summary.requests["youtube"] += 2 if channel_ids else 1
         now = clock.now()
         with transaction(sessions) as session:
-            spend_quota(session, "youtube", cost if channel_ids else cost - 1, now)
+            quota.spend(session, "youtube", cost if channel_ids else cost - 1, now)
             refreshed: list[int] = []
             for post in _posts(session, loaded, "youtube", batch):
                 summary.checked["youtube"] += 1

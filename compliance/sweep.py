@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from compliance import listings, retention, sources
+from compliance import retention
 from compliance.summary import ComplianceSummary
 from config.clock import Clock
 from config.errors import StorydeskError, TryLater
 from config.schema import LoadedCampaign
 from db import audit
 from db.session import transaction
+from platforms import registry
 
 Step = Callable[[ComplianceSummary], None]
 
@@ -25,50 +26,12 @@ Step = Callable[[ComplianceSummary], None]
 def _source_steps(
     sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock
 ) -> list[tuple[str, Step]]:
-    from platforms import clients
-
+    """Every enabled platform that can check its sources, in registry order."""
     steps: list[tuple[str, Step]] = []
-    enabled = loaded.settings.enabled_platforms()
-    if "x" in enabled:
-
-        def x(summary: ComplianceSummary) -> None:
-            lookup = sources.x_lookup(clients.x_search_client(loaded))
-            sources.sweep_x(sessions, loaded, clock, summary, lookup)
-
-        steps.append(("x", x))
-    if "youtube" in enabled:
-
-        def youtube(summary: ComplianceSummary) -> None:
-            client = clients.youtube_client(loaded)
-            sources.sweep_youtube(sessions, loaded, clock, summary, client)
-
-        steps.append(("youtube", youtube))
-    if "facebook" in enabled:
-
-        def facebook(summary: ComplianceSummary) -> None:
-            listing = listings.facebook_listing(loaded, summary)
-            listings.sweep_listing(sessions, loaded, clock, summary, "facebook", listing)
-
-        steps.append(("facebook", facebook))
-    instagram = loaded.settings.platforms.instagram
-    if "instagram" in enabled and instagram is not None:
-        if instagram.collector == "instaloader":
-
-            def ig(summary: ComplianceSummary) -> None:
-                listing = listings.instagram_listing(loaded, clock, summary)
-                listings.sweep_listing(sessions, loaded, clock, summary, "instagram", listing)
-
-            steps.append(("instagram", ig))
-        else:
-
-            def ig_graph(summary: ComplianceSummary) -> None:
-                # Graph hashtag search shows only the last 24 hours: absence proves nothing.
-                summary.notes.append(
-                    "instagram: the graph collector cannot tell deleted posts from old ones; "
-                    "only data minimisation applies"
-                )
-
-            steps.append(("instagram", ig_graph))
+    for name in loaded.settings.enabled_platforms():
+        check = registry.get(name).source_check
+        if check is not None:
+            steps.append((name, check(sessions, loaded, clock)))
     return steps
 
 

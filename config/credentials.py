@@ -6,10 +6,13 @@ Values are never logged, printed or stored: errors name the variable, not its co
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from config import redact
 from config.errors import ConfigError
-from config.schema import Campaign
+
+if TYPE_CHECKING:
+    from config.schema import Campaign
 
 # Shaped like an X access token ("<user id>-<secret>"): tweepy reads the id from it.
 DUMMY = "0-storydesk-dummy-credential"
@@ -28,9 +31,3 @@ def require_env(variable: str, field: str, campaign: Campaign | None = None) -> 
     if campaign is not None and campaign.credentials.dummy_on_loopback:
         return DUMMY
     raise ConfigError(f"{field}: environment variable {variable} is not set")
-
-
-def optional_env(variable: str) -> str | None:
-    value = os.environ.get(variable, "").strip()
-    redact.remember(value)
-    return value or None

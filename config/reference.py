@@ -18,7 +18,8 @@ from pydantic_core import PydanticUndefined
 
 from config.schema import Campaign
 
-# Exact paths first; then "*.name" for keys every platform or target shares.
+# Exact paths first; then a platform's own field descriptions (platforms/); then "*.name"
+# for keys every platform or target shares.
 DESCRIPTIONS: dict[str, str] = {
     "campaign.id": "Short name, lower case and dashes; stamped on every stored record.",
     "campaign.name": "The campaign's full name, shown in the gallery and reports.",
@@ -55,51 +56,8 @@ DESCRIPTIONS: dict[str, str] = {
     " recorded as intent: never as a signed form.",
     "consent.request.withdraw_hashtag": "An answer by reply with it, from the poster,"
     " withdraws consent like `consent revoke`.",
-    "platforms.x.bearer_token_env": "Variable holding the X app's bearer token (search).",
-    "platforms.x.max_results": "Posts per search page (10-100).",
-    "platforms.x.wait_on_rate_limit": "Wait for the rate-limit reset instead of exiting 75.",
-    "platforms.youtube.api_key_env": "Variable holding the YouTube Data API key.",
-    "platforms.youtube.daily_quota": "Quota units the project may spend a day (Pacific time).",
-    "platforms.youtube.costs": "Quota units per API method, as Google prices them.",
-    "platforms.instagram.mobile_base_url": "Instagram's mobile API host (instaloader).",
-    "platforms.instagram.collector": "`instaloader` (a logged-in session) or `graph`.",
-    "platforms.instagram.session_file_env": "Variable holding the instaloader session file.",
-    "platforms.instagram.username_env": "Variable holding the session's Instagram user.",
-    "platforms.instagram.graph_base_url": "Graph API host for the `graph` collector.",
-    "platforms.instagram.ig_user_id": "The campaign's Instagram business account id (graph).",
-    "platforms.facebook.page_id": "The campaign Page whose tagged posts are harvested.",
     "publish.every": "How often the daemon publishes what is due.",
     "publish.max_attempts": "Attempts before a publication is left failed for a person.",
-    "publish.x.mode": "`retweet` the original, or `quote` it with `template`.",
-    "publish.x.template": "Quote text: {first_name} {city} {country} {excerpt} {hashtags}.",
-    "publish.x.consumer_key_env": "Variable holding the X app's API key (OAuth 1.0a).",
-    "publish.x.consumer_secret_env": "Variable holding the X app's API key secret.",
-    "publish.x.access_token_env": "Variable holding the campaign account's access token.",
-    "publish.x.access_token_secret_env": "Variable holding that access token's secret.",
-    "publish.youtube.playlist_id": "The campaign playlist approved videos are added to.",
-    "publish.youtube.refresh_token_env": "Variable holding the playlist owner's OAuth refresh "
-    "token (`youtube` scope); access tokens are fetched with it as they expire.",
-    "publish.youtube.client_id_env": "Variable holding the OAuth client's id.",
-    "publish.youtube.client_secret_env": "Variable holding the OAuth client's secret.",
-    "publish.youtube.oauth_base_url": "Google's OAuth server (the token endpoint is `/token`).",
-    "publish.x.quote_access": "Set only if the X account has Enterprise access: quote posts "
-    'left the self-serve tiers on 2026-04-20, so `mode = "quote"` needs this.',
-    "publish.instagram.ig_user_id": "The campaign's Instagram business account id.",
-    "publish.instagram.caption": "Reel caption, with the same fields as `publish.x.template`.",
-    "publish.facebook.page_id": "The campaign Page that posts the testimony.",
-    "publish.facebook.message": "Page post text, with the template fields.",
-    "publish.linkedin.author": "`urn:li:organization:ID` or `urn:li:person:ID` that posts.",
-    "publish.linkedin.version": "The LinkedIn-Version header (YYYYMM).",
-    "publish.linkedin.commentary": "Post text, with the template fields.",
-    "publish.tiktok.privacy_level": "TikTok privacy of the post (unaudited apps: SELF_ONLY).",
-    "publish.tiktok.title": "Video title, with the template fields.",
-    "publish.gallery.out": (
-        "Folder the static gallery is written to: a new or empty one (marked `.storydesk-gallery`, "
-        "replaced whole on each rebuild) or a symlink to an empty folder in a web root (its files "
-        "replaced one by one). A folder holding anything else is refused."
-    ),
-    "publish.gallery.title": "The gallery page's title.",
-    "publish.gallery.site_url": "Where the gallery is served (links in the feeds).",
     "compliance.every": "How often deleted or private sources are looked for.",
     "compliance.x_lookup_batch": "Tweets looked up per request (X allows 100).",
     "compliance.youtube_refresh_days": "YouTube data older than this is refreshed or deleted.",
@@ -157,8 +115,13 @@ def keys(model: type[BaseModel] = Campaign, prefix: str = "") -> Iterator[tuple[
             yield from keys(sub, path)
 
 
-def describe(path: str) -> str | None:
-    return DESCRIPTIONS.get(path) or DESCRIPTIONS.get("*." + path.rsplit(".", 1)[-1])
+def describe(path: str, field: Any = None) -> str | None:
+    """The text for a key: here, or (a platform's own keys) the field's description."""
+    return (
+        DESCRIPTIONS.get(path)
+        or getattr(field, "description", None)
+        or DESCRIPTIONS.get("*." + path.rsplit(".", 1)[-1])
+    )
 
 
 def _default(field: Any) -> str:
@@ -172,7 +135,7 @@ def _default(field: Any) -> str:
 def render() -> str:
     lines = ["| key | default | what it is |", "| --- | --- | --- |"]
     for path, field in keys():
-        text = (describe(path) or "").replace("|", "\\|")
+        text = (describe(path, field) or "").replace("|", "\\|")
         default = _default(field).replace("|", "\\|")
         lines.append(f"| `{path}` | {default} | {text} |")
     return "\n".join(lines) + "\n"

@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 from consent import normalise
 from consent.near import NearIndex
 from db.models import ConsentRecord
+from platforms import registry
 
-HANDLE_FIELDS = {"x": "x_handle", "instagram": "instagram_handle", "tiktok": "tiktok_handle"}
+HANDLE_FIELDS = registry.consent_fields()  # platform -> the form column naming the account
 MIN_HANDLE_LETTERS = 6  # fewer letters in a handle say little about a name
 
 
@@ -35,14 +36,20 @@ class Form:
     guardian_signed: bool
     guardian_name: str | None
     video_urls: list[str]
-    x_handle: str | None
-    youtube_channel: str | None
-    instagram_handle: str | None
-    facebook_profile: str | None
-    tiktok_handle: str | None
+    # platform -> what the form says of the person's account there (registry.consent_fields)
+    accounts: dict[str, str | None]
 
 
-FORM_COLUMNS = [getattr(ConsentRecord, f) for f in Form.__dataclass_fields__]
+_PLAIN = [f for f in Form.__dataclass_fields__ if f != "accounts"]
+FORM_COLUMNS = [getattr(ConsentRecord, f) for f in _PLAIN] + [
+    getattr(ConsentRecord, column) for column in HANDLE_FIELDS.values()
+]
+
+
+def form_of(row: Any) -> Form:
+    """A row of FORM_COLUMNS as a Form."""
+    plain = len(_PLAIN)
+    return Form(*row[:plain], *[dict(zip(HANDLE_FIELDS, row[plain:], strict=True))])
 
 
 class PostFacts(NamedTuple):
@@ -104,24 +111,18 @@ class FormIndex:
         self.joined = NameIndex()  # the letters in written order, as a handle holds them
         # identifiers named on more than one form: the other forms' response_ids
         self.also: dict[Any, list[str]] = {}
+        readers = {name: registry.get(name).consent_reader for name in HANDLE_FIELDS}
         cities: dict[str | None, str] = {}  # a few hundred cities for 50k forms: fold each once
         for record in records:
             for url in record.video_urls:
                 if key := normalise.video_key(url):
                     self._claim(self.videos, key, record, "video_url")
-            channel, yt_handle = normalise.youtube_channel(record.youtube_channel)
-            if channel:
-                self._claim(self.ids, ("youtube", channel), record, "account_id")
-            if yt_handle:
-                self._handle("youtube", yt_handle, record)
-            fb_id, fb_name = normalise.facebook_profile(record.facebook_profile)
-            if fb_id:
-                self._claim(self.ids, ("facebook", fb_id), record, "account_id")
-            if fb_name:
-                self._handle("facebook", fb_name, record)
-            for platform, column in HANDLE_FIELDS.items():
-                if found := normalise.handle(getattr(record, column)):
-                    self._handle(platform, found, record)
+            for name, value in record.accounts.items():  # an account id, a handle, or both
+                account, handle = readers[name](value)
+                if account:
+                    self._claim(self.ids, (name, account), record, "account_id")
+                if handle:
+                    self._handle(name, handle, record)
             if folded := normalise.text(record.full_name):
                 if (city := cities.get(record.city)) is None:
                     city = cities[record.city] = normalise.text(record.city)

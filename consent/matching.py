@@ -33,6 +33,7 @@ from consent.index import (
     FormIndex,
     NameIndex,
     PostFacts,
+    form_of,
     handle_letters,
     name_key,
 )
@@ -233,7 +234,7 @@ def match_all(
 
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
     records = [
-        Form(*row)
+        form_of(row)
         for row in session.connection().execute(
             select(*FORM_COLUMNS)
             .where(ConsentRecord.campaign_id == loaded.id)

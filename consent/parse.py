@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from config.errors import BadInput
 from config.schema import ConsentSettings
-from db.scope import SOCIAL, scope_targets
+from db.scope import SOCIAL, WEBSITE, scope_targets
 
 COLUMNS = [
     "response_id",
@@ -64,7 +64,7 @@ NO = {"", "no", "n", "false", "0", "non"}
 WITHDRAWN = YES | {"revoked", "withdrawn", "révoqué", "retiré"}
 NOT_WITHDRAWN = {"n/a", "na", "-", "none", "active"}
 # What a scope may name: the gallery and the social targets, by the words db.scope reads.
-TARGETS = {*SOCIAL, "gallery"}
+TARGETS = {*SOCIAL, *WEBSITE}
 SCOPE_WORDS = "website, social, all, or a platform (" + ", ".join(SOCIAL) + ")"
 # A byte that is not UTF-8, kept by the surrogateescape decoder as U+DC80..U+DCFF.
 _BAD_BYTE = re.compile("[\udc80-\udcff]")

@@ -9,22 +9,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import ConsentRecord
+from platforms import registry
 
-SOCIAL = ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok")
-ALIASES = {"website": "gallery", "web": "gallery", "gallery": "gallery", "twitter": "x"}
+# the targets "social" and "website" stand for, and other names forms use (from the registry)
+SOCIAL = tuple(p.name for p in registry.all_platforms() if p.can("publish") and not p.website)
+WEBSITE = tuple(p.name for p in registry.all_platforms() if p.website)
+ALIASES = {alias: p.name for p in registry.all_platforms() for alias in p.aliases}
 
 
 def scope_targets(scope: list[str]) -> set[str]:
+    social, website, aliases = list(SOCIAL), list(WEBSITE), ALIASES
     allowed: set[str] = set()
     for raw in scope:
         word = raw.strip().lower()
         if word in ("social", "social media", "all social"):
-            allowed.update(SOCIAL)
+            allowed.update(social)
         elif word in ("all", "any"):
-            allowed.update(SOCIAL)
-            allowed.add("gallery")
+            allowed.update(social + website)
         else:
-            allowed.add(ALIASES.get(word, word))
+            allowed.add(aliases.get(word, word))
     return allowed
 
 

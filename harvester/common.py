@@ -1,16 +1,15 @@
-"""What every collector shares: the harvested record, text parsing, retries, error sorting."""
+"""What every collector shares: the harvested record, text parsing, error sorting."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from config.clock import Clock
-from config.errors import StorydeskError, TryLater
+from config.errors import Transient, TryLater
 
 HASHTAG = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
 MENTION = re.compile(r"(?<![\w.])@(\w+)", re.UNICODE)
@@ -64,12 +63,8 @@ class Collector(Protocol):
         ...
 
 
-class TransientError(Exception):
-    """A server error or garbled answer: worth another try after a pause."""
-
-
-class GarbledPage(TransientError):
-    pass
+class GarbledPage(Transient):
+    """An answer that does not have the shape the platform documents: worth another try."""
 
 
 def hashtags_in(text: str) -> list[str]:
@@ -94,25 +89,5 @@ def fingerprint(text: str) -> str | None:
     return hashlib.sha1(normal.encode()).hexdigest()  # noqa: S324 - a fingerprint, not security
 
 
-T = TypeVar("T")
-
-
-def with_retries(call: Callable[[], T], clock: Clock, attempts: int, what: str) -> T:
-    """Retry transient failures with exponential back-off on the injected clock."""
-    delay = 1.0
-    for attempt in range(attempts + 1):
-        try:
-            return call()
-        except TransientError as exc:
-            if attempt == attempts:
-                raise StorydeskError(
-                    f"{what}: still failing after {attempts + 1} tries: {exc}"
-                ) from exc
-            clock.sleep(delay)
-            delay = min(delay * 2, 60)
-    raise AssertionError("unreachable")
-
-
 def try_later(platform: str, reason: str, retry_at: datetime | None) -> TryLater:
-    when = f"; try again after {retry_at:%Y-%m-%d %H:%M} UTC" if retry_at else ""
-    return TryLater(f"{platform}: {reason}{when}", retry_at)
+    return TryLater.until(f"{platform}: {reason}", retry_at)

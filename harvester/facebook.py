@@ -10,19 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from config.clock import Clock
-from config.errors import CredentialRejected, WorkFailed
-from config.schema import FacebookHarvest
-from harvester.common import (
-    GarbledPage,
-    HarvestedPost,
-    Page,
-    TransientError,
-    hashtags_in,
-    mentions_in,
-    try_later,
-    urls_in,
-    with_retries,
-)
+from config.retry import retry
+from harvester.common import GarbledPage, HarvestedPost, Page, hashtags_in, mentions_in, urls_in
+from platforms import graph
+from platforms.base import reraise
+from platforms.facebook import FacebookHarvest
 
 FIELDS = (
     "id,message,created_time,permalink_url,from,"
@@ -77,38 +69,23 @@ class FacebookCollector:
         self.query = f"/{settings.page_id}/tagged"
 
     def _get(self, params: dict[str, Any]) -> dict[str, Any]:
-        import requests
-
         def call() -> dict[str, Any]:
+            now = self.clock.now()
             try:
                 response = self.session.get(
                     self.url, params=params, headers={"Authorization": f"Bearer {self.token}"}
                 )
-            except requests.RequestException as exc:
-                raise TransientError(str(exc)) from exc
-            if response.status_code == 429 or response.status_code >= 500:
-                if response.status_code == 429:
-                    raise try_later("facebook", "rate limited (HTTP 429)", None)
-                raise TransientError(f"HTTP {response.status_code}")
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise GarbledPage("the answer was not valid JSON") from exc
-            error = body.get("error") if isinstance(body, dict) else None
-            if error:
-                if error.get("code") in (190, 102, 2500) or response.status_code in (401, 403):
-                    raise CredentialRejected(
-                        f"facebook: the platform rejected the Page token "
-                        f"({error.get('type')} {error.get('code')})"
-                    )
-                if error.get("code") in (4, 17, 32, 613):
-                    raise try_later("facebook", "Graph API rate limit", None)
-                raise WorkFailed(f"facebook: {error.get('message', 'error')}")
+                body = response.json() if response.status_code < 500 else None
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                reraise(graph.classify, exc, "facebook tagged", now)
+            error = graph.classify_answer(response.status_code, body, "facebook", now)
+            if error is not None:
+                raise error
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise GarbledPage("the answer has no data list")
             return body
 
-        return with_retries(call, self.clock, self.settings.max_retries, "facebook tagged")
+        return retry(call, self.clock, self.settings.max_retries, "facebook tagged")
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         # Pages follow Graph's `after` cursor (no post twice, none lost when several share

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from config.clock import Clock
 from config.errors import CredentialRejected, WorkFailed
-from config.schema import InstagramHarvest
 from harvester.common import (
     HarvestedPost,
     Page,
@@ -22,6 +21,7 @@ from harvester.common import (
     try_later,
     urls_in,
 )
+from platforms.instagram import InstagramHarvest
 
 PAGE = 12  # posts per GraphQL answer
 # Stored (and the iterator frozen) every few answers: a transaction per 12 posts costs more

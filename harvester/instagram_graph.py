@@ -9,19 +9,13 @@ from typing import Any
 
 from config.clock import Clock
 from config.credentials import require_env
-from config.errors import ConfigError, CredentialRejected, WorkFailed
-from config.schema import InstagramHarvest, LoadedCampaign
-from harvester.common import (
-    GarbledPage,
-    HarvestedPost,
-    Page,
-    TransientError,
-    hashtags_in,
-    mentions_in,
-    try_later,
-    urls_in,
-    with_retries,
-)
+from config.errors import ConfigError
+from config.retry import retry
+from config.schema import LoadedCampaign
+from harvester.common import GarbledPage, HarvestedPost, Page, hashtags_in, mentions_in, urls_in
+from platforms import graph, http
+from platforms.base import reraise
+from platforms.instagram import InstagramHarvest
 
 
 def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
@@ -61,8 +55,6 @@ class GraphHashtagCollector:
 
     @classmethod
     def build(cls, loaded: LoadedCampaign, tag: str, clock: Clock) -> GraphHashtagCollector:
-        from platforms.clients import graph_session
-
         ig = loaded.settings.platforms.instagram
         assert ig is not None
         if not ig.ig_user_id:
@@ -72,29 +64,26 @@ class GraphHashtagCollector:
         token = require_env(
             ig.access_token_env, "platforms.instagram.access_token_env", loaded.settings
         )
-        return cls(graph_session(ig.timeout_seconds), ig, token, tag, clock)
+        return cls(http.session(ig.timeout_seconds), ig, token, tag, clock)
 
     def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
         def call() -> dict[str, Any]:
-            response = self.session.get(
-                url, params=params, headers={"Authorization": f"Bearer {self.token}"}
-            )
-            if response.status_code >= 500:
-                raise TransientError(f"HTTP {response.status_code}")
+            now = self.clock.now()
             try:
-                body = response.json()
-            except ValueError as exc:
-                raise GarbledPage("not JSON") from exc
-            error = body.get("error") if isinstance(body, dict) else None
-            if error:
-                if error.get("code") in (190, 102, 2500):
-                    raise CredentialRejected("instagram: the platform rejected the Graph token")
-                if error.get("code") in (4, 17, 32, 613):
-                    raise try_later("instagram", "Graph API rate limit", None)
-                raise WorkFailed(f"instagram: {error.get('message', 'error')}")
-            return body  # type: ignore[no-any-return]
+                response = self.session.get(
+                    url, params=params, headers={"Authorization": f"Bearer {self.token}"}
+                )
+                body = response.json() if response.status_code < 500 else None
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                reraise(graph.classify, exc, "instagram graph", now)
+            error = graph.classify_answer(response.status_code, body, "instagram", now)
+            if error is not None:
+                raise error
+            if not isinstance(body, dict):
+                raise GarbledPage("the answer is not a JSON object")
+            return body
 
-        return with_retries(call, self.clock, self.settings.max_retries, "instagram graph")
+        return retry(call, self.clock, self.settings.max_retries, "instagram graph")
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         user = {"user_id": self.settings.ig_user_id}

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.clock import Clock
 from config.errors import ConfigError, CredentialRejected, StorydeskError, TryLater, WorkFailed
 from config.schema import LoadedCampaign
-from db.models import Campaign, HarvestCursor, HarvestRun, Post, QuotaUsage
+from db import quota
+from db.models import Campaign, HarvestCursor, HarvestRun, Post
 from db.session import transaction
 from harvester.common import Collector, Page
 from harvester.store import RunRef, store_posts
@@ -276,7 +277,7 @@ def _store_page(
             )
         )
         if page.quota_units:
-            spend_quota(session, collector.platform, page.quota_units, now)
+            quota.spend(session, collector.platform, page.quota_units, now)
     summary.new += stored.new
     summary.updated += stored.updated
     summary.skipped += stored.skipped
@@ -320,24 +321,6 @@ def _save_cursor(
             )
         )
         session.flush()
-
-
-def spend_quota(session: Session, platform: str, units: int, now: datetime) -> None:
-    from harvester.youtube import PACIFIC
-
-    day = now.astimezone(PACIFIC).date()
-    row = session.get(QuotaUsage, (platform, day))
-    if row is None:
-        session.add(QuotaUsage(platform=platform, day=day, units=units))
-    else:
-        row.units += units
-
-
-def quota_used_today(session: Session, platform: str, now: datetime) -> int:
-    from harvester.youtube import PACIFIC
-
-    row = session.get(QuotaUsage, (platform, now.astimezone(PACIFIC).date()))
-    return row.units if row else 0
 
 
 def known_authors(

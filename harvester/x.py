@@ -12,20 +12,15 @@ a 402 means the pay-per-use credits are spent.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from config.clock import Clock
-from config.errors import CredentialRejected, TryLater, WorkFailed
-from config.schema import Campaign, XHarvest
-from harvester.common import (
-    GarbledPage,
-    HarvestedPost,
-    Page,
-    TransientError,
-    try_later,
-    with_retries,
-)
+from config.errors import Transient, TryLater
+from config.retry import retry
+from config.schema import Campaign
+from harvester.common import GarbledPage, HarvestedPost, Page
+from platforms.x import XHarvest, classify
 
 # note_tweet: the full text of a long post; withheld: where X withholds it
 # (docs.x.com/x-api/fundamentals/data-dictionary)
@@ -122,7 +117,6 @@ class XCollector:
         self.query = build_query(campaign)
 
     def _search(self, since_id: str | None, until_id: str | None) -> dict[str, Any]:
-        import requests
         import tweepy
 
         def call() -> dict[str, Any]:
@@ -138,40 +132,22 @@ class XCollector:
                     user_fields="created_at,verified",
                     user_auth=False,
                 )
-            except tweepy.TooManyRequests as exc:
-                reset = int(exc.response.headers.get("x-rate-limit-reset", "0") or 0)
-                retry_at = datetime.fromtimestamp(reset, UTC) if reset else None
-                if self.settings.wait_on_rate_limit and retry_at is not None:
-                    self.clock.sleep(max((retry_at - self.clock.now()).total_seconds(), 0) + 1)
-                    raise TransientError("rate limited; waited for the reset") from exc
-                raise try_later("x", "rate limited (HTTP 429)", retry_at) from exc
-            except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-                raise CredentialRejected(
-                    f"x: the platform rejected the bearer token (HTTP {exc.response.status_code})"
-                ) from exc
-            except tweepy.TwitterServerError as exc:
-                raise TransientError(f"HTTP {exc.response.status_code}") from exc
-            except requests.exceptions.JSONDecodeError as exc:
-                raise GarbledPage("the answer was not valid JSON") from exc
-            except requests.exceptions.RequestException as exc:
-                raise TransientError(str(exc)) from exc
-            except tweepy.BadRequest as exc:
-                if since_id and _is_stale_since_id(exc):
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                if isinstance(exc, tweepy.BadRequest) and since_id and _is_stale_since_id(exc):
                     raise _StaleCursor(str(exc)) from exc
-                raise WorkFailed(f"x: the search was refused: {exc}") from exc
-            except tweepy.HTTPException as exc:
-                if exc.response.status_code == 402:
-                    # pay-per-use credits spent: nothing is wrong with the token
-                    raise TryLater(
-                        "x: the pay-per-use credits are spent (HTTP 402 CreditsDepleted); "
-                        "a person must top up at console.x.com, then the next run goes on"
-                    ) from exc
-                raise WorkFailed(f"x: the search was refused: {exc}") from exc
+                error = classify(exc, "search", self.clock.now())
+                if error is None:
+                    raise
+                if type(error) is TryLater and error.retry_at and self.settings.wait_on_rate_limit:
+                    wait = (error.retry_at - self.clock.now()).total_seconds()
+                    self.clock.sleep(max(wait, 0) + 1)
+                    raise Transient("rate limited; waited for the reset") from exc
+                raise error from exc
             if not isinstance(answer, dict) or not isinstance(answer.get("meta"), dict):
                 raise GarbledPage("the answer has no meta")
             return answer
 
-        return with_retries(call, self.clock, self.settings.max_retries, "x search")
+        return retry(call, self.clock, self.settings.max_retries, "x search")
 
     def _fresh_since(self, position: dict[str, Any]) -> str | None:
         """The since_id to send, or None once it is about to leave the 7 days search covers:

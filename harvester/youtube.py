@@ -11,32 +11,24 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from config.clock import Clock
-from config.errors import CredentialRejected, WorkFailed
-from config.schema import Campaign, YouTubeHarvest
+from config.retry import retry
+from config.schema import Campaign
+from db.quota import day_end
 from harvester.common import (
     GarbledPage,
     HarvestedPost,
     Page,
-    TransientError,
     hashtags_in,
     mentions_in,
     try_later,
     urls_in,
-    with_retries,
 )
+from platforms.base import reraise
+from platforms.youtube import YouTubeHarvest, classify
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
-
-
-def quota_day(now: datetime) -> datetime:
-    """Midnight Pacific that ends the current quota day, in UTC."""
-    local = now.astimezone(PACIFIC)
-    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return tomorrow.astimezone(UTC)
 
 
 def parse_duration(value: str | None) -> float | None:
@@ -122,35 +114,18 @@ class YouTubeCollector:
         self.costs = settings.costs
 
     def _execute(self, request: Any, what: str) -> dict[str, Any]:
-        import httplib2
-        from googleapiclient.errors import HttpError
-
-        request._sleep = self.clock.sleep  # googleapiclient's own retries, on our clock
+        request._sleep = self.clock.sleep  # googleapiclient's own waits, on our clock
 
         def call() -> dict[str, Any]:
             try:
-                answer = request.execute(num_retries=self.settings.max_retries)
-            except HttpError as exc:
-                status = int(exc.resp.status)
-                reason = exc.error_details[0].get("reason") if exc.error_details else ""
-                if reason in ("quotaExceeded", "dailyLimitExceeded"):
-                    raise try_later(
-                        "youtube", "daily quota spent", quota_day(self.clock.now())
-                    ) from exc
-                if status in (401, 403):
-                    raise CredentialRejected(
-                        f"youtube: the platform rejected the API key (HTTP {status} {reason})"
-                    ) from exc
-                if status >= 500 or status == 429:
-                    raise TransientError(f"HTTP {status}") from exc
-                raise WorkFailed(f"youtube: {what} was refused (HTTP {status} {reason})") from exc
-            except (ValueError, httplib2.HttpLib2Error, OSError) as exc:
-                raise GarbledPage(f"{what}: {exc}") from exc
+                answer = request.execute()
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                reraise(classify, exc, what, self.clock.now())
             if not isinstance(answer, dict):
-                raise GarbledPage(f"{what}: not a JSON object")
+                raise GarbledPage(f"youtube {what}: not a JSON object")
             return answer
 
-        return with_retries(call, self.clock, self.settings.max_retries, f"youtube {what}")
+        return retry(call, self.clock, self.settings.max_retries, f"youtube {what}")
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         after = position.get("published_after")
@@ -166,7 +141,7 @@ class YouTubeCollector:
                 raise try_later(
                     "youtube",
                     "not enough quota left today for another page",
-                    quota_day(self.clock.now()),
+                    day_end(self.clock.now()),
                 )
             search = self._execute(
                 self.client.search().list(

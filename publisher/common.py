@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from config.errors import StorydeskError
+from config.errors import Gone, Refused, StorydeskError, Transient
+
+__all__ = ["Gone", "Refused", "Transient"]  # publisher modules take them from here
 
 URL = re.compile(r"https?://\S+")
 TAG = re.compile(r"(?<![\w&])[#@]\w+")
@@ -56,19 +58,6 @@ class Published:
 
 class Skip(StorydeskError):
     """This target cannot carry this testimony (no copy on the platform, no video file...)."""
-
-
-class Transient(StorydeskError):
-    """A server error or timeout: try again later with back-off."""
-
-
-class Refused(StorydeskError):
-    """The platform said no for good (a 4xx): a person should look."""
-
-
-class Gone(Refused):
-    """What we asked about no longer exists on the platform. For a takedown that is the
-    goal reached (deleted by hand, by the participant, by the platform), not a failure."""
 
 
 class Target(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.schema import GalleryPublish
+from platforms.gallery import GalleryPublish
 from publisher.common import Job, Published
 
 

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from config.clock import Clock
-from config.schema import FacebookPublish, InstagramPublish
+from platforms.facebook import FacebookPublish
+from platforms.instagram import InstagramPublish
 from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
 from publisher.http import call, json_of
 

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from config.clock import Clock
-from config.schema import LinkedInPublish
+from platforms.linkedin import LinkedInPublish
 from publisher.common import Job, Published, Refused, render
 from publisher.http import call, json_of
 

@@ -158,7 +158,7 @@ def take_down_due(
                 # A reshare still up after consent was withdrawn is failed work (exit 1),
                 # unless only a rate limit stands in the way (exit 75).
                 counts = summary.count(row.target)
-                if isinstance(exc, TryLater):
+                if isinstance(exc, TryLater) and not isinstance(exc, Transient):
                     counts.waiting += 1
                 else:
                     counts.failed += 1

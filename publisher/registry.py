@@ -1,21 +1,13 @@
-"""Targets built on first use, from the campaign file, with their clients."""
+"""Targets built on first use, from the campaign file, with their clients (the platform
+registry knows how to build each)."""
 
 from __future__ import annotations
 
-import importlib
-
 from config.clock import Clock
-from config.credentials import require_env
+from config.errors import ConfigError
 from config.schema import LoadedCampaign
+from platforms import registry
 from publisher.common import Target
-
-# Targets reached with requests and a bearer token: name -> (module, class), imported on use.
-BEARER_TARGETS = {
-    "instagram": ("publisher.graph", "InstagramTarget"),
-    "facebook": ("publisher.graph", "FacebookTarget"),
-    "linkedin": ("publisher.linkedin", "LinkedInTarget"),
-    "tiktok": ("publisher.tiktok", "TikTokTarget"),
-}
 
 
 class TargetRegistry:
@@ -29,30 +21,9 @@ class TargetRegistry:
         return self._built[name]
 
     def _build(self, name: str) -> Target:
-        from platforms import publish_clients as clients
-
-        publish, settings, clock = self.loaded.settings.publish, self.loaded.settings, self.clock
-        if name == "x":
-            from publisher.x import XTarget
-
-            assert publish.x is not None
-            return XTarget(clients.x_user_client(self.loaded), publish.x, clock)
-        if name == "youtube":
-            from publisher.youtube import YouTubeTarget
-
-            assert publish.youtube is not None
-            return YouTubeTarget(clients.youtube_owner_client(self.loaded), publish.youtube, clock)
-        if name in BEARER_TARGETS:
-            module, cls = BEARER_TARGETS[name]
-            section = getattr(publish, name)
-            assert section is not None
-            field = f"publish.{name}.access_token_env"
-            token = require_env(section.access_token_env, field, settings)
-            target: Target = getattr(importlib.import_module(module), cls)(
-                clients.bearer_session(token), section, clock
-            )
-            return target
-        from publisher.gallery_target import GalleryTarget
-
-        assert publish.gallery is not None
-        return GalleryTarget(publish.gallery)
+        entry = registry.get(name)
+        if entry.target is None:
+            raise ConfigError(f"{entry.label} is not a publish target")
+        if self.loaded.settings.publish.section(name) is None:
+            raise ConfigError(f"{self.loaded.path}: publish.{name} is not configured")
+        return entry.target(self.loaded, self.clock)

@@ -76,12 +76,12 @@ def record_failure(
         row = session.get_one(Publication, row_id)
         row.state, row.last_error, row.updated_at = "failed", exc.message, now
         row.claimed_by = None
-        if isinstance(exc, TryLater):
+        if isinstance(exc, Transient):  # before TryLater, of which it is the short kind
+            row.next_attempt_at = now + timedelta(minutes=min(2**row.attempts, 360))
+        elif isinstance(exc, TryLater):
             row.attempts -= 1  # a rate limit is not the publication's fault
             row.next_attempt_at = exc.retry_at or now + timedelta(minutes=15)
             counts.waiting += 1
-        elif isinstance(exc, Transient):
-            row.next_attempt_at = now + timedelta(minutes=min(2**row.attempts, 360))
         elif isinstance(exc, Refused):
             row.next_attempt_at = None
             counts.failed += 1
@@ -107,7 +107,7 @@ def record_failure(
             subject_id=row.id,
             detail={"target": row.target, "error": exc.message},
         )
-    if isinstance(exc, TryLater):
+    if isinstance(exc, TryLater) and not isinstance(exc, Transient):
         hold_target(sessions, target, exc.retry_at or now + timedelta(minutes=15), clock)
     if isinstance(exc, Transient) and retry_at is not None:
         summary.errors.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.clock import Clock
-from config.schema import TikTokPublish
+from platforms.tiktok import TikTokPublish
 from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
 from publisher.http import call, json_of
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from config.clock import Clock
-from config.errors import CredentialRejected, TryLater
-from config.schema import XPublish
-from publisher.common import Gone, Job, Published, Refused, Skip, Transient, render
-from publisher.http import epoch
+from platforms.base import reraise
+from platforms.x import XPublish, classify
+from publisher.common import Job, Published, Skip, render
 
 LIMIT, URL_WEIGHT = 280, 23  # X counts every link as 23 characters
 
@@ -21,42 +20,10 @@ class XTarget:
         self._me: str | None = None
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        import requests
-        import tweepy
-
         try:
             return fn(*args, **kwargs)
-        except tweepy.TooManyRequests as exc:
-            reset = epoch(exc.response.headers.get("x-rate-limit-reset"))
-            raise TryLater(f"x {what}: rate limited (HTTP 429)", reset) from exc
-        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            if exc.response.status_code == 403 and "duplicate" in str(exc).lower():
-                raise Refused(f"x {what}: X refused duplicate text") from exc
-            if exc.response.status_code == 403 and "quote" in str(exc).lower():
-                raise Refused(
-                    f"x {what}: X refused the quote post: quote posts are not on self-serve "
-                    'tiers since 2026-04-20; use publish.x.mode = "retweet"'
-                ) from exc
-            raise CredentialRejected(
-                f"x {what}: the platform rejected the account's keys "
-                f"(HTTP {exc.response.status_code})"
-            ) from exc
-        except tweepy.TwitterServerError as exc:
-            raise Transient(f"x {what}: HTTP {exc.response.status_code}") from exc
-        except tweepy.NotFound as exc:
-            if what in ("unretweet", "delete tweet"):
-                raise Gone(f"x {what}: already gone (HTTP 404)") from exc
-            raise Refused(f"x {what}: HTTP 404: {_words(exc)}") from exc
-        except tweepy.HTTPException as exc:
-            if exc.response.status_code == 402:
-                # pay-per-use credits spent: the keys are fine, a person must top up
-                raise TryLater(
-                    f"x {what}: the pay-per-use credits are spent (HTTP 402 CreditsDepleted); "
-                    "a person must top up at console.x.com"
-                ) from exc
-            raise Refused(f"x {what}: HTTP {exc.response.status_code}: {_words(exc)}") from exc
-        except requests.RequestException as exc:
-            raise Transient(f"x {what}: {type(exc).__name__}") from exc
+        except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+            reraise(classify, exc, what, self.clock.now())
 
     def me(self) -> str:
         if self._me is None:
@@ -118,9 +85,3 @@ class XTarget:
             )
         elif external:
             self._call("delete tweet", self.client.delete_tweet, external, user_auth=True)
-
-
-def _words(exc: Any) -> str:
-    """tweepy's message without the raw JSON: the API's own sentences, once each."""
-    said = [str(m) for m in (getattr(exc, "api_messages", None) or []) if m]
-    return "; ".join(dict.fromkeys(said)) or type(exc).__name__

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from config.clock import Clock
-from config.errors import CredentialRejected, TryLater
-from config.schema import YouTubePublish
-from publisher.common import Job, Published, Refused, Skip, Transient
+from config.retry import retry
+from platforms.base import reraise
+from platforms.youtube import YouTubePublish, classify
+from publisher.common import Job, Published, Skip
+
+RETRIES = 2  # of a listing that met a server error; more waits for the next cycle
 
 
 class YouTubeTarget:
@@ -17,40 +19,28 @@ class YouTubeTarget:
     def __init__(self, client: Any, settings: YouTubePublish, clock: Clock) -> None:
         self.client, self.settings, self.clock = client, settings, clock
 
-    def _execute(self, request: Any, what: str) -> Any:
-        from google.auth.exceptions import RefreshError, TransportError
+    def _execute(self, request: Any, what: str, safe_to_repeat: bool = False) -> Any:
+        """One call, sorted by the platform's one mapping; 404 is None (already gone). Only
+        a call that is safe to repeat (a listing) is retried: an insert that timed out may
+        have happened, and the outbox settles that by asking (find_existing)."""
         from googleapiclient.errors import HttpError
 
         request._sleep = self.clock.sleep
-        try:
-            return request.execute(num_retries=2)
-        except RefreshError as exc:
-            # Google refused the refresh token: revoked, or unused for 6 months, or the OAuth
-            # client is still in "testing" (refresh tokens then last 7 days)
-            raise CredentialRejected(
-                f"youtube {what}: Google refused the refresh token ({exc.args[0] if exc.args else exc}); "
-                "the playlist owner must authorise storydesk again"
-            ) from exc
-        except TransportError as exc:
-            raise Transient(f"youtube {what}: token refresh: {type(exc).__name__}") from exc
-        except HttpError as exc:
-            status = int(exc.resp.status)
-            reason = exc.error_details[0].get("reason") if exc.error_details else ""
-            if reason == "quotaExceeded":
-                raise TryLater(
-                    f"youtube {what}: daily quota spent", self.clock.now() + timedelta(hours=6)
-                ) from exc
-            if status in (401, 403):
-                raise CredentialRejected(
-                    f"youtube {what}: the platform rejected the OAuth token"
-                ) from exc
-            if status >= 500:
-                raise Transient(f"youtube {what}: HTTP {status}") from exc
-            if status == 404:
-                return None
-            raise Refused(f"youtube {what}: HTTP {status} {reason}") from exc
-        except (OSError, ValueError) as exc:
-            raise Transient(f"youtube {what}: {type(exc).__name__}") from exc
+
+        def call() -> Any:
+            try:
+                return request.execute()
+            except HttpError as exc:
+                if int(exc.resp.status) == 404:
+                    return None
+                reraise(classify, exc, what, self.clock.now())
+            except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+                reraise(classify, exc, what, self.clock.now())
+
+        if not safe_to_repeat:
+            return call()
+        # the last failure stays Transient: the outbox's own back-off takes it from there
+        return retry(call, self.clock, RETRIES, f"youtube {what}", give_up=False)
 
     def _video(self, job: Job) -> str:
         copy = job.copy_on("youtube")
@@ -83,6 +73,7 @@ class YouTubeTarget:
                 part="snippet", playlistId=self.settings.playlist_id, videoId=video, maxResults=5
             ),
             "list",
+            safe_to_repeat=True,
         )
         for item in (answer or {}).get("items", []):
             if item["snippet"]["resourceId"]["videoId"] == video:

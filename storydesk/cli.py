@@ -166,7 +166,7 @@ def _run(args: list[str]) -> int:
         result: Any = cli.main(args=args, prog_name="storydesk", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("storydesk: stopped", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -176,7 +176,7 @@ def _run(args: list[str]) -> int:
         return _report(exc, debug)
     except KeyboardInterrupt:
         click.echo("storydesk: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         from sqlalchemy.exc import DBAPIError
 

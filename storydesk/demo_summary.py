@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
+from platforms import registry
 from storydesk.demo import DemoReport
-
-PLATFORMS = ("x", "youtube", "instagram", "facebook")
 
 
 def _counts(title: str, counts: dict[str, int], keys: tuple[str, ...] = ()) -> None:
@@ -39,7 +38,7 @@ def storydesk_command() -> str:
 
 def print_summary(report: DemoReport) -> None:
     click.echo("")
-    _counts("Harvested posts", report.harvested, PLATFORMS)
+    _counts("Harvested posts", report.harvested, tuple(registry.names("harvest")))
     click.echo(f"consent register: {report.consent_import}")
     _counts("Consent state of testimonies", report.consent)
     _counts("Review queue", report.review)

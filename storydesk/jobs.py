@@ -20,7 +20,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import ConfigError, ExitCode, StorydeskError, TryLater
+from config.errors import ConfigError, StorydeskError, TryLater
+from config.errors import Outcome as Outcome_
+from config.errors import exit_code as outcomes_exit_code
 from config.schema import LoadedCampaign, parse_duration
 from config.workers import worker_id
 from db.models import HarvestRun
@@ -120,13 +122,12 @@ def is_due(session: Session, loaded: LoadedCampaign, job: Job, now: datetime) ->
 def exit_code(outcomes: list[Outcome]) -> int:
     """0 all done (or nothing due), 78 a job needs its configuration fixed (a missing
     credential), 1 a job failed, 75 only "try later"."""
-    if any(o.status == "failed" and o.needs == "config" for o in outcomes):
-        return int(ExitCode.BAD_CONFIG)
-    if any(o.status == "failed" for o in outcomes):
-        return int(ExitCode.FAILED)
-    if any(o.status == "try-later" for o in outcomes):
-        return int(ExitCode.TRY_LATER)
-    return int(ExitCode.OK)
+    return int(
+        outcomes_exit_code(
+            Outcome_.BAD_CONFIG if o.status == "failed" and o.needs == "config" else o.status
+            for o in outcomes
+        )
+    )
 
 
 class Runner:

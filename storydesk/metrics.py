@@ -47,7 +47,7 @@ class StorydeskCollector(Collector):
         yield from families
 
     def _families(self, session: Session) -> Iterator[Metric]:
-        from compliance.purge import quota_used
+        from db.quota import used as quota_used
         from storydesk.status import build_status
 
         campaign = self.loaded.id

@@ -58,9 +58,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _pacific_day_start(now: datetime) -> datetime:
-    from compliance.purge import quota_day
+    from db.quota import day_start
 
-    return quota_day(now)
+    return day_start(now)
 
 
 @dataclass
@@ -193,10 +193,10 @@ def credential_alarm(session: Session, campaign_id: str, platform: str) -> Alarm
 def quota_report(
     session: Session, platform: str, daily: int, now: datetime
 ) -> tuple[dict[str, Any], Alarm | None]:
-    from compliance.purge import quota_day_end, quota_used
+    from db import quota
 
-    used = quota_used(session, platform, now)
-    start, end = _pacific_day_start(now), quota_day_end(now)
+    used = quota.used(session, platform, now)
+    start, end = _pacific_day_start(now), quota.day_end(now)
     report: dict[str, Any] = {
         "daily": daily,
         "used_today": used,

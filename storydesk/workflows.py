@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from config.errors import ExitCode
+from config.errors import Outcome, exit_code
 
 if TYPE_CHECKING:
     from config.schema import LoadedCampaign
@@ -87,11 +87,10 @@ def print_harvest(summaries: list[RunSummary]) -> int:
             click.echo(f"  {problem}", err=True)
         if len(s.rejected) > SHOWN_REJECTED:
             click.echo(f"  and {len(s.rejected) - SHOWN_REJECTED} more items skipped", err=True)
-    failed = [s for s in summaries if s.status != "ok"]
-    if not failed:
-        return ExitCode.OK
-    if any(s.error_kind in ("config", "credential") for s in failed):
-        return ExitCode.BAD_CONFIG  # a person must fix the environment or the file first
-    if all(s.status == "try-later" for s in failed):
-        return ExitCode.TRY_LATER
-    return ExitCode.FAILED
+    # a person must fix the environment or the file first: bad configuration outranks failure
+    return exit_code(
+        Outcome.BAD_CONFIG
+        if s.status == "failed" and s.error_kind in ("config", "credential")
+        else s.status
+        for s in summaries
+    )

@@ -32,7 +32,7 @@ def test_the_first_lines_are_the_demo_and_the_test_command() -> None:
 
 
 def test_every_campaign_key_is_described_and_the_reference_is_current() -> None:
-    undocumented = [path for path, _ in keys() if not describe(path)]
+    undocumented = [path for path, field in keys() if not describe(path, field)]
     assert undocumented == []
     assert _between("campaign-reference") == render(), "run: python -m config.reference"
 

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from config.errors import ExitCode
+from config.errors import Outcome, exit_code
 from config.workers import worker_id
 from storydesk.context import AppContext
 
@@ -63,8 +63,6 @@ def command(app: AppContext, as_json: bool) -> int:
             click.echo(f"note: {note}")
     for problem in summary.errors + summary.try_later:
         click.echo(f"storydesk: {problem}", err=True)
-    if summary.errors:
-        return ExitCode.FAILED
-    if summary.try_later:
-        return ExitCode.TRY_LATER
-    return ExitCode.OK
+    return exit_code(
+        [Outcome.FAILED] * bool(summary.errors) + [Outcome.TRY_LATER] * bool(summary.try_later)
+    )

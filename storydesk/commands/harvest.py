@@ -4,6 +4,7 @@ import sys
 
 import click
 
+from platforms import registry
 from storydesk.context import AppContext
 
 
@@ -12,7 +13,7 @@ from storydesk.context import AppContext
     "--platform",
     "platforms",
     multiple=True,
-    type=click.Choice(["x", "youtube", "instagram", "facebook"]),
+    type=click.Choice(registry.names("harvest")),
     help="Only this platform (repeatable). Default: every enabled platform.",
 )
 @click.pass_obj

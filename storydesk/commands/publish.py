@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import click
 
-from config.errors import ExitCode
+from config.errors import ExitCode, Outcome, exit_code
+from platforms import registry
 from storydesk.context import AppContext
 from storydesk.params import COUNT
 
@@ -13,7 +14,7 @@ from storydesk.params import COUNT
 )
 @click.option(
     "--target",
-    type=click.Choice(["x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"]),
+    type=click.Choice(registry.names("publish")),
     help="Only this target.",
 )
 @click.option("--limit", type=COUNT, help="At most this many publications.")
@@ -40,8 +41,9 @@ def command(app: AppContext, dry_run: bool, target: str | None, limit: int | Non
         click.echo(f"gallery rebuilt: {summary.gallery}/index.html")
     for error in summary.errors:
         click.echo(f"storydesk: {error}", err=True)
-    if any(c.failed for c in summary.targets.values()):
-        return ExitCode.FAILED
-    if any(c.waiting for c in summary.targets.values()):
-        return ExitCode.TRY_LATER
-    return ExitCode.OK
+    return exit_code(
+        outcome
+        for c in summary.targets.values()
+        for outcome, n in ((Outcome.FAILED, c.failed), (Outcome.TRY_LATER, c.waiting))
+        if n
+    )

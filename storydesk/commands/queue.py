@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from platforms import registry
 from storydesk.context import AppContext
 from storydesk.params import COUNT
 
@@ -19,7 +20,7 @@ from storydesk.params import COUNT
 )
 @click.option(
     "--platform",
-    type=click.Choice(["x", "youtube", "instagram", "facebook"]),
+    type=click.Choice(registry.names("harvest")),
     help="Only testimonies with a copy on this platform.",
 )
 @click.option(

@@ -142,7 +142,7 @@ def test_youtube_data_older_than_30_days_is_refreshed_or_dropped(setup: Setup) -
     setup.control(
         "delete", {"platform": "youtube", "native_id": videos[1].native_id, "mode": "private"}
     )
-    from platforms.clients import youtube_client
+    from platforms.youtube import api_key_client as youtube_client
 
     def sweep(clock: FakeClock) -> ComplianceSummary:
         client = youtube_client(loaded)

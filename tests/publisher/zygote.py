@@ -22,7 +22,7 @@ def main(args: list[str]) -> None:
     import jinja2  # noqa: F401
     import tweepy  # noqa: F401
 
-    import platforms.publish_clients  # noqa: F401
+    import platforms.registry  # noqa: F401
     import publisher.gallery  # noqa: F401
     import publisher.graph  # noqa: F401
     import publisher.linkedin  # noqa: F401

@@ -1,5 +1,5 @@
 """The real clients, unchanged, pointed at an in-process sandbox the way the app points them
-(platforms/clients.py): tweepy through a mounted rewrite adapter, googleapiclient through
+(platforms/x.py, platforms/youtube.py, platforms/instagram.py): tweepy through a mounted rewrite adapter, googleapiclient through
 client_options api_endpoint, instaloader through the process-wide host routes.
 
 Every answer a client receives is recorded, so a test can check it against the platform's
@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import httplib2
 import requests
 
-from platforms.clients import X_ORIGIN
 from platforms.transport import mount_rewrite
+from platforms.x import ORIGIN as X_ORIGIN
 from sandbox.constants import HASHTAGS
 from tests.sandbox.schemas import Exchange
 

@@ -1,0 +1,44 @@
+"""Platform quotas by the day (YouTube: 10,000 units a day, reset at midnight Pacific time).
+
+One meaning of "quota day" everywhere: the Pacific calendar day that contains a moment;
+`day_start` and `day_end` are its bounds, `day_end` being when the quota resets.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from db.models import QuotaUsage
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+def day_of(now: datetime) -> date:
+    return now.astimezone(PACIFIC).date()
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight Pacific that starts the quota day holding `now` (aware, Pacific)."""
+    return now.astimezone(PACIFIC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def day_end(now: datetime) -> datetime:
+    """When the quota resets: the next midnight Pacific (wall-clock arithmetic: DST-safe)."""
+    return day_start(now) + timedelta(days=1)
+
+
+def used(session: Session, platform: str, now: datetime) -> int:
+    row = session.get(QuotaUsage, (platform, day_of(now)))
+    return row.units if row is not None else 0
+
+
+def spend(session: Session, platform: str, units: int, now: datetime) -> None:
+    day = day_of(now)
+    row = session.get(QuotaUsage, (platform, day))
+    if row is None:
+        session.add(QuotaUsage(platform=platform, day=day, units=units))
+    else:
+        row.units += units

@@ -1,0 +1,107 @@
+"""requests sessions for the platforms reached over plain HTTP (Graph, LinkedIn, TikTok), and
+the one sorting of their HTTP answers by who must act."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from config.errors import CredentialRejected, Gone, Refused, StorydeskError, Transient, TryLater
+
+if TYPE_CHECKING:
+    import requests
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def session(timeout: float = DEFAULT_TIMEOUT, token: str | None = None) -> requests.Session:
+    """A session whose every request is bounded by `timeout` seconds."""
+    import requests
+
+    built = requests.Session()
+    built.headers["User-Agent"] = "storydesk"
+    if token is not None:
+        built.headers["Authorization"] = f"Bearer {token}"
+    built.request = _with_timeout(built.request, timeout)  # type: ignore[method-assign]
+    return built
+
+
+def _with_timeout(request: Any, timeout: float) -> Any:
+    def call(method: str, url: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", timeout)
+        return request(method, url, **kwargs)
+
+    return call
+
+
+# Graph API: code 100 with subcode 33 is "Object with ID '...' does not exist, cannot be
+# loaded due to missing permissions, or does not support this operation" (Graph API error
+# reference, "Handling errors"); for a DELETE of our own post it means the post is gone.
+GRAPH_NO_SUCH_OBJECT = (100, 33)
+
+
+def said(response: Any) -> str:
+    """What the platform said, in its own words, not its raw JSON: Graph and TikTok put
+    it in error.message, LinkedIn in message, X in errors[0].message (or detail)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message: Any = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("error_user_msg")
+            code = error.get("code")
+            if message and code not in (None, "", "ok"):
+                message = f"{message} (code {code})"
+        message = message or body.get("message") or body.get("detail") or body.get("title")
+        errors = body.get("errors")
+        if not message and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            message = errors[0].get("message") or errors[0].get("detail")
+    if not message:
+        text = " ".join(str(getattr(response, "text", "") or "").split())
+        message = "no explanation" if not text or text.startswith(("{", "<")) else text
+    return str(message)[:300]
+
+
+def _graph_code(response: Any) -> tuple[Any, Any]:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None, None
+    return (
+        (error.get("code"), error.get("error_subcode")) if isinstance(error, dict) else (None, None)
+    )
+
+
+def classify_response(
+    response: Any, method: str, what: str, now: datetime
+) -> StorydeskError | None:
+    """An HTTP answer -> the error it means, or None for a 2xx/3xx."""
+    status = response.status_code
+    if status == 429:
+        wait = int(response.headers.get("retry-after", "60") or 60)
+        return TryLater.until(f"{what}: rate limited (HTTP 429)", now + timedelta(seconds=wait))
+    if status >= 500:
+        return Transient(f"{what}: HTTP {status}")
+    if status in (401, 403):
+        return CredentialRejected(f"{what}: the platform rejected the token (HTTP {status})")
+    if method == "DELETE" and (
+        status in (404, 410) or _graph_code(response) == GRAPH_NO_SUCH_OBJECT
+    ):
+        return Gone(f"{what}: already gone (HTTP {status}: {said(response)})")
+    if status >= 400:
+        return Refused(f"{what}: HTTP {status}: {said(response)}")
+    return None
+
+
+def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | None:
+    """A requests exception (no answer at all, or a body that is not JSON)."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.JSONDecodeError):
+        return Transient(f"{what}: the answer was not JSON")
+    if isinstance(exc, requests.RequestException):
+        return Transient(f"{what}: {type(exc).__name__}")
+    return None

@@ -1,0 +1,188 @@
+"""Instagram: the campaign's hashtags through instaloader (a logged-in session) or the Graph
+API's hashtag search, and reels of approved testimonies through the Graph API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from config.credentials import DUMMY, require_env
+from config.errors import ConfigError
+from config.fields import EnvName, GraphVersion, Harvest, PathSegment, Target, Template, Url
+from platforms import graph, http
+from platforms.base import Platform
+
+if TYPE_CHECKING:
+    import instaloader
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from compliance.summary import ComplianceSummary
+    from config.clock import Clock
+    from config.schema import LoadedCampaign
+    from harvester.common import Collector
+    from publisher.common import Target as PublishTarget
+
+
+class InstagramHarvest(Harvest):
+    base_url: Url = "https://www.instagram.com"
+    mobile_base_url: Url = Field(
+        "https://i.instagram.com", description="Instagram's mobile API host (instaloader)."
+    )
+    collector: Literal["instaloader", "graph"] = Field(
+        "instaloader", description="`instaloader` (a logged-in session) or `graph`."
+    )
+    # instaloader: the session file saved by `instaloader --login`; its path is not a secret
+    # but the file is, so the path comes from the environment too.
+    session_file_env: EnvName = Field(
+        "STORYDESK_INSTAGRAM_SESSION_FILE",
+        description="Variable holding the instaloader session file.",
+    )
+    username_env: EnvName = Field(
+        "STORYDESK_INSTAGRAM_USERNAME",
+        description="Variable holding the session's Instagram user.",
+    )
+    # graph collector
+    graph_base_url: Url = Field(
+        "https://graph.facebook.com", description="Graph API host for the `graph` collector."
+    )
+    graph_version: GraphVersion = "v21.0"
+    ig_user_id: PathSegment | None = Field(
+        None, description="The campaign's Instagram business account id (graph)."
+    )
+    access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
+
+
+class InstagramPublish(Target):
+    base_url: Url = "https://graph.facebook.com"
+    graph_version: GraphVersion = "v21.0"
+    ig_user_id: PathSegment = Field(description="The campaign's Instagram business account id.")
+    access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
+    caption: Template = Field(
+        "{first_name}, {city}: {excerpt} {hashtags}",
+        description="Reel caption, with the same fields as `publish.x.template`.",
+    )
+
+
+def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Instaloader:
+    import instaloader
+
+    from platforms.transport import route_hosts
+
+    settings: InstagramHarvest = loaded.settings.platforms.instagram
+    route_hosts(
+        {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url}
+    )
+    loader = instaloader.Instaloader(
+        sleep=False,
+        quiet=True,
+        max_connection_attempts=1,
+        iphone_support=False,
+        download_pictures=False,
+        download_videos=False,
+        save_metadata=False,
+        request_timeout=settings.timeout_seconds,
+        rate_controller=lambda ctx: _RateController(ctx, clock),  # type: ignore[arg-type,return-value]
+    )
+    username = require_env(
+        settings.username_env, "platforms.instagram.username_env", loaded.settings
+    )
+    session_file = require_env(
+        settings.session_file_env, "platforms.instagram.session_file_env", loaded.settings
+    )
+    if session_file == DUMMY:  # sandbox: a made-up session, no file
+        loader.load_session(
+            username,
+            {"sessionid": session_file, "csrftoken": "dummy", "ds_user_id": "1", "mid": "dummy"},
+        )
+    else:
+        try:
+            loader.load_session_from_file(username, session_file)
+        except FileNotFoundError:
+            raise ConfigError(
+                f"platforms.instagram.session_file_env: the session file named by "
+                f"{settings.session_file_env} does not exist (make it with `instaloader --login`)"
+            ) from None
+    return loader
+
+
+class _RateController:
+    """instaloader's 429 handling, sleeping on the injected clock."""
+
+    def __init__(self, context: Any, clock: Clock) -> None:
+        import instaloader
+
+        self._inner = instaloader.RateController(context)
+        self._clock = clock
+
+    def sleep(self, secs: float) -> None:
+        self._clock.sleep(secs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def wait_before_query(self, query_type: str) -> None:
+        return None
+
+    def handle_429(self, query_type: str) -> None:
+        from instaloader.exceptions import TooManyRequestsException
+
+        raise TooManyRequestsException("429 Too Many Requests: Please wait a few minutes")
+
+
+def _collectors(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock
+) -> list[Collector]:
+    settings = loaded.settings
+    ig: InstagramHarvest = settings.platforms.instagram
+    if ig.collector == "graph":
+        from harvester.instagram_graph import GraphHashtagCollector
+
+        return [
+            GraphHashtagCollector.build(loaded, tag, clock) for tag in settings.campaign.hashtags
+        ]
+    from harvester.instagram import InstagramCollector
+
+    loader = instaloader_client(loaded, clock)
+    return [InstagramCollector(loader, ig, tag, clock) for tag in settings.campaign.hashtags]
+
+
+def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
+    from publisher.graph import InstagramTarget
+
+    ig: InstagramPublish = loaded.settings.publish.instagram
+    token = require_env(ig.access_token_env, "publish.instagram.access_token_env", loaded.settings)
+    return InstagramTarget(http.session(token=token), ig, clock)
+
+
+def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> Any:
+    from compliance import listings
+
+    ig: InstagramHarvest = loaded.settings.platforms.instagram
+
+    def listed(summary: ComplianceSummary) -> None:
+        listing = listings.instagram_listing(loaded, clock, summary)
+        listings.sweep_listing(sessions, loaded, clock, summary, "instagram", listing)
+
+    def graph_only(summary: ComplianceSummary) -> None:
+        # Graph hashtag search shows only the last 24 hours: absence proves nothing.
+        summary.notes.append(
+            "instagram: the graph collector cannot tell deleted posts from old ones; "
+            "only data minimisation applies"
+        )
+
+    return listed if ig.collector == "instaloader" else graph_only
+
+
+PLATFORM = Platform(
+    name="instagram",
+    label="Instagram",
+    capabilities={"harvest": True, "publish": True, "delete": True, "reply": False},
+    harvest_settings=InstagramHarvest,
+    publish_settings=InstagramPublish,
+    collectors=_collectors,
+    target=_target,
+    source_check=_source_check,
+    classify=graph.classify,
+    consent_field="instagram_handle",
+)
