@@ -16,18 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from harvester.common import HarvestedPost
+from platforms import registry
 
-# The shapes of the platforms' own ids (their API references): X and Instagram ids are
-# decimal snowflakes, a YouTube video id is 11 URL-safe base64 characters, a Facebook post
-# id is "<page id>_<post id>" (or a bare object id).
-ID_SHAPES: dict[str, re.Pattern[str]] = {
-    "x": re.compile(r"^[0-9]{1,20}$"),
-    "youtube": re.compile(r"^[A-Za-z0-9_-]{11}$"),
-    "instagram": re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),
-    "facebook": re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),
-}
-# author ids: X/Instagram/Facebook digits, YouTube "UC" channel ids
-AUTHOR_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HANDLE = re.compile(r"^@?[\w.\-]{1,127}$")  # YouTube handles start with @
 
 # The posts table's column sizes (db/models/posts.py); Text columns get a bound of our own.
@@ -107,11 +97,14 @@ def _clean_json(value: Any) -> Any:
 
 def check(post: HarvestedPost) -> HarvestedPost:
     """The post fit for storing, or Invalid naming the field that is not."""
-    shape = ID_SHAPES.get(post.platform)
+    # the shapes of each platform's own ids are the registry's (platforms/)
+    platform = registry.get(post.platform)
+    shape = platform.id_shape
     native_id = post.native_id if isinstance(post.native_id, str) else ""
     if shape is None or not shape.match(native_id) or len(native_id) > MAX_NATIVE_ID:
         raise Invalid(f"the id does not have the shape of a {post.platform} id")
-    if post.author_id is not None and not AUTHOR_ID.match(str(post.author_id)):
+    author_id = platform.author_id_shape
+    if post.author_id is not None and not author_id.match(str(post.author_id)):
         raise Invalid(f"author id {printable_id(post.author_id)} is not an id")
     handle = _text(post.author_handle, "author handle", MAX_HANDLE)
     if handle and not HANDLE.match(handle):

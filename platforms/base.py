@@ -9,6 +9,7 @@ called, so importing a platform costs nothing and imports run one way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,10 @@ class Platform:
     consent_field: str | None = None
     consent_reader: ConsentReader = _plain_handle
     # other words consent forms use for it ("twitter"), and whether it is the website
+    # the shapes of the platform's own post and author ids (its API reference): an item whose
+    # id has another shape is not stored (harvester.validate)
+    id_shape: re.Pattern[str] | None = None
+    author_id_shape: re.Pattern[str] = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
     aliases: tuple[str, ...] = ()
     website: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -3,6 +3,7 @@ posts of approved testimonies, through the Graph API with requests."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -87,5 +88,6 @@ PLATFORM = Platform(
     source_check=_source_check,
     classify=graph.classify,
     consent_field="facebook_profile",
+    id_shape=re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),  # "<page id>_<post id>" or an id
     consent_reader=_consent_reader,
 )

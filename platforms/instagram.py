@@ -3,6 +3,7 @@ API's hashtag search, and reels of approved testimonies through the Graph API.""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -185,4 +186,5 @@ PLATFORM = Platform(
     source_check=_source_check,
     classify=graph.classify,
     consent_field="instagram_handle",
+    id_shape=re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),
 )

@@ -4,6 +4,7 @@ session sends it wherever the campaign file says."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -209,5 +210,6 @@ PLATFORM = Platform(
     source_check=_source_check,
     classify=classify,
     consent_field="x_handle",
+    id_shape=re.compile(r"^[0-9]{1,20}$"),  # a decimal snowflake
     aliases=("twitter",),
 )

@@ -3,6 +3,7 @@ add approved videos to the campaign playlist, refresh data older than 30 days.""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -207,5 +208,6 @@ PLATFORM = Platform(
     source_check=_source_check,
     classify=classify,
     consent_field="youtube_channel",
+    id_shape=re.compile(r"^[A-Za-z0-9_-]{11}$"),  # 11 URL-safe base64 characters
     consent_reader=_consent_reader,
 )
