@@ -54,6 +54,8 @@ def build_job(
         extra["container"] = external.split(":", 1)[1]
     elif external.startswith("publish:"):
         extra["publish_id"] = external.split(":", 1)[1]
+    if row.external_url:
+        extra["external_url"] = row.external_url
     return Job(
         publication_id=row.id,
         testimony_id=row.testimony_id,

@@ -91,7 +91,17 @@ class TikTokTarget:
         )
 
     def take_down(self, job: Job) -> None:
+        # Which video, so the person with the phone can find it: the testimony, whose it
+        # is, and the reshare's URL (or TikTok's id for it) on the campaign's account.
+        author = next((c.author.lstrip("@") for c in job.copies if c.author), None)
+        external = job.external_id or ""
+        where = job.extra.get("external_url") or (
+            f"TikTok publish id {external.removeprefix('publish:')}"
+            if external
+            else "its URL is unknown"
+        )
         raise Refused(
-            "tiktok has no delete API: delete the video in the TikTok app, then run "
-            f"`storydesk taken-down {job.publication_id}`"
+            f"tiktok has no delete API: delete the video in the TikTok app (testimony "
+            f"{job.testimony_id}" + (f" by @{author}" if author else "") + f", {where}), "
+            f"then run `storydesk taken-down {job.publication_id}`"
         )

@@ -313,7 +313,8 @@ def _reshare_of(session: Session, row: Publication) -> str:
         .order_by(Post.platform == row.target, Post.id)
         .limit(1)
     )
-    account = f"@{post.author_handle}" if post is not None and post.author_handle else None
+    handle = (post.author_handle or "").lstrip("@") if post is not None else ""
+    account = f"@{handle}" if handle else None
     where = row.external_url or (f"{row.target} id {row.external_id}" if row.external_id else "")
     parts = [f"testimony {row.testimony_id}"]
     if account:

@@ -76,3 +76,29 @@ def test_errors_are_the_platform_s_words_not_raw_json() -> None:
     assert said(_Answer(403, x)).startswith("You are not allowed")
     assert said(_Answer(400, "<html><body>Bad gateway</body></html>")) == "no explanation"
     assert "{" not in said(_Answer(400, {"unexpected": {"shape": 1}}))
+
+
+def test_a_takedown_by_hand_names_the_testimony_account_and_url_once(ready: Setup) -> None:
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    queue: list[dict[str, Any]] = json.loads(
+        ready.cli("queue", "--json", "--status", "approved", "--limit", "0").stdout
+    )
+    consent_of = {item["id"]: item["consent_id"] for item in queue}
+    row = next(r for r in outbox(ready.db_url) if r.target == "tiktok" and r.state == "done")
+    assert (
+        ready.cli("consent", "revoke", str(consent_of[row.testimony_id]), "--reason", "w").exit_code
+        == 0
+    )
+    cycle = ready.cli("run-once")
+    said_once = f"then run `storydesk taken-down {row.id}`"
+    # once in the cycle's report (stderr carries the event log, the operator's other channel)
+    assert cycle.stdout.count(said_once) == 1, cycle.stdout
+    assert f"TikTok app (testimony {row.testimony_id} by @" in cycle.stdout
+    assert "@@" not in cycle.stdout
+    status = ready.cli("status")
+    assert status.exit_code == 1
+    assert f"tiktok reshare of testimony {row.testimony_id}, by @" in status.stdout
+    assert f"what to do: delete it in the tiktok app, then run `storydesk taken-down {row.id}`" in (
+        status.stdout
+    )
