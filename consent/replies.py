@@ -271,14 +271,13 @@ class Repliers:
     def _build(self, platform: str) -> Replier | None:
         settings = self.loaded.settings
         if platform == "x" and settings.publish.x is not None and settings.platforms.x:
-            from platforms.clients import x_search_client
-            from platforms.publish_clients import x_user_client
+            from platforms.x import search_client, user_client
 
-            return XReplier(x_user_client(self.loaded), x_search_client(self.loaded))
+            return XReplier(user_client(self.loaded), search_client(self.loaded))
         if platform == "youtube" and settings.publish.youtube is not None:
-            from platforms.publish_clients import youtube_owner_client
+            from platforms.youtube import owner_client
 
-            return YouTubeReplier(youtube_owner_client(self.loaded))
+            return YouTubeReplier(owner_client(self.loaded))
         return None
 
     def why_not(self, platform: str) -> str:
