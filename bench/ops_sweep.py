@@ -25,9 +25,9 @@ from db.session import make_engine, make_session_factory  # noqa: E402
 from harvester.pipeline import harvest  # noqa: E402
 from platforms.x import search_client as x_search_client  # noqa: E402
 from sandbox.server import start_sandbox  # noqa: E402
-from storydesk import locks  # noqa: E402
-from storydesk.jobs import LEASE_TTL, Actions, Outcome, Runner, plan  # noqa: E402
-from storydesk.logs import EventLog  # noqa: E402
+from storydesk.ops import locks  # noqa: E402
+from storydesk.ops.jobs import LEASE_TTL, Actions, Outcome, Runner, plan  # noqa: E402
+from storydesk.ops.logs import EventLog  # noqa: E402
 
 
 def campaign(folder: Path, base_url: str, batch: int) -> Path:

@@ -1,6 +1,6 @@
 """Who is doing a piece of work ("host:pid"), and whether that worker is gone.
 
-Leases (storydesk.locks) and in-flight publications (publisher.recovery) both name their
+Leases (storydesk.ops.locks) and in-flight publications (publisher.recovery) both name their
 holder this way, so a process that died on this host can be told apart from one that is
 merely slow, or running elsewhere.
 """

@@ -61,9 +61,9 @@ SHOWN_REJECTED = 10
 
 def _mark_interrupted(app: AppContext, loaded: LoadedCampaign, platforms: list[str]) -> None:
     """Runs a killed process left "running", for platforms no daemon is harvesting now."""
-    from storydesk.jobs import lease_name
-    from storydesk.locks import lease_holder
-    from storydesk.outcomes import mark_interrupted
+    from storydesk.ops.jobs import lease_name
+    from storydesk.ops.locks import lease_holder
+    from storydesk.ops.outcomes import mark_interrupted
 
     now = app.clock.now()
     sessions = app.sessions()

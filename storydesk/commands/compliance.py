@@ -21,9 +21,9 @@ def command(app: AppContext, as_json: bool) -> int:
     must wait (rate limit, quota)."""
     from compliance.sweep import run_sweep
     from config.errors import TryLater
-    from storydesk import locks
-    from storydesk.actions import take_down_now
-    from storydesk.jobs import LEASE_TTL, lease_name
+    from storydesk.ops import locks
+    from storydesk.ops.actions import take_down_now
+    from storydesk.ops.jobs import LEASE_TTL, lease_name
 
     loaded, sessions, clock = app.campaign(), app.sessions(), app.clock
     holder, name = worker_id(), lease_name(loaded, "compliance")

@@ -29,10 +29,10 @@ def command(app: AppContext, log_json: bool, metrics_port: int | None, metrics_h
     With --metrics-port, Prometheus metrics (posts harvested, requests and quota used per
     platform, queue sizes, publications by state, alarms) are served at /metrics, read from
     the database at each scrape."""
-    from storydesk.actions import build_runner, event_log
-    from storydesk.daemon import Daemon
-    from storydesk.jobs import plan
-    from storydesk.logs import bridge_library_logs
+    from storydesk.ops.actions import build_runner, event_log
+    from storydesk.ops.daemon import Daemon
+    from storydesk.ops.jobs import plan
+    from storydesk.ops.logs import bridge_library_logs
 
     loaded = app.campaign()
     log = event_log(app, log_json)
@@ -41,7 +41,7 @@ def command(app: AppContext, log_json: bool, metrics_port: int | None, metrics_h
     daemon = Daemon(runner, plan(loaded), log, loaded.settings.operations.jitter_seconds)
     server = None
     if metrics_port is not None:
-        from storydesk.metrics import serve_metrics
+        from storydesk.ops.metrics import serve_metrics
 
         try:
             server = serve_metrics(

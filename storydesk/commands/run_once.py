@@ -19,9 +19,9 @@ def command(app: AppContext, log_json: bool, as_json: bool) -> int:
     Exit 0 done (or nothing due), 1 a job failed, 75 only "try later" (rate limit, quota)."""
     from dataclasses import asdict
 
-    from storydesk import locks
-    from storydesk.actions import build_runner, event_log
-    from storydesk.jobs import exit_code, plan
+    from storydesk.ops import locks
+    from storydesk.ops.actions import build_runner, event_log
+    from storydesk.ops.jobs import exit_code, plan
 
     loaded = app.campaign()
     app.sessions()  # the schema check, before taking the lock

@@ -21,8 +21,8 @@ def command(app: AppContext, as_json: bool) -> int:
     Exit 0 healthy, 1 an alarm stands, 78 not configured or the database not initialised
     (or newer than this storydesk), 75 the database cannot be reached. Opens the database
     read-only and never creates it."""
-    from storydesk.status import database_status
-    from storydesk.status_text import print_status
+    from storydesk.ops.status import database_status
+    from storydesk.ops.status_text import print_status
 
     summary, code = database_status(app)
     if as_json:

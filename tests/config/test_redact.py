@@ -10,7 +10,7 @@ import pytest
 
 from config import redact
 from config.credentials import require_env
-from storydesk.logs import EventLog
+from storydesk.ops.logs import EventLog
 from tests.helpers import invoke
 
 SECRET = "sk-live-0123456789abcdef"

@@ -25,9 +25,9 @@ from config.clock import FakeClock
 from config.loader import load_campaign
 from db.models import Campaign, HarvestRun
 from db.session import transaction
-from storydesk.alerts import send_alerts
-from storydesk.jobs import Actions, Job, Outcome, Runner
-from storydesk.logs import EventLog
+from storydesk.ops.alerts import send_alerts
+from storydesk.ops.jobs import Actions, Job, Outcome, Runner
+from storydesk.ops.logs import EventLog
 from tests.sandboxed import campaign_text, session_factory
 
 
@@ -171,7 +171,7 @@ def test_one_alert_and_one_recovery_reach_email_and_webhook(
 def test_a_job_crashing_every_cycle_alerts_once_through_the_runner(
     world: dict[str, Any], smtp: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
 ) -> None:
-    from storydesk.alerts import alerts_job
+    from storydesk.ops.alerts import alerts_job
 
     inbox, _ = smtp
     hooks, _ = webhook

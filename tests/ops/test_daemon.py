@@ -18,9 +18,9 @@ from config.clock import SystemClock
 from config.loader import load_campaign
 from config.schema import LoadedCampaign
 from db.models import HarvestRun
-from storydesk.daemon import Daemon
-from storydesk.jobs import Outcome, Runner, plan
-from storydesk.logs import EventLog
+from storydesk.ops.daemon import Daemon
+from storydesk.ops.jobs import Outcome, Runner, plan
+from storydesk.ops.logs import EventLog
 from tests.ops.test_jobs import Stubs
 from tests.sandboxed import campaign_text
 

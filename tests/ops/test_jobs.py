@@ -17,9 +17,9 @@ from config.loader import load_campaign
 from config.schema import LoadedCampaign
 from db.models import Campaign, HarvestRun
 from db.session import transaction
-from storydesk import locks
-from storydesk.jobs import Actions, Outcome, Runner, exit_code, plan
-from storydesk.logs import EventLog
+from storydesk.ops import locks
+from storydesk.ops.jobs import Actions, Outcome, Runner, exit_code, plan
+from storydesk.ops.logs import EventLog
 from tests.sandboxed import campaign_text
 
 

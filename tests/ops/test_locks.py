@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import TryLater
-from storydesk import locks
+from storydesk.ops import locks
 from tests.pgserver import PostgresServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def test_a_second_file_lock_is_refused_naming_the_holder(tmp_path: Path) -> None
 def test_the_file_lock_dies_with_its_process(tmp_path: Path) -> None:
     path = tmp_path / "x.lock"
     code = (
-        "import sys; from datetime import datetime, UTC; from storydesk.locks import FileLock; "
+        "import sys; from datetime import datetime, UTC; from storydesk.ops.locks import FileLock; "
         f"FileLock({str(path)!r}, 'gone:1', datetime.now(UTC)).acquire(); sys.exit(0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

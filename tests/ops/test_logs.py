@@ -10,7 +10,7 @@ import pytest
 
 from config.clock import FakeClock
 from config.loader import load_campaign
-from storydesk.logs import EventLog, credential_values
+from storydesk.ops.logs import EventLog, credential_values
 from tests.sandboxed import campaign_text
 
 

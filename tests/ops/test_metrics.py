@@ -84,7 +84,7 @@ def test_metrics_count_publications_and_alarms(
     tmp_path: Path, sandbox: Any, sqlite_url: str
 ) -> None:
     from config.clock import SystemClock
-    from storydesk.metrics import serve_metrics
+    from storydesk.ops.metrics import serve_metrics
     from tests.sandboxed import load
 
     setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, every="1h")

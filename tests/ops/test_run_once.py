@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import HarvestRun
 from db.session import make_engine
-from storydesk import locks
+from storydesk.ops import locks
 from tests.sandboxed import Setup, load, session_factory
 
 

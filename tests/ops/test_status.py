@@ -16,7 +16,7 @@ from config.schema import LoadedCampaign
 from db import models
 from db.models import Campaign, HarvestCursor, HarvestRun, Publication, QuotaUsage
 from db.session import transaction
-from storydesk.status import build_status
+from storydesk.ops.status import build_status
 from tests.helpers import invoke
 from tests.sandboxed import campaign_text
 
@@ -185,7 +185,7 @@ def test_an_unset_credential_is_an_alarm_with_what_to_do(rows: Rows) -> None:
 
 
 def test_a_job_whose_last_run_failed_is_an_alarm(rows: Rows) -> None:
-    from storydesk.outcomes import record_outcome
+    from storydesk.ops.outcomes import record_outcome
 
     for minutes in (30, 20):
         at = NOW - timedelta(minutes=minutes)

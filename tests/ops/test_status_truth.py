@@ -75,8 +75,8 @@ def test_an_unset_credential_exits_78_from_run_once(
 
 
 def test_a_job_that_crashes_every_cycle_is_an_alarm(offline: Setup) -> None:
-    from storydesk.jobs import Actions, Job, Outcome, Runner
-    from storydesk.logs import EventLog
+    from storydesk.ops.jobs import Actions, Job, Outcome, Runner
+    from storydesk.ops.logs import EventLog
 
     def crash() -> Outcome:
         raise KeyError("quote")
@@ -258,8 +258,8 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted_at_the_nex
 
     from db.models import Campaign, HarvestRun
     from db.session import transaction
-    from storydesk.jobs import Actions, Job, Outcome, Runner
-    from storydesk.logs import EventLog
+    from storydesk.ops.jobs import Actions, Job, Outcome, Runner
+    from storydesk.ops.logs import EventLog
 
     clock = FakeClock()
     sessions = session_factory(offline.db_url)

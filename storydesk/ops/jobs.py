@@ -27,8 +27,8 @@ from config.schema import LoadedCampaign, parse_duration
 from config.workers import worker_id
 from db.models import HarvestRun
 from db.session import transaction
-from storydesk import locks
-from storydesk.logs import EventLog
+from storydesk.ops import locks
+from storydesk.ops.logs import EventLog
 
 LEASE_TTL = timedelta(minutes=30)
 ALERTS_EVERY = timedelta(minutes=1)
@@ -257,7 +257,7 @@ class Runner:
         finished = self.clock.now()
         seconds = (finished - started).total_seconds()
         try:
-            from storydesk.outcomes import record_outcome
+            from storydesk.ops.outcomes import record_outcome
 
             record_outcome(
                 self.sessions,
@@ -283,7 +283,7 @@ class Runner:
         )
 
     def _mark_interrupted(self, job: Job, started: datetime) -> None:
-        from storydesk.outcomes import mark_interrupted
+        from storydesk.ops.outcomes import mark_interrupted
 
         assert job.platform is not None
         count = mark_interrupted(self.sessions, self.loaded.id, job.platform, started)

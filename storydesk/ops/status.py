@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from config.errors import ExitCode
 from config.schema import LoadedCampaign, parse_duration
 from db.models import AuditEntry, HarvestCursor, HarvestRun, Lease, Post, Publication, Testimony
-from storydesk.jobs import Job, last_started, lease_name, next_due, plan
+from storydesk.ops.jobs import Job, last_started, lease_name, next_due, plan
 
 if TYPE_CHECKING:
     from storydesk.context import AppContext

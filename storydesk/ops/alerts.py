@@ -1,6 +1,6 @@
 """Alarms that reach people: each new alarm, and its recovery, sent once per channel.
 
-What is sent comes from `status` (storydesk.status.build_status): the same alarms, the
+What is sent comes from `status` (storydesk.ops.status.build_status): the same alarms, the
 same words, with what to do. Channels (``[alerts]`` in the campaign file): e-mail over SMTP
 (login and password from the environment) and a webhook that takes a JSON POST with a
 Slack-compatible ``text`` field (its URL from the environment: a Slack webhook URL holds its
@@ -148,7 +148,7 @@ def send_alerts(
     available: list[Channel] | None = None,
 ) -> AlertSummary:
     """Raise what is new, clear what recovered, each once per channel; then the digest."""
-    from storydesk.status import build_status
+    from storydesk.ops.status import build_status
 
     settings = loaded.settings.alerts
     summary = AlertSummary()
@@ -297,7 +297,7 @@ def alerts_job(
     """The job the runner calls: an Outcome, failed when a sending failed (tried again)."""
 
     def run() -> Any:
-        from storydesk.jobs import Outcome
+        from storydesk.ops.jobs import Outcome
 
         summary = send_alerts(sessions, loaded, clock())
         detail = {"raised": summary.raised, "cleared": summary.cleared, "digest": summary.digests}

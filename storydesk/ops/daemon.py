@@ -21,8 +21,8 @@ from typing import Any
 
 import schedule
 
-from storydesk.jobs import Job, Runner
-from storydesk.logs import EventLog
+from storydesk.ops.jobs import Job, Runner
+from storydesk.ops.logs import EventLog
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.clock import Clock
 from config.schema import LoadedCampaign
 from config.workers import worker_id
-from storydesk.jobs import Actions, Outcome, Runner
-from storydesk.logs import EventLog
+from storydesk.ops.jobs import Actions, Outcome, Runner
+from storydesk.ops.logs import EventLog
 
 if TYPE_CHECKING:
     from storydesk.context import AppContext
@@ -112,7 +112,7 @@ def real_actions(
         problems = "; ".join(summary.errors + summary.try_later) or None
         return Outcome("compliance", summary.status(), dict(summary.counts()), problems)
 
-    from storydesk.alerts import alerts_job
+    from storydesk.ops.alerts import alerts_job
 
     return Actions(
         harvest=harvest,
@@ -135,7 +135,7 @@ def build_runner(app: AppContext, log: EventLog, worker: str | None = None) -> R
 
 def event_log(app: AppContext, as_json: bool) -> EventLog:
     """stderr events, masking the campaign's credential values should one ever slip in."""
-    from storydesk.logs import credential_values
+    from storydesk.ops.logs import credential_values
 
     try:
         settings = app.campaign().settings

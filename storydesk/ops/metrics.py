@@ -48,7 +48,7 @@ class StorydeskCollector(Collector):
 
     def _families(self, session: Session) -> Iterator[Metric]:
         from db.quota import used as quota_used
-        from storydesk.status import build_status
+        from storydesk.ops.status import build_status
 
         campaign = self.loaded.id
         platforms = self.loaded.settings.enabled_platforms()

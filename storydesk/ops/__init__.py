@@ -1,0 +1,1 @@
+"""Operations: the daemon and its jobs, locks and leases, status and alerts, metrics, logs."""
