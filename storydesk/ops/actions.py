@@ -77,6 +77,22 @@ def take_down_now(
     return take_down
 
 
+def answers_by_reply(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock
+) -> tuple[int, list[str]]:
+    """Read the answers under our requests for consent (reading asks nobody anything, so it
+    runs unattended): withdrawals by reply, and what could not be read."""
+    if loaded.settings.consent.request is None:
+        return 0, []
+    from config.errors import StorydeskError
+    from consent.requests import watch_answers
+
+    try:
+        return len(watch_answers(sessions, loaded, clock).withdrawals), []
+    except StorydeskError as exc:
+        return 0, [f"answers by reply: {exc.message}"]
+
+
 def real_actions(
     sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock, worker: str
 ) -> Actions:
@@ -106,11 +122,16 @@ def real_actions(
     def compliance() -> Outcome:
         from compliance.sweep import run_sweep
 
+        # withdrawals by reply first: the sweep's takedowns then take their reshares down
+        withdrawn, unread = answers_by_reply(sessions, loaded, clock)
         summary = run_sweep(
             sessions, loaded, clock, take_down=take_down_now(sessions, loaded, clock, worker)
         )
-        problems = "; ".join(summary.errors + summary.try_later) or None
-        return Outcome("compliance", summary.status(), dict(summary.counts()), problems)
+        problems = "; ".join(summary.errors + summary.try_later + unread) or None
+        detail = dict(summary.counts())
+        if withdrawn:
+            detail["withdrawn_by_reply"] = withdrawn
+        return Outcome("compliance", summary.status(), detail, problems)
 
     from storydesk.ops.alerts import alerts_job
 

@@ -100,3 +100,18 @@ def test_yes_is_recorded_as_intent_and_never_as_a_form(
     assert show(setup, tid)["consent"] == "none", "intent is not a signed form"
     refused = setup.cli("approve", str(tid), "--as", "staff")
     assert refused.exit_code != 0
+
+
+def test_the_next_cycle_reads_the_withdrawal_and_takes_the_reshares_down(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    """Nobody has to run `consent answers`: the compliance job of `run-once` reads them."""
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False, targets=TARGETS)
+    tid, _tweet, our_reply = asked_signed_published(setup)
+    live = {r.target for r in outbox(setup.db_url) if r.testimony_id == tid and r.state == "done"}
+    proof = reply(setup, our_reply, "author", "Please remove it #NoUNESCO")
+    cycle = setup.cli("run-once")
+    assert cycle.exit_code == 0, cycle.stderr
+    rows = [r for r in outbox(setup.db_url) if r.testimony_id == tid]
+    assert {r.target for r in rows if r.state == "taken-down"} == live, cycle.stdout
+    assert all(proof in (reason or "") for reason in takedown_reasons(setup, tid).values())
