@@ -130,6 +130,10 @@ def exit_code(outcomes: list[Outcome]) -> int:
     )
 
 
+def _raise(error: StorydeskError) -> Outcome:
+    raise error
+
+
 class Runner:
     """Runs jobs under leases, logging one line per event."""
 
@@ -251,7 +255,22 @@ class Runner:
         except StorydeskError as exc:
             return Outcome(job, "failed", error=exc.message)
         except Exception as exc:  # noqa: BLE001 - one job's bug must not stop the others
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):  # the database, not the job: said as such
+                said = self._database_error(exc)
+                return self._guard(job, lambda: _raise(said))
             return Outcome(job, "failed", error=f"{type(exc).__name__}: {exc}")
+
+    def _database_error(self, exc: Exception) -> StorydeskError:
+        from sqlalchemy.exc import DBAPIError
+
+        from db.errors import explain
+
+        assert isinstance(exc, DBAPIError)
+        bind = self.sessions.kw.get("bind")
+        url = bind.url.render_as_string(hide_password=True) if bind is not None else ""
+        return explain(exc, url)
 
     def _log_outcome(self, outcome: Outcome, started: datetime) -> None:
         finished = self.clock.now()

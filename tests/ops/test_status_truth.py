@@ -292,3 +292,29 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted_at_the_nex
     report = json.loads(offline.cli("status", "--json").stdout)
     x = next(p for p in report["platforms"] if p["platform"] == "x")
     assert x["last_run"]["status"] == "interrupted"
+
+
+def test_a_job_meeting_a_database_outage_is_try_later_naming_the_database(
+    offline: Setup,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from storydesk.ops.jobs import Actions, Job, Outcome, Runner
+    from storydesk.ops.logs import EventLog
+
+    def outage() -> Outcome:
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    clock = FakeClock()
+    actions = Actions(
+        harvest=lambda _p, _r: Outcome("harvest", "ok"),
+        match=lambda: Outcome("match", "ok"),
+        publish=outage,
+        compliance=lambda: Outcome("compliance", "ok"),
+    )
+    runner = Runner(
+        session_factory(offline.db_url), load(offline), clock, actions, EventLog(clock=clock)
+    )
+    [outcome] = runner.run(Job("publish", "publish", _minutes(10)))
+    assert outcome.status == "try-later"
+    assert outcome.error is not None and "SQLite file" in outcome.error
