@@ -29,12 +29,14 @@ looking, never by answering again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from config.errors import ConfigError, CredentialRejected, TryLater, WorkFailed
+from config.errors import ConfigError, Refused
 from config.schema import LoadedCampaign
+from platforms.base import reraise
 
 X_LIMIT, X_URL_WEIGHT = 280, 23  # X counts every link as 23 characters
 
@@ -63,43 +65,33 @@ class Replier(Protocol):
     def answers(self, native_id: str, ours: str | None) -> list[Answer]: ...
 
 
-def _x_call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """tweepy's errors sorted by who must act."""
-    import requests
+def _x_call(what: str, now: Callable[[], datetime], fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """One call, its errors sorted by who must act by X's one classification (platforms.x);
+    a reply X refuses because the post does not mention us refuses this request only."""
     import tweepy
+
+    from platforms import x
 
     try:
         return fn(*args, **kwargs)
-    except tweepy.TooManyRequests as exc:
-        reset = exc.response.headers.get("x-rate-limit-reset")
-        at = datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else None
-        raise TryLater(f"x {what}: rate limited (HTTP 429)", at) from exc
-    except tweepy.Unauthorized as exc:
-        raise CredentialRejected(f"x {what}: the platform rejected the account's keys") from exc
     except tweepy.Forbidden as exc:
-        raise Refused(f"x {what}: X refused it (HTTP 403: {exc})") from exc
-    except tweepy.TwitterServerError as exc:
-        raise WorkFailed(f"x {what}: HTTP {exc.response.status_code}; try again") from exc
-    except tweepy.HTTPException as exc:
-        raise Refused(f"x {what}: HTTP {exc.response.status_code}: {exc}") from exc
-    except requests.RequestException as exc:
-        raise WorkFailed(f"x {what}: {type(exc).__name__}; try again") from exc
-
-
-class Refused(WorkFailed):
-    """The platform said no to this one request (it will say no again)."""
+        if "mentioned" in str(exc).lower():
+            raise Refused(f"x {what}: X refused it: the post does not mention us") from exc
+        reraise(x.classify, exc, what, now())
+    except Exception as exc:  # noqa: BLE001 - classified, or raised as it is
+        reraise(x.classify, exc, what, now())
 
 
 class XReplier:
     platform = "x"
 
-    def __init__(self, user_client: Any, search_client: Any) -> None:
-        self.user, self.search = user_client, search_client
+    def __init__(self, user_client: Any, search_client: Any, now: Callable[[], datetime]) -> None:
+        self.user, self.search, self.now = user_client, search_client, now
         self._me: tuple[str, str] | None = None
 
     def me(self) -> tuple[str, str]:
         if self._me is None:
-            answer = _x_call("users/me", self.user.get_me, user_auth=True)
+            answer = _x_call("users/me", self.now, self.user.get_me, user_auth=True)
             self._me = (str(answer["data"]["id"]), str(answer["data"]["username"]))
         return self._me
 
@@ -122,6 +114,7 @@ class XReplier:
     def reply(self, native_id: str, text: str, author_id: str | None) -> str:
         answer = _x_call(
             "reply",
+            self.now,
             self.user.create_tweet,
             text=text,
             in_reply_to_tweet_id=native_id,
@@ -135,6 +128,7 @@ class XReplier:
         for _ in range(10):  # a bounded walk: 1,000 posts under one testimony is plenty
             page = _x_call(
                 "conversation search",
+                self.now,
                 self.search.search_recent_tweets,
                 query=query,
                 max_results=100,
@@ -166,34 +160,21 @@ class XReplier:
         ]
 
 
-def _yt_execute(request: Any, what: str) -> Any:
-    """googleapiclient's errors sorted by who must act."""
-    from googleapiclient.errors import HttpError
+def _yt_execute(request: Any, what: str, now: Callable[[], datetime]) -> Any:
+    """One call, its errors sorted by YouTube's one classification (platforms.youtube)."""
+    from platforms import youtube
 
     try:
         return request.execute(num_retries=2)
-    except HttpError as exc:
-        status = int(exc.resp.status)
-        reason = exc.error_details[0].get("reason") if exc.error_details else ""
-        if reason == "quotaExceeded":
-            raise TryLater(f"youtube {what}: daily quota spent") from exc
-        if status in (401, 403) and reason != "commentsDisabled":
-            raise CredentialRejected(
-                f"youtube {what}: the platform rejected the channel owner's authorisation "
-                "(comments need the youtube.force-ssl scope)"
-            ) from exc
-        if status >= 500:
-            raise WorkFailed(f"youtube {what}: HTTP {status}; try again") from exc
-        raise Refused(f"youtube {what}: HTTP {status} {reason}") from exc
-    except (OSError, ValueError) as exc:
-        raise WorkFailed(f"youtube {what}: {type(exc).__name__}; try again") from exc
+    except Exception as exc:  # noqa: BLE001 - classified, or raised as it is
+        reraise(youtube.classify, exc, what, now())
 
 
 class YouTubeReplier:
     platform = "youtube"
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
+    def __init__(self, client: Any, now: Callable[[], datetime]) -> None:
+        self.client, self.now = client, now
 
     def why_not(self, mentions: list[str]) -> str | None:
         return None  # a video's comments are open to the channel unless its owner closed them
@@ -212,6 +193,7 @@ class YouTubeReplier:
         thread = _yt_execute(
             self.client.commentThreads().insert(part="snippet", body={"snippet": snippet}),
             "commentThreads.insert",
+            self.now,
         )
         return str(thread["id"])
 
@@ -221,6 +203,7 @@ class YouTubeReplier:
                 part="snippet", videoId=native_id, searchTerms=code, maxResults=100
             ),
             "commentThreads.list",
+            self.now,
         )
         return [
             str(t["id"])
@@ -234,6 +217,7 @@ class YouTubeReplier:
             found = _yt_execute(
                 self.client.comments().list(part="snippet", parentId=ours, maxResults=100),
                 "comments.list",
+                self.now,
             )
             comments += found.get("items", [])
         return [
@@ -259,8 +243,8 @@ def _when(value: Any) -> datetime | None:
 class Repliers:
     """The repliers this campaign can use, built on first use (building a client costs)."""
 
-    def __init__(self, loaded: LoadedCampaign) -> None:
-        self.loaded = loaded
+    def __init__(self, loaded: LoadedCampaign, now: Callable[[], datetime]) -> None:
+        self.loaded, self.now = loaded, now
         self._built: dict[str, Replier | None] = {}
 
     def get(self, platform: str) -> Replier | None:
@@ -273,11 +257,11 @@ class Repliers:
         if platform == "x" and settings.publish.x is not None and settings.platforms.x:
             from platforms.x import search_client, user_client
 
-            return XReplier(user_client(self.loaded), search_client(self.loaded))
+            return XReplier(user_client(self.loaded), search_client(self.loaded), self.now)
         if platform == "youtube" and settings.publish.youtube is not None:
             from platforms.youtube import owner_client
 
-            return YouTubeReplier(owner_client(self.loaded))
+            return YouTubeReplier(owner_client(self.loaded), self.now)
         return None
 
     def why_not(self, platform: str) -> str:

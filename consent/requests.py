@@ -29,9 +29,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import ConfigError, StorydeskError, TryLater
+from config.errors import ConfigError, Refused, StorydeskError, Transient, TryLater
 from config.schema import ConsentRequestSettings, LoadedCampaign, parse_duration
-from consent.replies import Refused, Repliers
+from consent.replies import Repliers
 from db import audit
 from db.models import AuditEntry, ConsentRecord, ConsentRequest, Post, Testimony
 from db.outbox import request_takedown
@@ -39,9 +39,6 @@ from db.session import transaction
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
-# the platforms where the campaign account may answer a post, best first (consent/replies.py
-# says why Facebook and Instagram are not among them)
-REPLY_ORDER = ("x", "youtube")
 
 
 @dataclass
@@ -132,7 +129,7 @@ def ask(
     repliers: Repliers | None = None,
 ) -> AskSummary:
     settings = request_settings(loaded)
-    repliers = repliers or Repliers(loaded)
+    repliers = repliers or Repliers(loaded, clock.now)
     summary = AskSummary()
     if not dry_run:
         reconcile(sessions, loaded, clock, repliers, summary)
@@ -163,8 +160,11 @@ def _choose(repliers: Repliers, posts: list[Post], via: str | None) -> tuple[Pos
     """(copy, how, why not by reply): the copy to ask under, and 'reply' or 'message'."""
     why = "no copy of this testimony is still online"
     if via != "message":
+        from platforms.registry import names
+
         reasons = []
-        for platform in REPLY_ORDER:
+        replying = names("reply")  # the registry says where the campaign may answer a post
+        for platform in replying:
             for post in posts:
                 if post.platform != platform:
                     continue
@@ -176,7 +176,7 @@ def _choose(repliers: Repliers, posts: list[Post], via: str | None) -> tuple[Pos
                 if reason is None:
                     return post, "reply", ""
                 reasons.append(f"{platform}: {reason}")
-        others = [p.platform for p in posts if p.platform not in REPLY_ORDER]
+        others = [p.platform for p in posts if p.platform not in replying]
         reasons += [repliers.why_not(p) for p in dict.fromkeys(others)]
         why = "; ".join(dict.fromkeys(reasons)) or why
         if via == "reply":
@@ -289,7 +289,12 @@ def _ask_one(
     except StorydeskError as exc:
         with transaction(sessions) as session:
             row = session.get_one(ConsentRequest, request_id)
-            row.sending_since, row.last_error, row.updated_at = None, exc.message, clock.now()
+            row.last_error, row.updated_at = exc.message, clock.now()
+            if not isinstance(exc, Transient):
+                # a definite no (refused, rate limited, keys rejected): nothing was posted.
+                # A 5xx or a broken connection may have posted it: the mark stays, and the
+                # next `ask` looks for our reply before sending anything.
+                row.sending_since = None
         if isinstance(exc, Refused):
             return Asked(tid, "failed", exc.message, code)
         raise
@@ -460,7 +465,7 @@ def watch_answers(
     """Read the threads under the posts we asked by reply. Reading asks nobody anything, so
     this may run unattended (cron, daemon)."""
     settings = request_settings(loaded)
-    repliers = repliers or Repliers(loaded)
+    repliers = repliers or Repliers(loaded, clock.now)
     yes = settings.opt_in_hashtag.lstrip("#").lower()
     no = settings.withdraw_hashtag.lstrip("#").lower()
     summary = WatchSummary()
