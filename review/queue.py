@@ -162,6 +162,8 @@ def posts_of(session: Session, testimony_ids: list[int]) -> dict[int, list[dict[
             Post.duration_seconds,
             Post.problems,
             Post.source_state,
+            Post.media_type,
+            Post.media_url,
         )
         .where(Post.testimony_id.in_(testimony_ids))
         .order_by(Post.published_at, Post.id)
@@ -179,6 +181,8 @@ def posts_of(session: Session, testimony_ids: list[int]) -> dict[int, list[dict[
                 "duration_seconds": r.duration_seconds,
                 "problems": list(r.problems or []),
                 "source_state": r.source_state,
+                "media_type": r.media_type,
+                "media_url": r.media_url,
             }
         )
     return found

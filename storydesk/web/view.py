@@ -1,0 +1,172 @@
+"""What the review page shows: the filtered queue beside one testimony's card, each copy with
+its player, its rule results and its consent evidence, and the form with what differs.
+
+Read-only: the decisions are review.actions', called by app.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.schema import HARVEST_PLATFORMS, LoadedCampaign
+from db.models import ConsentRecord
+from review.card import EVIDENCE, testimony_card
+from review.differences import differences
+from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue
+from review.versions import version_of
+from storydesk.web.embeds import embed, web_url
+
+LIST_SIZE = 50  # testimonies listed beside the card
+COUNT_CAP = 10_000  # "10000+ pending": counting a million rows is no reviewer's business
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = "pending"
+    consent: str | None = None
+    platform: str | None = None
+    role: str | None = None
+    country: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Any, roles: list[str]) -> Filters:
+        """The filters in a query string; a value that is no choice is dropped, so a stale
+        bookmark still opens the page."""
+
+        def pick(name: str, choices: tuple[str, ...] | list[str] | None) -> str | None:
+            value = args.get(name) or None
+            if value is None or (choices is not None and value not in choices):
+                return None
+            return str(value)[:200]
+
+        return cls(
+            status=pick("status", STATUSES) or "pending",
+            consent=pick("consent", CONSENT_STATES),
+            platform=pick("platform", HARVEST_PLATFORMS),
+            role=pick("role", roles),
+            country=pick("country", None),
+        )
+
+    def query(self) -> dict[str, str]:
+        """As query-string arguments, defaults left out."""
+        found = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in found.items() if v and not (k == "status" and v == "pending")}
+
+    def listed(self, session: Session, limit: int | None, after: int | None = None) -> Any:
+        return list_queue(
+            session,
+            self.status,
+            self.platform,
+            self.consent,
+            limit,
+            role=self.role,
+            country=self.country,
+            after=after,
+        )
+
+    def count(self, session: Session) -> int:
+        return count_queue(
+            session,
+            self.status,
+            self.platform,
+            self.consent,
+            role=self.role,
+            country=self.country,
+            cap=COUNT_CAP,
+        )
+
+
+def roles_of(loaded: LoadedCampaign) -> list[str]:
+    return sorted(loaded.settings.roles)
+
+
+def choices(session: Session, loaded: LoadedCampaign) -> dict[str, Any]:
+    countries = session.scalars(
+        select(ConsentRecord.country)
+        .distinct()
+        .where(ConsentRecord.country.is_not(None))
+        .order_by(ConsentRecord.country)
+    ).all()
+    return {
+        "status": STATUSES,
+        "consent": CONSENT_STATES,
+        "platform": HARVEST_PLATFORMS,
+        "role": roles_of(loaded),
+        "country": [c for c in countries if c],
+    }
+
+
+def next_card(session: Session, filters: Filters, after: int) -> int | None:
+    """The card after `after` in the filtered queue, else the first one left."""
+    items = filters.listed(session, 1, after=after) or filters.listed(session, 1)
+    return int(items[0]["id"]) if items else None
+
+
+def evidence_line(evidence: dict[str, Any] | None) -> str | None:
+    if not evidence:
+        return None
+    by = str(evidence.get("by") or "")
+    said = EVIDENCE.get(by, by)
+    value = evidence.get("value")
+    return f"{said} ({value})" if value else said
+
+
+def copies(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each copy with its player, its own rule results and the consent evidence that ties
+    it to the form."""
+    evidence = card.get("consent_evidence") or {}
+    shown = []
+    for post in card["posts"]:
+        # the evidence names the copy it was found on; the others ride on the link
+        own = evidence.get("post_id") in (None, post["post_id"])
+        shown.append(
+            {
+                **post,
+                "embed": embed(post),
+                "evidence": evidence_line(evidence) if own else None,
+                "link": web_url(post["url"]),
+            }
+        )
+    return shown
+
+
+def page(
+    session: Session,
+    loaded: LoadedCampaign,
+    filters: Filters,
+    testimony_id: int | None,
+) -> dict[str, Any]:
+    items = filters.listed(session, LIST_SIZE)
+    listed_ids = [int(i["id"]) for i in items]
+    context: dict[str, Any] = {
+        "items": items,
+        "total": filters.count(session),
+        "filters": filters,
+        "choices": choices(session, loaded),
+        "card": None,
+        "prev": None,
+        "next": None,
+    }
+    if testimony_id is None:
+        return context
+    card = testimony_card(session, testimony_id)
+    minimum = loaded.settings.rules.minimum_age_without_guardian
+    context.update(
+        card=card,
+        version=version_of(session, testimony_id),
+        copies=copies(card),
+        # form field -> what the posts say otherwise
+        differs={d.field: d.note for d in differences(card, minimum)},
+        minimum_age=minimum,
+    )
+    if testimony_id in listed_ids:
+        at = listed_ids.index(testimony_id)
+        context["prev"] = listed_ids[at - 1] if at > 0 else None
+        context["next"] = listed_ids[at + 1] if at + 1 < len(listed_ids) else None
+    else:
+        context["next"] = next_card(session, filters, testimony_id)
+    return context
