@@ -34,7 +34,25 @@ from review_queue import build  # noqa: E402 - the same database as the queue be
 TARGET_MS = 100.0
 CAMPAIGN = REPO / "config" / "campaigns" / "learning-never-stops.toml"
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
+REFUSED = re.compile(r'class="(?:refused|changed)"[^>]*>([^<]*)')
 CARD = re.compile(r'<h1 id="card" data-id="(\d+)"')
+
+
+def with_evidence(path: Path) -> None:
+    """Every copy of a testimony with a form gets its own evidence naming that form, as the
+    matcher writes it: approval sends only copies with evidence of their own."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "INSERT OR IGNORE INTO consent_matches (post_id, consent_id, state, evidence, score,"
+            " matched_at) SELECT p.id, t.consent_id, t.consent_state,"
+            ' \'{"by": "handle", "value": "bench"}\', 100.0, t.updated_at'
+            " FROM posts p JOIN testimonies t ON t.id = p.testimony_id"
+            " WHERE t.consent_id IS NOT NULL"
+        )
+    con.close()
 
 
 def start(db: Path, folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -78,6 +96,7 @@ def main() -> None:
     path = args.db or folder / "review.db"
     if not path.exists():
         build(path, args.posts)
+        with_evidence(path)
     else:
         print(f"reusing {path}")
 
@@ -92,14 +111,15 @@ def main() -> None:
             web.get(f"{base}/static/review.css", timeout=30).raise_for_status()
         baseline: list[float] = []
         trips: list[float] = []
-        actions = ("approve", "reject", "hold")
         for n in range(args.decisions):
             fields = dict(HIDDEN.findall(page.text))
             found = CARD.search(page.text)
             if found is None:
                 raise SystemExit("the queue ran out: build a bigger database")
             tid = found.group(1)
-            action = actions[n % 3] if n % 2 else "approve"
+            # approve every other card; a refusal (a copy over 60 s) is an answer too, and
+            # the card it leaves on screen is then rejected or held
+            action = "approve" if n % 2 == 0 else ("reject", "hold")[n % 4 == 3]
             form = {
                 "csrf": fields["csrf"],
                 "version": fields["version"],
@@ -109,8 +129,11 @@ def main() -> None:
             started = time.perf_counter()
             page = web.post(f"{base}/t/{tid}/decide", data=form, headers=origin, timeout=30)
             trips.append(time.perf_counter() - started)
-            if page.status_code != 200 or not page.history or page.history[0].status_code != 303:
-                raise SystemExit(f"decision {n} on {tid}: {page.status_code} {page.text[:300]}")
+            refused = page.status_code == 422 and action == "approve"
+            taken = page.status_code == 200 and page.history and page.history[0].status_code == 303
+            if not (taken or refused):
+                said = REFUSED.findall(page.text)
+                raise SystemExit(f"decision {n} on {tid}: {page.status_code} {said}")
             started = time.perf_counter()
             web.get(f"{base}/static/review.css", timeout=30).raise_for_status()
             baseline.append(time.perf_counter() - started)

@@ -21,5 +21,6 @@ def reason(outcome: Any) -> str:
     """The refusal without the CLI's advice on flags (a face asks for the reason itself)."""
     message: str = outcome.message
     if overridable(outcome):
-        message = message.split("; approve only with", 1)[0]
+        # "...; approve only with --override --reason", "...; to reshare it anyway, ..."
+        message = "; ".join(part for part in message.split("; ") if "--override" not in part)
     return message

@@ -115,20 +115,47 @@ def evidence_line(evidence: dict[str, Any] | None) -> str | None:
     return f"{said} ({value})" if value else said
 
 
-def copies(card: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each copy with its player, its own rule results and the consent evidence that ties
-    it to the form."""
-    evidence = card.get("consent_evidence") or {}
+def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each copy with its player, its own consent evidence and the plan db.copies makes
+    for it: goes out, or stays and why, and whether an override with a reason would send
+    it (the same answer approve and publish get)."""
+    from db.copies import check_copies
+    from db.models import Testimony
+
+    testimony = session.get(Testimony, card["id"])
+    decided = card["review"] == "approved"
+    plan: dict[int, Any] = {}
+    preview: dict[int, Any] = {}
+    if testimony is not None:
+        plan = {
+            c.post_id: c
+            for c in check_copies(session, testimony, loaded.settings, use_approval=decided)
+        }
+        if not decided:
+            preview = {
+                c.post_id: c
+                for c in check_copies(
+                    session, testimony, loaded.settings, use_approval=False, override=True
+                )
+            }
     shown = []
     for post in card["posts"]:
-        # the evidence names the copy it was found on; the others ride on the link
-        own = evidence.get("post_id") in (None, post["post_id"])
+        check = plan.get(post["post_id"])
+        could = preview.get(post["post_id"])
         shown.append(
             {
                 **post,
                 "embed": embed(post),
-                "evidence": evidence_line(evidence) if own else None,
                 "link": web_url(post["url"]),
+                "consent": check.state if check else "none",
+                "form": check.response_id if check else None,
+                "evidence": evidence_line(check.evidence) if check else None,
+                "goes_out": bool(check and check.goes_out),
+                "reasons": check.reasons() if check else [],
+                "overridden": check.overridden if check else [],
+                "override_would_send": bool(
+                    check and not check.goes_out and could is not None and could.goes_out
+                ),
             }
         )
     return shown
@@ -158,7 +185,7 @@ def page(
     context.update(
         card=card,
         version=version_of(session, testimony_id),
-        copies=copies(card),
+        copies=copies(session, loaded, card),
         # form field -> what the posts say otherwise
         differs={d.field: d.note for d in differences(card, minimum)},
         minimum_age=minimum,

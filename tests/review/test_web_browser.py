@@ -95,49 +95,55 @@ def consent_shown(browser: Browser) -> str:
     return text.split(": ", 1)[1]
 
 
+def say(browser: Browser, key: str, words: str) -> None:
+    """`r` or `h`, the words, Enter: a rejection or a hold, keys only."""
+    browser.press(key)
+    expected = "reject-text" if key == "r" else "hold-text"
+    assert browser.js("document.activeElement.id") == expected
+    browser.type(words)
+    assert browser.press_and_load("Enter") == 200
+
+
 def decide_here(browser: Browser, n: int) -> tuple[int, tuple[str, str | None, bool]]:
     """The reviewer's decision on the card on screen, keys only: approve what is matched
     (rejecting or holding some for what they see), override the first needs-check with a
-    reason, meet the refusal for the rest and reject or hold them."""
+    reason, meet the refusals (guardian-required and no form have no override) and reject
+    or hold those."""
     tid, consent = card_id(browser), consent_shown(browser)
-    if consent == "matched" and n % 5 != 3:
-        if n % 7 == 6:
-            browser.press("h")
-            assert browser.js("document.activeElement.id") == "hold-text"
-            browser.type("asking the school about the background")
-            assert browser.press_and_load("Enter") == 200
-            assert f"testimony {tid}: held" in (browser.text(".said") or "")
-            return tid, ("hold", "asking the school about the background", False)
-        assert browser.press_and_load("a") == 200
-        assert f"testimony {tid}: approved" in (browser.text(".said") or "")
-        return tid, ("approve", None, False)
-    if consent == "matched":
-        browser.press("r")
-        assert browser.js("document.activeElement.id") == "reject-text"
-        browser.type("too dark to see her")
-        assert browser.press_and_load("Enter") == 200
+    if consent == "matched" and n % 5 == 3:
+        say(browser, "r", "too dark to see her")
         assert f"testimony {tid}: rejected" in (browser.text(".said") or "")
         return tid, ("reject", "too dark to see her", False)
-    assert browser.press_and_load("a") == 422  # not matched: refused, the card stays
-    assert f"testimony {tid}: consent is {consent}" in (browser.text(".refused") or "")
+    if consent == "matched" and n % 7 == 6:
+        say(browser, "h", "asking the school about the background")
+        assert f"testimony {tid}: held" in (browser.text(".said") or "")
+        return tid, ("hold", "asking the school about the background", False)
+    status = browser.press_and_load("a")
+    if status == 200:
+        assert consent == "matched"
+        assert f"testimony {tid}: approved" in (browser.text(".said") or "")
+        return tid, ("approve", None, False)
+    assert status == 422  # refused: the card stays, the reason on it
+    refused = browser.text(".refused") or ""
+    assert refused.startswith(f"testimony {tid}: ") and "--override" not in refused
     assert card_id(browser) == tid
+    offered = browser.js("!!document.getElementById('override-text')")
+    if consent in ("guardian-required", "revoked", "none"):
+        assert f"consent is {consent}" in refused
+        assert not offered, "no override exists for this"
+    else:
+        assert offered and browser.js("document.activeElement.id") == "override-text"
     if consent == "needs-check" and n == 0:
-        assert browser.js("document.activeElement.id") == "override-text"
         browser.type("called her: it is her on the form")
         assert browser.press_and_load("Enter") == 200
         assert f"testimony {tid}: approved" in (browser.text(".said") or "")
         return tid, ("approve", "override: called her: it is her on the form", True)
     browser.press("Escape")  # out of the override field, where one was offered
     if consent == "guardian-required":
-        browser.press("h")
-        browser.type("asking the guardian to sign")
-        assert browser.press_and_load("Enter") == 200
+        say(browser, "h", "asking the guardian to sign")
         assert f"testimony {tid}: held" in (browser.text(".said") or "")
         return tid, ("hold", "asking the guardian to sign", False)
-    browser.press("r")
-    assert browser.js("document.activeElement.id") == "reject-text"
-    browser.type("no form for this person")
-    assert browser.press_and_load("Enter") == 200
+    say(browser, "r", "no form for this person")
     assert f"testimony {tid}: rejected" in (browser.text(".said") or "")
     return tid, ("reject", "no form for this person", False)
 
@@ -198,6 +204,10 @@ def test_a_reviewer_decides_50_testimonies_with_the_keyboard_alone(
     kinds = {action for action, _, _ in done.values()}
     assert kinds == {"approve", "reject", "hold"} and meanwhile is not None
     assert [tid for tid, (_, _, override) in done.items() if override]  # one override
+    refused_guardian = [
+        tid for tid, (action, note, _) in done.items() if note == "asking the guardian to sign"
+    ]
+    assert refused_guardian  # a guardian-required one was refused, then held
     for tid, (action, note, override) in done.items():
         after = state(world, tid)
         assert after.review == {"approve": "approved", "reject": "rejected", "hold": "held"}[action]
