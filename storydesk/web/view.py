@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.schema import HARVEST_PLATFORMS, LoadedCampaign
+from config.schema import LoadedCampaign
 from db.models import ConsentRecord
 from review.card import EVIDENCE, testimony_card
 from review.differences import differences
@@ -46,7 +46,7 @@ class Filters:
         return cls(
             status=pick("status", STATUSES) or "pending",
             consent=pick("consent", CONSENT_STATES),
-            platform=pick("platform", HARVEST_PLATFORMS),
+            platform=pick("platform", platforms()),
             role=pick("role", roles),
             country=pick("country", None),
         )
@@ -80,6 +80,13 @@ class Filters:
         )
 
 
+def platforms() -> list[str]:
+    """The platforms posts are harvested from (the registry's list)."""
+    from platforms import registry
+
+    return registry.names("harvest")
+
+
 def roles_of(loaded: LoadedCampaign) -> list[str]:
     return sorted(loaded.settings.roles)
 
@@ -94,7 +101,7 @@ def choices(session: Session, loaded: LoadedCampaign) -> dict[str, Any]:
     return {
         "status": STATUSES,
         "consent": CONSENT_STATES,
-        "platform": HARVEST_PLATFORMS,
+        "platform": platforms(),
         "role": roles_of(loaded),
         "country": [c for c in countries if c],
     }
