@@ -60,6 +60,12 @@ class Skip(StorydeskError):
     """This target cannot carry this testimony (no copy on the platform, no video file...)."""
 
 
+class Unsure(Transient):
+    """The call went out and the answer does not say what the platform did (no id, a shape
+    it does not document): like a crash after the call, the next cycle asks the platform
+    (find_existing) before anything is sent again."""
+
+
 class Target(Protocol):
     name: str
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from config.clock import Clock
 from platforms.linkedin import LinkedInPublish
-from publisher.common import Job, Published, Refused, render
+from publisher.common import Job, Published, Unsure, render
 from publisher.http import call, json_of
 
 LIMIT = 3000
@@ -51,7 +51,7 @@ class LinkedInTarget:
         )
         urn = response.headers.get("x-restli-id")
         if not urn:
-            raise Refused("linkedin: the answer named no post (no x-restli-id)")
+            raise Unsure("linkedin: the answer named no post (no x-restli-id)")
         return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
 
     def find_existing(self, job: Job) -> Published | None:

@@ -21,11 +21,11 @@ from config.workers import worker_id
 from db import audit
 from db.models import Publication
 from db.session import transaction
-from publisher.common import Skip
+from publisher.common import Skip, Unsure
 from publisher.jobs import build_job, why_not_now
 from publisher.recovery import gallery_behind, rebuild_gallery, reconcile, take_down_due
 from publisher.registry import TargetRegistry
-from publisher.settle import PublishSummary, held_back, record_failure, settle
+from publisher.settle import PublishSummary, held_back, leave_unsettled, record_failure, settle
 
 __all__ = ["PublishSummary", "publish_due"]
 
@@ -191,8 +191,14 @@ def _publish_one(
         settle(sessions, row_id, clock.now(), "skipped", skip_reason=exc.message)
         counts.skipped += 1
         return "skipped"
+    except Unsure as exc:
+        return leave_unsettled(sessions, row_id, exc.message, clock, summary, job.target)
     except StorydeskError as exc:
         return record_failure(sessions, loaded, row_id, exc, clock, summary, job.target)
+    except Exception as exc:  # noqa: BLE001 - one target's garbled answer stops no other
+        # The call may have gone out: never retried blind, asked about next cycle.
+        message = f"{job.target}: unexpected answer ({type(exc).__name__}: {exc})"
+        return leave_unsettled(sessions, row_id, message, clock, summary, job.target)
     settle(sessions, row_id, clock.now(), "done", published=result)
     counts.published += 1
     return "gallery" if job.target == "gallery" else "done"

@@ -123,6 +123,34 @@ def record_failure(
     return "pause" if not isinstance(exc, (Transient, Refused)) else "failed"
 
 
+def leave_unsettled(
+    sessions: sessionmaker[Session],
+    row_id: int,
+    message: str,
+    clock: Clock,
+    summary: PublishSummary,
+    target: str,
+) -> str:
+    """The platform may or may not have acted: the row stays in flight, claimed by nobody,
+    so the next cycle's reconciliation asks the platform before anything is sent again."""
+    now = clock.now()
+    with transaction(sessions) as session:
+        row = session.get_one(Publication, row_id)
+        row.last_error, row.updated_at, row.claimed_by = message, now, None
+        audit.record(
+            session,
+            at=now,
+            actor="publisher",
+            action="publication.unsettled",
+            subject_type="publication",
+            subject_id=row.id,
+            detail={"target": row.target, "error": message},
+        )
+    summary.count(target).failed += 1
+    summary.errors.append(f"{message} (the next cycle asks {target} before trying again)")
+    return "failed"
+
+
 def hold_target(
     sessions: sessionmaker[Session], target: str, until: datetime, clock: Clock
 ) -> None:

@@ -292,6 +292,11 @@ def _inject(state: SandboxState, platform: str, fault: Fault) -> Response | None
                 }
             },
         )
+    if fault.kind == "garbled":
+        # well-formed JSON of a shape no endpoint documents: what a proxy or a broken
+        # deployment answers with 200 (the issue's garbled YouTube answer)
+        headers = {**limits, "x-rate-limit-remaining": "449", "content-type": "application/json"}
+        return Response(200, ["not", "the", "documented", "shape"], headers)
     if fault.kind == "malformed":
         headers = {**limits, "x-rate-limit-remaining": "449", "content-type": "application/json"}
         return Response(200, headers=headers, raw=b'{"data": [{"id": "12", "te')
