@@ -6,6 +6,7 @@ Read-only: the decisions are review.actions', called by app.py.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -91,19 +92,40 @@ def roles_of(loaded: LoadedCampaign) -> list[str]:
     return sorted(loaded.settings.roles)
 
 
+COUNTRIES_FOR = 60.0  # seconds the country list is reused: forms arrive by import, rarely
+_countries: tuple[float, str, list[str]] = (0.0, "", [])
+
+
+def countries(session: Session) -> list[str]:
+    """The forms' countries, read again at most once a minute: scanning every form on
+    each page would cost more than the rest of the page on a big campaign."""
+    global _countries
+    now = time.monotonic()
+    where = str(session.get_bind().engine.url)
+    at, cached_for, cached = _countries
+    if cached_for == where and now - at < COUNTRIES_FOR:
+        return cached
+    found = [
+        c
+        for c in session.scalars(
+            select(ConsentRecord.country)
+            .distinct()
+            .where(ConsentRecord.country.is_not(None))
+            .order_by(ConsentRecord.country)
+        )
+        if c
+    ]
+    _countries = (now, where, found)
+    return found
+
+
 def choices(session: Session, loaded: LoadedCampaign) -> dict[str, Any]:
-    countries = session.scalars(
-        select(ConsentRecord.country)
-        .distinct()
-        .where(ConsentRecord.country.is_not(None))
-        .order_by(ConsentRecord.country)
-    ).all()
     return {
         "status": STATUSES,
         "consent": CONSENT_STATES,
         "platform": platforms(),
         "role": roles_of(loaded),
-        "country": [c for c in countries if c],
+        "country": countries(session),
     }
 
 
