@@ -66,6 +66,42 @@ def count_queue(
     return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
 
+def _after(session: Session, query: Query, after: int | None) -> Query:
+    """Only what comes after testimony `after` in queue order."""
+    if after is None:
+        return query
+    here = session.scalar(select(Testimony.priority).where(Testimony.id == after))
+    if here is None:
+        return query
+    return query.where(tuple_(Testimony.priority, Testimony.id) > tuple_(here, after))
+
+
+def next_in_queue(
+    session: Session,
+    after: int,
+    status: str = "pending",
+    platform: str | None = None,
+    consent: str | None = None,
+    role: str | None = None,
+    country: str | None = None,
+) -> int | None:
+    """The testimony after `after` in queue order, else the first one (the id alone: the
+    review page's next card after a decision)."""
+    base = _filtered(
+        select(Testimony.id).order_by(Testimony.priority, Testimony.id),
+        status,
+        platform,
+        consent,
+        None,
+        role,
+        country,
+    )
+    found = session.scalar(_after(session, base, after).limit(1))
+    if found is None:
+        found = session.scalar(base.limit(1))
+    return None if found is None else int(found)
+
+
 def list_queue(
     session: Session,
     status: str = "pending",
@@ -100,10 +136,7 @@ def list_queue(
         role,
         country,
     )
-    if after is not None:
-        here = session.scalar(select(Testimony.priority).where(Testimony.id == after))
-        if here is not None:
-            query = query.where(tuple_(Testimony.priority, Testimony.id) > tuple_(here, after))
+    query = _after(session, query, after)
     if limit:
         query = query.limit(limit)
     rows = session.execute(query).all()

@@ -17,7 +17,7 @@ from config.schema import LoadedCampaign
 from db.models import ConsentRecord
 from review.card import EVIDENCE, testimony_card
 from review.differences import differences
-from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue
+from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue, next_in_queue
 from review.versions import version_of
 from storydesk.web.embeds import embed, web_url
 
@@ -131,8 +131,15 @@ def choices(session: Session, loaded: LoadedCampaign) -> dict[str, Any]:
 
 def next_card(session: Session, filters: Filters, after: int) -> int | None:
     """The card after `after` in the filtered queue, else the first one left."""
-    items = filters.listed(session, 1, after=after) or filters.listed(session, 1)
-    return int(items[0]["id"]) if items else None
+    return next_in_queue(
+        session,
+        after,
+        filters.status,
+        filters.platform,
+        filters.consent,
+        filters.role,
+        filters.country,
+    )
 
 
 def evidence_line(evidence: dict[str, Any] | None) -> str | None:
