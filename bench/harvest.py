@@ -71,7 +71,7 @@ ENDPOINTS = {
     "youtube GET /youtube/v3/videos": "youtube videos",
     "youtube GET /youtube/v3/channels": "youtube channels",
     "instagram GET /graphql/query": "instagram graphql",
-    "graph GET /v21.0/{id}/tagged": "facebook tagged",
+    "graph GET /v25.0/{id}/tagged": "facebook tagged",
 }
 
 

@@ -27,14 +27,14 @@ ORIGIN = "https://graph.facebook.com"
 
 class FacebookHarvest(Harvest):
     base_url: Url = ORIGIN
-    graph_version: GraphVersion = "v21.0"
+    graph_version: GraphVersion = "v25.0"  # lives until 2028-07-29 (Meta changelog)
     page_id: PathSegment = Field(description="The campaign Page whose tagged posts are harvested.")
     access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
 
 
 class FacebookPublish(Target):
     base_url: Url = ORIGIN
-    graph_version: GraphVersion = "v21.0"
+    graph_version: GraphVersion = "v25.0"  # lives until 2028-07-29 (Meta changelog)
     page_id: PathSegment = Field(description="The campaign Page that posts the testimony.")
     access_token_env: EnvName = "STORYDESK_FACEBOOK_PAGE_TOKEN"
     message: Template = Field(

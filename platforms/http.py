@@ -91,6 +91,15 @@ def classify_response(
         status in (404, 410) or _graph_code(response) == GRAPH_NO_SUCH_OBJECT
     ):
         return Gone(f"{what}: already gone (HTTP {status}: {said(response)})")
+    code, _subcode = _graph_code(response) if status >= 400 else (None, None)
+    if isinstance(code, int):
+        # Graph says why in the body, usually with HTTP 400: an expired token (190) or a
+        # rate limit (4/17/32/613) is sorted by its code, as platforms/graph.py does for
+        # harvests, not refused as a bad request
+        from platforms import graph
+
+        if code in graph.TOKEN_CODES + graph.RATE_CODES:
+            return graph.classify_answer(status, response.json(), what, now)
     if status >= 400:
         return Refused(f"{what}: HTTP {status}: {said(response)}")
     return None

@@ -47,7 +47,7 @@ class InstagramHarvest(Harvest):
     graph_base_url: Url = Field(
         "https://graph.facebook.com", description="Graph API host for the `graph` collector."
     )
-    graph_version: GraphVersion = "v21.0"
+    graph_version: GraphVersion = "v25.0"  # lives until 2028-07-29 (Meta changelog)
     ig_user_id: PathSegment | None = Field(
         None, description="The campaign's Instagram business account id (graph)."
     )
@@ -56,7 +56,7 @@ class InstagramHarvest(Harvest):
 
 class InstagramPublish(Target):
     base_url: Url = "https://graph.facebook.com"
-    graph_version: GraphVersion = "v21.0"
+    graph_version: GraphVersion = "v25.0"  # lives until 2028-07-29 (Meta changelog)
     ig_user_id: PathSegment = Field(description="The campaign's Instagram business account id.")
     access_token_env: EnvName = "STORYDESK_INSTAGRAM_ACCESS_TOKEN"
     caption: Template = Field(

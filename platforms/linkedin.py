@@ -28,7 +28,7 @@ class LinkedInPublish(Target):
     ]
     version: Annotated[
         str, Field(pattern=r"^\d{6}$", description="The LinkedIn-Version header (YYYYMM).")
-    ] = "202411"
+    ] = "202603"  # a version lives about a year, then 426 (202411 was sunset in 2025)
     access_token_env: EnvName = "STORYDESK_LINKEDIN_ACCESS_TOKEN"
     commentary: Template = Field(
         "{first_name} from {city}, {country}: {excerpt} {hashtags}",

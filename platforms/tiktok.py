@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from config.credentials import require_env
 from config.fields import EnvName, Target, Template, Url
@@ -20,12 +20,33 @@ if TYPE_CHECKING:
 class TikTokPublish(Target):
     base_url: Url = "https://open.tiktokapis.com"
     access_token_env: EnvName = "STORYDESK_TIKTOK_ACCESS_TOKEN"
+    # Content from an app TikTok has not audited is private-only (developers.tiktok.com/doc/
+    # content-posting-api-get-started): the default sends a draft to the account's inbox.
+    mode: Literal["inbox", "direct"] = Field(
+        "inbox",
+        description="`inbox`: a draft the account holder finishes in the TikTok app; "
+        "`direct`: posted at once (public only once TikTok has audited the app).",
+    )
+    audited: bool = Field(
+        False,
+        description="Set once TikTok has audited the app (unaudited apps post privately only).",
+    )
     privacy_level: str = Field(
         "SELF_ONLY", description="TikTok privacy of the post (unaudited apps: SELF_ONLY)."
     )
     title: Template = Field(
         "{first_name}, {city} {hashtags}", description="Video title, with the template fields."
     )
+
+    @model_validator(mode="after")
+    def _direct_needs_audit(self) -> TikTokPublish:
+        if self.mode == "direct" and not self.audited and self.privacy_level != "SELF_ONLY":
+            raise ValueError(
+                'mode = "direct" with a public privacy level needs an app TikTok has audited '
+                "(unaudited apps post privately only): set audited = true once it is, or use "
+                'mode = "inbox"'
+            )
+        return self
 
 
 def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:

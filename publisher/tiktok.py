@@ -1,5 +1,11 @@
 """TikTok: the participant's own file, pulled by TikTok (Content Posting API).
 
+By default the video goes to the account's inbox as a draft that a person finishes in the
+TikTok app: content from an app that has not passed TikTok's audit is private-only, so a
+direct post is made only when the campaign says the app is audited (`mode = "direct"`),
+after asking creator_info which privacy levels the account allows. PULL_FROM_URL needs the
+files' domain verified in the TikTok app.
+
 TikTok has no API to find or delete a post: a crashed call that saved no publish id, and
 every takedown, are left to a person (reported, never guessed).
 """
@@ -29,7 +35,54 @@ class TikTokTarget:
         return job.video_file
 
     def describe(self, job: Job) -> str:
+        if self.settings.mode == "inbox":
+            return f"draft in the TikTok inbox from {self._file(job)} (a person posts it)"
         return f"video from {self._file(job)} ({self.settings.privacy_level}): {render(self.settings.title, job, TITLE_LIMIT)}"
+
+    def _privacy(self) -> str:
+        """creator_info first, as TikTok requires before a direct post: the level must be one
+        the account offers."""
+        body = json_of(
+            call(
+                self.session,
+                "POST",
+                f"{self.root}/creator_info/query/",
+                "tiktok creator info",
+                self.clock.now(),
+                json={},
+            ),
+            "tiktok creator info",
+        )
+        options = (body.get("data") or {}).get("privacy_level_options") or []
+        if self.settings.privacy_level not in options:
+            raise Refused(
+                f"tiktok: the account does not offer privacy level "
+                f"{self.settings.privacy_level} (it offers {', '.join(options) or 'none'})"
+            )
+        return self.settings.privacy_level
+
+    def _init(self, job: Job) -> str:
+        source = {"source": "PULL_FROM_URL", "video_url": self._file(job)}
+        payload: dict[str, Any]
+        if self.settings.mode == "inbox":
+            url, payload = f"{self.root}/inbox/video/init/", {"source_info": source}
+        else:
+            payload = {
+                "post_info": {
+                    "title": render(self.settings.title, job, TITLE_LIMIT),
+                    "privacy_level": self._privacy(),
+                    "disable_duet": False,
+                    "disable_comment": False,
+                    "disable_stitch": False,
+                },
+                "source_info": source,
+            }
+            url = f"{self.root}/video/init/"
+        body = json_of(
+            call(self.session, "POST", url, "tiktok init", self.clock.now(), json=payload),
+            "tiktok init",
+        )
+        return str(body["data"]["publish_id"])
 
     def _status(self, publish_id: str) -> str:
         body = json_of(
@@ -48,31 +101,13 @@ class TikTokTarget:
     def publish(self, job: Job) -> Published:
         publish_id = job.extra.get("publish_id")
         if not publish_id:
-            body = json_of(
-                call(
-                    self.session,
-                    "POST",
-                    f"{self.root}/video/init/",
-                    "tiktok init",
-                    self.clock.now(),
-                    json={
-                        "post_info": {
-                            "title": render(self.settings.title, job, TITLE_LIMIT),
-                            "privacy_level": self.settings.privacy_level,
-                            "disable_duet": False,
-                            "disable_comment": False,
-                            "disable_stitch": False,
-                        },
-                        "source_info": {"source": "PULL_FROM_URL", "video_url": self._file(job)},
-                    },
-                ),
-                "tiktok init",
-            )
-            publish_id = str(body["data"]["publish_id"])
+            publish_id = self._init(job)
             job.extra["save"](f"publish:{publish_id}")
         for delay in POLL_DELAYS:
             status = self._status(publish_id)
             if status == "PUBLISH_COMPLETE":
+                return Published(f"publish:{publish_id}", None)
+            if status == "SEND_TO_USER_INBOX":  # a draft: a person finishes it in the app
                 return Published(f"publish:{publish_id}", None)
             if status == "FAILED":
                 raise Refused("tiktok: TikTok could not publish the video")

@@ -118,6 +118,12 @@ def handle(state: SandboxState, req: Request) -> Response:
                 state.invalidate()
                 return Response(200, {"ok": True})
         return error(404, {"error": "no such post"})
+    if req.method == "POST" and action == "tiktok-app":
+        # what the campaign's TikTok app has: the audit passed, verified domains
+        if "audited" in body:
+            state.tiktok_audited = bool(body["audited"])
+        state.tiktok_verified_domains |= {str(d) for d in body.get("verified_domains", [])}
+        return Response(200, {"audited": state.tiktok_audited})
     if req.method == "POST" and action == "x-account":
         # what the campaign's X account has bought: post-read credits, Enterprise quoting
         if "credits" in body:

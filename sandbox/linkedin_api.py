@@ -1,10 +1,53 @@
-"""LinkedIn Posts API: create (201 + x-restli-id), read, delete; version headers required."""
+"""LinkedIn Posts API: create (201 + x-restli-id), read, delete; version headers required.
+
+As LinkedIn does it (learn.microsoft.com/linkedin/marketing/versioning, .../little-text-format):
+- `LinkedIn-Version: YYYYMM` must name an active version: each is supported for at least a
+  year and then sunset; a sunset, future or missing version gets 426 NONEXISTENT_VERSION.
+- `commentary` is "little" text: `\\ | { } @ [ ] ( ) < > # * _ ~` are reserved and must be
+  backslash-escaped; LinkedIn keeps a post with an unescaped one but cuts its text there
+  (a `#word` hashtag, an `@[Name](urn:li:...)` mention and a link are elements, not cuts).
+"""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from sandbox.server import Request, Response, SandboxState, error
+
+RESERVED = set("\\|{}@[]()<>#*_~")
+ACTIVE_MONTHS = 12  # LinkedIn supports a version for at least a year, then sunsets it
+# elements, not cuts: hashtags, mentions, and links (left whole by clients whose fix ended
+# the cuts: apoorvdarshan/crossposter v1.1.5 escapes everything but URLs and #hashtags)
+ELEMENT = re.compile(r"#\w+|@\[[^\]]*\]\(urn:li:[^)]+\)|https?://\S+")
+
+
+def active(state: SandboxState, version: str) -> bool:
+    match = re.fullmatch(r"(\d{4})(\d{2})(?:\.\d{2})?", version)
+    if not match:
+        return False
+    year, month = int(match.group(1)), int(match.group(2))
+    now = state.now()
+    age = (now.year - year) * 12 + (now.month - month)
+    return 1 <= month <= 12 and 0 <= age < ACTIVE_MONTHS
+
+
+def little_cut(text: str) -> str:
+    """What LinkedIn keeps of a commentary: up to its first unescaped reserved character."""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            i += 2
+            continue
+        element = ELEMENT.match(text, i)
+        if element:
+            i = element.end()
+            continue
+        if char in RESERVED:
+            return text[:i]
+        i += 1
+    return text
 
 
 def handle(state: SandboxState, req: Request) -> Response:
@@ -18,7 +61,8 @@ def handle(state: SandboxState, req: Request) -> Response:
                 "message": "Invalid access token",
             },
         )
-    if not req.headers.get("linkedin-version"):
+    version = req.headers.get("linkedin-version", "")
+    if not version:
         return error(
             426,
             {
@@ -26,6 +70,15 @@ def handle(state: SandboxState, req: Request) -> Response:
                 "code": "NONEXISTENT_VERSION",
                 "message": "A version must be present. Please specify a version by "
                 "adding the LinkedIn-Version header.",
+            },
+        )
+    if not active(state, version):
+        return error(
+            426,
+            {
+                "status": 426,
+                "code": "NONEXISTENT_VERSION",
+                "message": f"Requested version {version} is not active",
             },
         )
     store = state.published["linkedin"]
@@ -42,7 +95,8 @@ def handle(state: SandboxState, req: Request) -> Response:
                 },
             )
         urn = f"urn:li:share:{7_200_000_000_000_000_000 + len(store)}"
-        store[urn] = {"id": urn, **body}
+        # kept as LinkedIn shows it: cut at the first unescaped reserved character
+        store[urn] = {"id": urn, **body, "commentary": little_cut(str(body["commentary"]))}
         return Response(201, headers={"x-restli-id": urn, "x-linkedin-id": urn})
     urn = unquote(rest)
     if req.method == "GET" and not rest and req.arg("q") == "author":

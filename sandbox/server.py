@@ -117,6 +117,9 @@ class SandboxState:
             self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
             self.retweets: set[str] = set()
             self.x_credits: int | None = self.x_credits_start
+            # TikTok: has the app passed TikTok's audit; domains verified for PULL_FROM_URL
+            self.tiktok_audited = False
+            self.tiktok_verified_domains: set[str] = set()
             self.oauth_tokens: dict[str, float] = {}  # issued access token -> expiry (epoch)
             self.revoked_refresh_tokens: set[str] = set()
             # replies and comments on participants' posts, per platform (ours and theirs)
@@ -297,6 +300,28 @@ def _inject(state: SandboxState, platform: str, fault: Fault) -> Response | None
         # deployment answers with 200 (the issue's garbled YouTube answer)
         headers = {**limits, "x-rate-limit-remaining": "449", "content-type": "application/json"}
         return Response(200, ["not", "the", "documented", "shape"], headers)
+    if fault.kind.startswith("graph-"):
+        # Graph's errors as Meta sends them: HTTP 400, the cause in the body's code
+        # (developers.facebook.com/docs/graph-api/guides/error-handling)
+        code = int(fault.kind.removeprefix("graph-"))
+        messages = {
+            190: "Error validating access token: Session has expired.",
+            4: "(#4) Application request limit reached",
+            17: "(#17) User request limit reached",
+            32: "(#32) Page request limit reached",
+            613: "(#613) Calls to this api have exceeded the rate limit.",
+        }
+        body: dict[str, Any] = {
+            "message": messages.get(code, "An unknown error has occurred."),
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AsandboxFault",
+        }
+        if code == 190:
+            body["error_subcode"] = 463
+        if code in (4, 17, 32, 613):
+            body["is_transient"] = True
+        return error(400, {"error": body})
     if fault.kind == "malformed":
         headers = {**limits, "x-rate-limit-remaining": "449", "content-type": "application/json"}
         return Response(200, headers=headers, raw=b'{"data": [{"id": "12", "te')

@@ -1,8 +1,18 @@
-"""TikTok Content Posting API: creator info, video init (pull from URL), status."""
+"""TikTok Content Posting API: creator info, direct post and inbox upload, status.
+
+As TikTok documents it (developers.tiktok.com/doc/content-posting-api-get-started,
+.../content-posting-api-reference-upload-video, .../content-posting-api-reference-direct-post):
+- upload to inbox (`/inbox/video/init/`, scope video.upload) sends a draft the account holder
+  finishes in the app: status ends at SEND_TO_USER_INBOX;
+- direct post (`/video/init/`, scope video.publish): content from an unaudited client is
+  private-only, so anything but SELF_ONLY is refused until the app passed the audit;
+- PULL_FROM_URL only from a domain verified in the app (URL properties).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox.server import Request, Response, SandboxState, error
 
@@ -31,16 +41,36 @@ def handle(state: SandboxState, req: Request) -> Response:
                 }
             ),
         )
-    if action == "video/init":
+    if action in ("video/init", "inbox/video/init"):
         source = body.get("source_info") or {}
         if source.get("source") not in ("PULL_FROM_URL", "FILE_UPLOAD"):
             return error(400, _envelope({}, "invalid_params", "source_info.source is required"))
+        if source.get("source") == "PULL_FROM_URL" and not _verified(state, req, source):
+            return error(
+                403,
+                _envelope(
+                    {},
+                    "url_ownership_unverified",
+                    "Please verify the ownership of the domain or URL prefix of video_url.",
+                ),
+            )
+        privacy = (body.get("post_info") or {}).get("privacy_level")
+        if action == "video/init" and not state.tiktok_audited and privacy != "SELF_ONLY":
+            return error(
+                403,
+                _envelope(
+                    {},
+                    "unaudited_client_can_only_post_to_private_accounts",
+                    "Unaudited clients can only post with SELF_ONLY privacy.",
+                ),
+            )
         publish_id = f"v_pub_url~v2.{7_300_000_000_000_000_000 + len(store)}"
         store[publish_id] = {
             "publish_id": publish_id,
             "post_info": body.get("post_info"),
             "source": source,
             "polls": 0,
+            "inbox": action.startswith("inbox"),
         }
         data: dict[str, Any] = {"publish_id": publish_id}
         if source.get("source") == "FILE_UPLOAD":
@@ -51,6 +81,14 @@ def handle(state: SandboxState, req: Request) -> Response:
         if item is None:
             return error(400, _envelope({}, "invalid_publish_id", "publish_id not found"))
         item["polls"] += 1
-        status = "PUBLISH_COMPLETE" if item["polls"] > 1 else "PROCESSING_DOWNLOAD"
+        done = "SEND_TO_USER_INBOX" if item.get("inbox") else "PUBLISH_COMPLETE"
+        status = done if item["polls"] > 1 else "PROCESSING_DOWNLOAD"
         return Response(200, _envelope({"status": status, "publicaly_available_post_id": []}))
     return error(404, _envelope({}, "not_found", "unknown endpoint"))
+
+
+def _verified(state: SandboxState, req: Request, source: dict[str, Any]) -> bool:
+    """The video_url's host is verified in the app (the sandbox's own files always are)."""
+    host = urlsplit(str(source.get("video_url", ""))).hostname or ""
+    own = urlsplit(req.base_url).hostname
+    return host == own or host in state.tiktok_verified_domains

@@ -23,6 +23,12 @@ def command(app: AppContext, file: str | None) -> None:
         f"{', '.join(settings.enabled_platforms()) or 'nothing'}; publish to "
         f"{', '.join(settings.publish.enabled_targets()) or 'nothing'}"
     )
+    from datetime import UTC, datetime
+
+    from config.lifecycle import notes
+
+    for note in notes(settings, datetime.now(UTC).date()):
+        click.echo(f"note: {note}", err=True)
     if settings.credentials.dummy_on_loopback:
         return
     for field, variable in _credential_variables(settings):

@@ -28,7 +28,7 @@ def plan(setup: Setup) -> dict[tuple[int, str], str]:
 
 def page_feed(setup: Setup) -> list[dict[str, Any]]:
     answer = requests.get(
-        f"{setup.base_url}/v21.0/100000000000001/feed",
+        f"{setup.base_url}/v25.0/100000000000001/feed",
         params={"fields": "id,message,link"},
         headers={"Authorization": "Bearer sandbox"},
         timeout=10,

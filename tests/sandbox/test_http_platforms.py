@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from platforms.linkedin import LinkedInPublish
 from sandbox.constants import FACEBOOK_PAGE_ID, GRAPH_VERSION, IG_USER_ID, LINKEDIN_AUTHOR
 from tests.sandbox.support import control, stats
 
@@ -134,7 +135,7 @@ def test_page_feed_post_and_delete(sandbox: Any) -> None:
 
 LINKEDIN = {
     "Authorization": "Bearer sandbox-linkedin",
-    "LinkedIn-Version": "202411",
+    "LinkedIn-Version": LinkedInPublish.model_fields["version"].default,
     "X-Restli-Protocol-Version": "2.0.0",
 }
 
@@ -220,3 +221,65 @@ def test_state_changing_calls_are_listed_in_stats(sandbox: Any) -> None:
     writes = stats(sandbox.base_url)["writes"]
     assert [(w["platform"], w["method"], w["status"]) for w in writes] == [("graph", "POST", 200)]
     assert writes[0]["path"] == f"/{GRAPH_VERSION}/{FACEBOOK_PAGE_ID}/feed"
+
+
+def test_linkedin_answers_426_to_a_sunset_version_and_cuts_unescaped_little_text(
+    sandbox: Any,
+) -> None:
+    body = {
+        "author": LINKEDIN_AUTHOR,
+        "commentary": "Amina (Lagos) keeps learning #LearningNeverStops",
+        "visibility": "PUBLIC",
+        "distribution": {"feedDistribution": "MAIN_FEED"},
+        "lifecycleState": "PUBLISHED",
+    }
+    old = {**LINKEDIN, "LinkedIn-Version": "202411"}
+    sunset = requests.post(f"{sandbox.base_url}/rest/posts", json=body, headers=old, timeout=10)
+    assert sunset.status_code == 426 and sunset.json()["code"] == "NONEXISTENT_VERSION"
+
+    cut = requests.post(f"{sandbox.base_url}/rest/posts", json=body, headers=LINKEDIN, timeout=10)
+    escaped = {**body, "commentary": r"Amina \(Lagos\) keeps learning #LearningNeverStops"}
+    whole = requests.post(
+        f"{sandbox.base_url}/rest/posts", json=escaped, headers=LINKEDIN, timeout=10
+    )
+    stored = sandbox.state.published["linkedin"]
+    assert stored[cut.headers["x-restli-id"]]["commentary"] == "Amina "
+    assert stored[whole.headers["x-restli-id"]]["commentary"] == escaped["commentary"]
+
+
+def test_tiktok_inbox_drafts_unaudited_privacy_and_verified_domains(sandbox: Any) -> None:
+    base = f"{sandbox.base_url}/v2/post/publish"
+    auth = {"Authorization": "Bearer act.sandbox", "Content-Type": "application/json"}
+    ours = {"source": "PULL_FROM_URL", "video_url": f"{sandbox.base_url}/__sandbox__/files/R1.mp4"}
+    elsewhere = {"source": "PULL_FROM_URL", "video_url": "https://files.example.org/R1.mp4"}
+
+    draft = requests.post(
+        f"{base}/inbox/video/init/", headers=auth, json={"source_info": ours}, timeout=10
+    ).json()
+    publish_id = draft["data"]["publish_id"]
+    statuses = [
+        requests.post(
+            f"{base}/status/fetch/", headers=auth, json={"publish_id": publish_id}, timeout=10
+        ).json()["data"]["status"]
+        for _ in range(2)
+    ]
+    assert statuses == ["PROCESSING_DOWNLOAD", "SEND_TO_USER_INBOX"]
+
+    public = {"title": "t", "privacy_level": "PUBLIC_TO_EVERYONE"}
+    unaudited = requests.post(
+        f"{base}/video/init/", headers=auth, json={"post_info": public, "source_info": ours}
+    )
+    assert unaudited.status_code == 403
+    assert unaudited.json()["error"]["code"] == "unaudited_client_can_only_post_to_private_accounts"
+
+    unverified = requests.post(
+        f"{base}/inbox/video/init/", headers=auth, json={"source_info": elsewhere}, timeout=10
+    )
+    assert unverified.json()["error"]["code"] == "url_ownership_unverified"
+    control(
+        sandbox.base_url, "tiktok-app", {"audited": True, "verified_domains": ["files.example.org"]}
+    )
+    audited = requests.post(
+        f"{base}/video/init/", headers=auth, json={"post_info": public, "source_info": elsewhere}
+    )
+    assert audited.status_code == 200
