@@ -38,7 +38,7 @@ def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> List
     fb = loaded.settings.platforms.facebook
     assert fb is not None
     token = require_env(fb.access_token_env, "platforms.facebook.access_token_env", loaded.settings)
-    session = http.session(fb.timeout_seconds)
+    session = http.session(settings=fb, section="platforms.facebook")
 
     def listing() -> set[str]:
         import requests

@@ -121,21 +121,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Harvest(Strict):
+class HttpBounds(Strict):
+    """How long and how much one call to the platform may take (platforms.transport)."""
+
+    timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10
+    # the whole exchange, however slowly the server sends it
+    deadline_seconds: Annotated[float, Field(gt=0, le=3600)] = 120
+    max_response_mb: Annotated[float, Field(gt=0, le=1024)] = 32
+
+
+class Harvest(HttpBounds):
     """A [platforms.NAME] section: what every harvested platform has."""
 
     enabled: bool = True
     base_url: Url
     every: Duration = "15m"
-    timeout_seconds: Annotated[float, Field(gt=0)] = 30
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     # a run stops after this many pages (the next run goes on from there): a server that
     # never stops sending new pages cannot keep one run going for ever
     max_pages_per_run: Annotated[int, Field(ge=1, le=100_000)] = 1000
 
 
-class Target(Strict):
+class Target(HttpBounds):
     """A [publish.NAME] section of a platform reached over the network."""
 
     enabled: bool = True
     base_url: Url
+    # an upload (a reel, a TikTok video) is one exchange: more time than a harvest page
+    deadline_seconds: Annotated[float, Field(gt=0, le=3600)] = 600

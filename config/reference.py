@@ -86,6 +86,11 @@ DESCRIPTIONS: dict[str, str] = {
     "*.timeout_seconds": "Seconds before a request is given up.",
     "*.max_retries": "Retries of a server error, with back-off.",
     "*.max_pages_per_run": "Pages one harvest run reads at most; the next run goes on.",
+    "*.connect_timeout_seconds": "Seconds to wait for a connection to the platform.",
+    "*.deadline_seconds": "Seconds one whole request may take, however slowly the server "
+    "sends (a server trickling its answer is cut off here).",
+    "*.max_response_mb": "Largest answer read from the platform, in MB; a larger one fails "
+    "the call unread.",
     "*.graph_version": "Graph API version in the path.",
     "*.access_token_env": "Variable holding the access token.",
 }

@@ -64,7 +64,7 @@ class GraphHashtagCollector:
         token = require_env(
             ig.access_token_env, "platforms.instagram.access_token_env", loaded.settings
         )
-        return cls(http.session(ig.timeout_seconds), ig, token, tag, clock)
+        return cls(http.session(settings=ig, section="platforms.instagram"), ig, token, tag, clock)
 
     def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
         def call() -> dict[str, Any]:

@@ -50,7 +50,9 @@ def _collectors(
 
     fb: FacebookHarvest = loaded.settings.platforms.facebook
     token = require_env(fb.access_token_env, "platforms.facebook.access_token_env", loaded.settings)
-    return [FacebookCollector(http.session(fb.timeout_seconds), fb, token, clock)]
+    return [
+        FacebookCollector(http.session(settings=fb, section="platforms.facebook"), fb, token, clock)
+    ]
 
 
 def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
@@ -58,7 +60,9 @@ def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
 
     fb: FacebookPublish = loaded.settings.publish.facebook
     token = require_env(fb.access_token_env, "publish.facebook.access_token_env", loaded.settings)
-    return FacebookTarget(http.session(token=token), fb, clock)
+    return FacebookTarget(
+        http.session(token=token, settings=fb, section="publish.facebook"), fb, clock
+    )
 
 
 def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> Any:

@@ -14,15 +14,24 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 30.0
 
 
-def session(timeout: float = DEFAULT_TIMEOUT, token: str | None = None) -> requests.Session:
-    """A session whose every request is bounded by `timeout` seconds."""
-    import requests
+def session(
+    timeout: float = DEFAULT_TIMEOUT,
+    token: str | None = None,
+    settings: Any = None,
+    section: str = "platforms.*",
+) -> requests.Session:
+    """A session whose every request is held to the HTTP policy of `settings` (a campaign
+    section named `section`: timeouts, deadline, size cap), or to `timeout` seconds a read."""
+    from platforms.transport import HttpPolicy, policy_session
 
-    built = requests.Session()
-    built.headers["User-Agent"] = "storydesk"
+    policy = (
+        HttpPolicy.of(settings, section)
+        if settings is not None
+        else HttpPolicy(read_timeout=timeout, section=section)
+    )
+    built = policy_session(policy)
     if token is not None:
         built.headers["Authorization"] = f"Bearer {token}"
-    built.request = _with_timeout(built.request, timeout)  # type: ignore[method-assign]
     return built
 
 

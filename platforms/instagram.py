@@ -68,11 +68,13 @@ class InstagramPublish(Target):
 def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Instaloader:
     import instaloader
 
-    from platforms.transport import route_hosts
+    from platforms.transport import HttpPolicy, apply_policy, route_hosts
 
     settings: InstagramHarvest = loaded.settings.platforms.instagram
+    policy = HttpPolicy.of(settings, "platforms.instagram")
     route_hosts(
-        {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url}
+        {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url},
+        policy,
     )
     loader = instaloader.Instaloader(
         sleep=False,
@@ -104,6 +106,8 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
                 f"platforms.instagram.session_file_env: the session file named by "
                 f"{settings.session_file_env} does not exist (make it with `instaloader --login`)"
             ) from None
+    # the session instaloader made for the login: held to the policy like every other
+    apply_policy(loader.context._session, policy)
     return loader
 
 
@@ -153,7 +157,9 @@ def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
 
     ig: InstagramPublish = loaded.settings.publish.instagram
     token = require_env(ig.access_token_env, "publish.instagram.access_token_env", loaded.settings)
-    return InstagramTarget(http.session(token=token), ig, clock)
+    return InstagramTarget(
+        http.session(token=token, settings=ig, section="publish.instagram"), ig, clock
+    )
 
 
 def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> Any:

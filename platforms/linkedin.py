@@ -41,7 +41,9 @@ def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
 
     li: LinkedInPublish = loaded.settings.publish.linkedin
     token = require_env(li.access_token_env, "publish.linkedin.access_token_env", loaded.settings)
-    return LinkedInTarget(http.session(token=token), li, clock)
+    return LinkedInTarget(
+        http.session(token=token, settings=li, section="publish.linkedin"), li, clock
+    )
 
 
 PLATFORM = Platform(

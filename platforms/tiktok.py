@@ -54,7 +54,7 @@ def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
 
     tt: TikTokPublish = loaded.settings.publish.tiktok
     token = require_env(tt.access_token_env, "publish.tiktok.access_token_env", loaded.settings)
-    return TikTokTarget(http.session(token=token), tt, clock)
+    return TikTokTarget(http.session(token=token, settings=tt, section="publish.tiktok"), tt, clock)
 
 
 PLATFORM = Platform(

@@ -368,7 +368,7 @@ class PolicyHttp:
 
 
 # Process-wide rewrites, for clients (instaloader) that open sessions of their own.
-_hosts: dict[str, RewriteAdapter] = {}
+_hosts: dict[str, PolicyAdapter] = {}
 _lock = threading.Lock()
 _original_get_adapter = requests.Session.get_adapter
 
@@ -381,16 +381,15 @@ def _get_adapter(self: requests.Session, url: str) -> Any:
     return _original_get_adapter(self, url)
 
 
-def route_hosts(mapping: Mapping[str, str]) -> None:
-    """Send every requests.Session's calls to host -> base_url (idempotent, thread-safe)."""
+def route_hosts(mapping: Mapping[str, str], policy: HttpPolicy | None = None) -> None:
+    """Send every requests.Session's calls to host -> base_url, held to `policy`, whichever
+    session a library opens for them (idempotent, thread-safe)."""
     with _lock:
         for host, base_url in mapping.items():
-            if is_identity(f"https://{host}", base_url):
-                _hosts.pop(host, None)
-                continue
+            target = None if is_identity(f"https://{host}", base_url) else base_url.rstrip("/")
             current = _hosts.get(host)
-            if current is None or current.base_url != base_url.rstrip("/"):
-                _hosts[host] = RewriteAdapter(base_url)
+            if current is None or current.base_url != target or current.policy != policy:
+                _hosts[host] = PolicyAdapter(policy, target)
         if _hosts:
             requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign]
         else:

@@ -14,8 +14,7 @@ from config.credentials import require_env
 from config.errors import CredentialRejected, Gone, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, Target, Template, Url
 from platforms.base import Platform
-from platforms.http import DEFAULT_TIMEOUT, _with_timeout
-from platforms.transport import mount_rewrite
+from platforms.transport import HttpPolicy, apply_policy, mount_rewrite
 
 if TYPE_CHECKING:
     import tweepy
@@ -87,9 +86,10 @@ class XPublish(Target):
         return self
 
 
-def _bounded(client: tweepy.Client, timeout: float) -> None:
-    # tweepy passes no timeout to requests: bound every call of its session here.
-    client.session.request = _with_timeout(client.session.request, timeout)  # type: ignore[method-assign]
+def _bounded(client: tweepy.Client, settings: Any, section: str) -> None:
+    # tweepy passes no timeout to requests: its session's adapters hold every call to the
+    # campaign's HTTP policy (timeouts, deadline, size cap)
+    apply_policy(client.session, HttpPolicy.of(settings, section))
 
 
 def search_client(loaded: LoadedCampaign) -> tweepy.Client:
@@ -100,7 +100,7 @@ def search_client(loaded: LoadedCampaign) -> tweepy.Client:
     token = require_env(settings.bearer_token_env, "platforms.x.bearer_token_env", loaded.settings)
     client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
     mount_rewrite(client.session, ORIGIN, settings.base_url)
-    _bounded(client, settings.timeout_seconds)
+    _bounded(client, settings, "platforms.x")
     return client
 
 
@@ -121,7 +121,7 @@ def user_client(loaded: LoadedCampaign) -> tweepy.Client:
         wait_on_rate_limit=False,
     )
     mount_rewrite(client.session, ORIGIN, x.base_url)
-    _bounded(client, DEFAULT_TIMEOUT)
+    _bounded(client, x, "publish.x")
     return client
 
 

@@ -13,7 +13,6 @@ from config.credentials import require_env
 from config.errors import CredentialRejected, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, PathSegment, Target, Url
 from platforms.base import Platform
-from platforms.http import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -73,11 +72,13 @@ class YouTubePublish(Target):
     )
 
 
-def _build(base_url: str, timeout: float, **auth: Any) -> Any:
-    import httplib2
+def _build(base_url: str, settings: Any, section: str, **auth: Any) -> Any:
     from googleapiclient.discovery import build
 
-    http = httplib2.Http(timeout=timeout)
+    from platforms.transport import HttpPolicy, PolicyHttp
+
+    # httplib2's interface over a requests session: the same HTTP policy as every platform
+    http: Any = PolicyHttp(HttpPolicy.of(settings, section))
     if "credentials" in auth:
         from google_auth_httplib2 import AuthorizedHttp
 
@@ -97,7 +98,7 @@ def api_key_client(loaded: LoadedCampaign) -> Any:
     """Search, videos.list and channels.list with the project's API key."""
     settings: YouTubeHarvest = loaded.settings.platforms.youtube
     key = require_env(settings.api_key_env, "platforms.youtube.api_key_env", loaded.settings)
-    return _build(settings.base_url, settings.timeout_seconds, developerKey=key)
+    return _build(settings.base_url, settings, "platforms.youtube", developerKey=key)
 
 
 def owner_client(loaded: LoadedCampaign) -> Any:
@@ -115,7 +116,7 @@ def owner_client(loaded: LoadedCampaign) -> Any:
         token_uri=f"{yt.oauth_base_url}/token",
         scopes=["https://www.googleapis.com/auth/youtube"],
     )
-    return _build(yt.base_url, DEFAULT_TIMEOUT, credentials=credentials)
+    return _build(yt.base_url, yt, "publish.youtube", credentials=credentials)
 
 
 def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | None:
