@@ -15,6 +15,9 @@ from config.errors import Transient, WorkFailed
 
 T = TypeVar("T")
 FIRST_DELAY, MAX_DELAY = 1.0, 60.0
+# A server that asks for a longer pause (Retry-After) is not waited for within the run: the
+# failure goes up as "try later", with the time it asked for.
+MAX_ASKED_WAIT = 300.0
 
 
 def retry(call: Callable[[], T], clock: Clock, attempts: int, what: str, give_up: bool = True) -> T:
@@ -32,6 +35,11 @@ def retry(call: Callable[[], T], clock: Clock, attempts: int, what: str, give_up
                 raise WorkFailed(
                     f"{what}: still failing after {attempts + 1} tries: {exc.message}"
                 ) from exc
-            clock.sleep(delay)
+            wait = delay
+            if exc.retry_at is not None:  # the server said when: no sooner than that
+                wait = max(wait, (exc.retry_at - clock.now()).total_seconds())
+                if wait > MAX_ASKED_WAIT:
+                    raise
+            clock.sleep(wait)
             delay = min(delay * 2, MAX_DELAY)
     raise AssertionError("unreachable")

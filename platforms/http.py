@@ -84,16 +84,36 @@ def _graph_code(response: Any) -> tuple[Any, Any]:
     )
 
 
+def retry_after(headers: Any, now: datetime, default: float | None) -> datetime | None:
+    """When the server asks to be called again (Retry-After: seconds or an HTTP date, RFC
+    9110 10.2.3), never further than a day: a hostile or broken value is not obeyed."""
+    from email.utils import parsedate_to_datetime
+
+    value = str(headers.get("retry-after", "") or "").strip()
+    seconds: float | None = default
+    if value.isdigit():
+        seconds = float(value[:6])
+    elif value:
+        try:
+            seconds = (parsedate_to_datetime(value) - now).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            seconds = default
+    if seconds is None:
+        return None
+    return now + timedelta(seconds=min(max(seconds, 0), 86400))
+
+
 def classify_response(
     response: Any, method: str, what: str, now: datetime
 ) -> StorydeskError | None:
     """An HTTP answer -> the error it means, or None for a 2xx/3xx."""
     status = response.status_code
     if status == 429:
-        wait = int(response.headers.get("retry-after", "60") or 60)
-        return TryLater.until(f"{what}: rate limited (HTTP 429)", now + timedelta(seconds=wait))
+        return TryLater.until(
+            f"{what}: rate limited (HTTP 429)", retry_after(response.headers, now, 60)
+        )
     if status >= 500:
-        return Transient(f"{what}: HTTP {status}")
+        return Transient(f"{what}: HTTP {status}", retry_after(response.headers, now, None))
     if status in (401, 403):
         return CredentialRejected(f"{what}: the platform rejected the token (HTTP {status})")
     if method == "DELETE" and (

@@ -148,7 +148,9 @@ def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | N
                 f"youtube {what}: the platform rejected the credentials (HTTP {status} {reason})"
             )
         if status >= 500 or status == 429:
-            return Transient(f"youtube {what}: HTTP {status}")
+            from platforms.http import retry_after
+
+            return Transient(f"youtube {what}: HTTP {status}", retry_after(exc.resp, now, None))
         return Refused(f"youtube {what}: HTTP {status} {reason}".rstrip())
     if isinstance(exc, ValueError | httplib2.HttpLib2Error | OSError):
         return Transient(f"youtube {what}: {type(exc).__name__}: {exc}")
