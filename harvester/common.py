@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -50,6 +51,42 @@ class Page:
     # the server's own cursor for the next page, when the stored position is not it (a
     # YouTube run stores a date bound but pages on with tokens): the loop guard watches it
     cursor: str | None = None
+    # items of the answer that could not be read at all (one line each: id and why)
+    unreadable: list[str] = field(default_factory=list)
+
+
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def tolerant(
+    parse: Callable[[dict[str, Any]], list[HarvestedPost]],
+    answer: dict[str, Any],
+    key: str,
+    platform: str,
+) -> tuple[list[HarvestedPost], list[str]]:
+    """`parse(answer)`; when one item breaks it, the answer is read item by item instead,
+    so an item the platform garbled is named and skipped and never blocks the others (on
+    this run or the next)."""
+    try:
+        return parse(answer), []
+    except UNREADABLE:
+        pass
+    items = answer.get(key)
+    if not isinstance(items, list):
+        raise GarbledPage(f"{platform}: the answer's {key} is not a list")
+    posts: list[HarvestedPost] = []
+    unreadable: list[str] = []
+    for item in items:
+        try:
+            posts += parse({**answer, key: [item]})
+        except UNREADABLE as exc:
+            ident = item.get("id") if isinstance(item, dict) else None
+            shown = json.dumps(str(ident)[:40]) if ident is not None else "without an id"
+            unreadable.append(
+                f"{platform}: item {shown}: unreadable ({type(exc).__name__}: "
+                f"{str(exc)[:80]}): skipped"
+            )
+    return posts, unreadable
 
 
 class Collector(Protocol):

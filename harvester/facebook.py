@@ -11,7 +11,15 @@ from typing import Any
 
 from config.clock import Clock
 from config.retry import retry
-from harvester.common import GarbledPage, HarvestedPost, Page, hashtags_in, mentions_in, urls_in
+from harvester.common import (
+    GarbledPage,
+    HarvestedPost,
+    Page,
+    hashtags_in,
+    mentions_in,
+    tolerant,
+    urls_in,
+)
 from platforms import graph
 from platforms.base import reraise
 from platforms.facebook import FacebookHarvest
@@ -99,15 +107,23 @@ class FacebookCollector:
             if after:
                 params["after"] = after
             body = self._get(params)
-            posts = page_to_posts(body)
+            posts, unreadable = tolerant(page_to_posts, body, "data", "facebook")
             if not posts:
-                yield Page([], {"since": since, "run_newest": run_newest, "after": after})
+                yield Page(
+                    [],
+                    {"since": since, "run_newest": run_newest, "after": after},
+                    unreadable=unreadable,
+                )
                 return
             stamps = [int(p.published_at.timestamp()) for p in posts if p.published_at]
             run_newest = run_newest or max(stamps)
             paging = body.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
-            yield Page(posts, {"since": since, "run_newest": run_newest, "after": after})
+            yield Page(
+                posts,
+                {"since": since, "run_newest": run_newest, "after": after},
+                unreadable=unreadable,
+            )
             if not paging.get("next") or not after:
                 return
 

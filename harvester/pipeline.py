@@ -259,7 +259,7 @@ def _store_page(
 ) -> None:
     now = clock.now()
     posts, rejected = validate(page.posts)
-    summary.rejected += [r.line() for r in rejected]
+    summary.rejected += page.unreadable + [r.line() for r in rejected]
     with transaction(sessions) as session:
         stored = store_posts(session, loaded, run, posts, now)
         _save_cursor(session, loaded, collector, key, run.id, page.position, clock)

@@ -19,7 +19,7 @@ from config.clock import Clock
 from config.errors import Transient, TryLater
 from config.retry import retry
 from config.schema import Campaign
-from harvester.common import GarbledPage, HarvestedPost, Page
+from harvester.common import GarbledPage, HarvestedPost, Page, tolerant
 from platforms.x import XHarvest, classify
 
 # note_tweet: the full text of a long post; withheld: where X withholds it
@@ -173,11 +173,13 @@ class XCollector:
                 since, until, run_newest, run_at = None, None, None, None
                 answer = self._search(None, None)
             meta = answer["meta"]
-            posts = page_to_posts(answer)
+            posts, unreadable = tolerant(page_to_posts, answer, "data", "x")
             here = {"since_id": since, "since_at": position.get("since_at") if since else None}
             if meta.get("result_count", 0) == 0 or not posts:
                 yield Page(
-                    [], {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until}
+                    [],
+                    {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until},
+                    unreadable=unreadable,
                 )
                 return
             if not run_newest:
@@ -185,7 +187,9 @@ class XCollector:
                 run_at = _newest_time(posts)
             until = meta.get("oldest_id")
             yield Page(
-                posts, {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until}
+                posts,
+                {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until},
+                unreadable=unreadable,
             )
             if not meta.get("next_token"):
                 return

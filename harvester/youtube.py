@@ -7,6 +7,7 @@ the Pacific day, and a 403 quotaExceeded stops the run cleanly until the day tur
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from harvester.common import (
     Page,
     hashtags_in,
     mentions_in,
+    tolerant,
     try_later,
     urls_in,
 )
@@ -177,7 +179,13 @@ class YouTubeCollector:
             )
             requests, units = 2, page_cost
             # one look-up for the page's channels, not one per video
-            seen = {v["snippet"]["channelId"] for v in videos.get("items", [])}
+            seen = {
+                channel
+                for v in videos.get("items", [])
+                if isinstance(v, dict)
+                and isinstance(v.get("snippet"), dict)
+                and isinstance(channel := v["snippet"].get("channelId"), str)
+            }
             new_channels = sorted(seen - self.known_channels(sorted(seen)))
             channels: dict[str, dict[str, Any]] = {}
             if new_channels:
@@ -189,8 +197,18 @@ class YouTubeCollector:
                 )
                 channels = {c["id"]: c for c in found.get("items", [])}
                 requests, units = 3, units + self.costs.get("channels.list", 1)
-            posts = page_to_posts(videos, channels)
-            published = [i["snippet"]["publishedAt"] for i in search["items"]]
+            posts, unreadable = tolerant(
+                functools.partial(page_to_posts, channels=channels), videos, "items", "youtube"
+            )
+            published = [
+                stamp
+                for i in search["items"]
+                if isinstance(i, dict)
+                and isinstance(i.get("snippet"), dict)
+                and isinstance(stamp := i["snippet"].get("publishedAt"), str)
+            ]
+            if not published:
+                raise GarbledPage("youtube search.list: no item says when it was published")
             run_newest = run_newest or max(published)
             resume_before = next_before(min(published))
             token = search.get("nextPageToken")
@@ -204,6 +222,7 @@ class YouTubeCollector:
                 requests,
                 units,
                 cursor=f"pageToken={token}" if token else None,
+                unreadable=unreadable,
             )
             if not token:
                 return

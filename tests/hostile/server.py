@@ -36,6 +36,7 @@ MODES = {
     "echo_credentials": "a 4xx whose body repeats the request's credentials",
     "redirect_loop": "a redirect to itself, forever",
     "long_values": "a post whose every field is longer than any column, and NUL characters",
+    "garbled_item": "one item without an id and one of the wrong shape, beside a good one",
 }
 
 HUGE = 300 * 1024 * 1024
@@ -132,6 +133,8 @@ def x_answer(mode: str, n: int) -> dict[str, Any]:
         tweets = [_tweet(i) for i in BAD_IDS] + [_tweet("1003")]
     if mode == "javascript_urls":
         tweets = [_tweet("1001", url="javascript:alert(document.cookie)"), _tweet("1003")]
+    if mode == "garbled_item":
+        tweets = [{"text": "no id"}, {**_tweet("1002"), "created_at": "yesterday"}, _tweet("1003")]
     if mode == "long_values":
         tweets = [
             _tweet("1001", text=f"My\x00 testimony {TAGS}\x00"),
@@ -141,8 +144,8 @@ def x_answer(mode: str, n: int) -> dict[str, Any]:
         tweets[1]["author_id"] = "4" * 300
     meta: dict[str, Any] = {
         "result_count": len(tweets),
-        "newest_id": max((t["id"] for t in tweets), key=lambda i: (len(i), i)),
-        "oldest_id": min((t["id"] for t in tweets), key=lambda i: (len(i), i)),
+        "newest_id": max((t.get("id", "") for t in tweets), key=lambda i: (len(i), i)),
+        "oldest_id": min((t.get("id", "") for t in tweets), key=lambda i: (len(i), i)),
     }
     if cursor:
         meta["next_token"] = cursor
@@ -171,6 +174,12 @@ def facebook_answer(mode: str, n: int, base_url: str, path: str) -> dict[str, An
         posts = [
             _fb_post("100_1001", "javascript:alert(document.cookie)"),
             _fb_post("100_1002", "data:text/html,<script>alert(1)</script>"),
+            _fb_post("100_1003"),
+        ]
+    if mode == "garbled_item":
+        posts = [
+            {"message": "no id"},
+            {**_fb_post("100_1002"), "created_time": "yesterday"},
             _fb_post("100_1003"),
         ]
     if mode == "long_values":
@@ -224,6 +233,8 @@ def youtube_videos(mode: str, ids: list[str]) -> dict[str, Any]:
         }
         if mode == "javascript_urls" and video.endswith("1001"):
             item["snippet"]["thumbnails"]["default"]["url"] = "javascript:alert(1)"
+        if mode == "garbled_item" and video.endswith("1001"):
+            item["snippet"] = "not an object"
         items.append(item)
     return {"items": items}
 

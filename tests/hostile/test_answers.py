@@ -40,6 +40,19 @@ def test_javascript_and_data_urls_never_reach_the_database(
     assert "skipped" in outcome.stderr
 
 
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_unreadable_item_is_named_and_skipped_and_never_blocks_the_next_run(
+    hostile_world: Make, platform: str
+) -> None:
+    world = hostile_world("garbled_item")
+    for _ in range(2):
+        outcome, _ = within(30, lambda: world.harvest(platform))
+        assert outcome.exit_code == 0, outcome.stderr
+        assert "unreadable" in outcome.stderr and "skipped" in outcome.stderr
+        good = {**GOOD, "youtube": "vid00001002"}[platform]
+        assert good in [p.native_id for p in world.stored(platform)]
+
+
 @pytest.mark.parametrize("platform", ["x", "facebook"])
 def test_over_long_values_and_nul_give_the_same_rows_on_both_engines(
     hostile_world: Make, platform: str, db_url: str
