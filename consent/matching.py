@@ -37,6 +37,7 @@ from consent.index import (
     handle_letters,
     name_key,
 )
+from consent.links import settle_links
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
 from db.session import large_page_cache, transaction
@@ -279,4 +280,7 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         ):
             verdicts[post.id] = judge(post, index, by_author, loaded, today)
     write_matches(session, loaded, verdicts, now)
-    return write_testimonies(session, loaded, posts, verdicts, now)
+    posts, links = settle_links(session, loaded, posts, verdicts, now)
+    summary = write_testimonies(session, loaded, posts, verdicts, now)
+    summary.joined, summary.split = links.joined, links.split
+    return summary

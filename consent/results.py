@@ -26,6 +26,8 @@ RANK = {"revoked": 5, "matched": 4, "guardian-required": 3, "needs-check": 2, "n
 class MatchSummary:
     counts: dict[str, int] = field(default_factory=dict)
     changed: int = 0
+    joined: int = 0  # suggested links one form confirmed (consent/links.py)
+    split: int = 0  # copies of another form taken out of a testimony
 
 
 @dataclass

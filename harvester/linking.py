@@ -1,8 +1,11 @@
-"""One testimony, however many platforms carry it: posts are grouped so staff review it
-once and it is published once per target.
+"""Which stored testimony a new post may belong to: one links to the other's video (a tweet
+pointing at the YouTube original), or their words match (fingerprint) within a few days.
 
-Two posts are the same testimony when one links to the other's video (a tweet pointing at
-the YouTube original), or when their words match (fingerprint) within a few days.
+That is only a suggestion. Namesakes who say the same scripted words ("I'm Amina, 15, from
+Nairobi") on the same days are different people, and anyone may tweet a link to anyone's
+video: harvesting never joins two accounts into one testimony. It records the suggestion
+on the post (shown on the review card), and the matcher (consent/links.py) joins the two
+only when one form names both accounts, so consent never crosses from one to the other.
 """
 
 from __future__ import annotations
@@ -65,18 +68,19 @@ class Links:
                 )
         return links
 
-    def find(self, post: HarvestedPost, mark: str | None) -> Owner | None:
-        """The testimony an incoming post belongs to, if there is one already."""
+    def find(self, post: HarvestedPost, mark: str | None) -> tuple[Owner, str] | None:
+        """The testimony an incoming post may belong to, and why (`links_to_video` or
+        `same_words`): a suggestion for the reviewer and the matcher, never a join."""
         for video_id in linked_video_ids(post.links):
             if video_id in self.videos:
-                return self.videos[video_id]
+                return self.videos[video_id], "links_to_video"
         for platform, published_at, owner in self.words.get(mark or "", []):
             if platform != post.platform and (
                 post.published_at is None
                 or published_at is None
                 or abs(_aware(published_at) - _aware(post.published_at)) <= SAME_TESTIMONY_WINDOW
             ):
-                return owner
+                return owner, "same_words"
         return None
 
     def remember(self, post: HarvestedPost, mark: str | None, owner: Owner) -> None:

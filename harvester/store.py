@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from db.models import Post, Testimony
 from harvester.common import HarvestedPost, fingerprint
-from harvester.linking import Links, linked_video_ids
+from harvester.linking import Links, Owner, linked_video_ids
 from harvester.rules import detect_role, problems
 
 
@@ -83,25 +83,26 @@ def store_posts(
         [v for item in fresh for v in linked_video_ids(item.links)],
         [m for m in marks if m],
     )
-    # Each fresh post joins a stored testimony, one made earlier in this page, or a new one
-    # (by its index in `made`, until the bulk insert gives the ids).
+    # Each fresh post is a testimony of its own (by its index in `made`, until the bulk
+    # insert gives the ids); a stored one or one earlier in this page that it may belong to
+    # is only suggested: the matcher joins them when one form names both accounts.
     roles = [detect_role(item.text, settings) for item in fresh]
     owners: list[int | tuple[int]] = []
+    suggested: list[tuple[Owner, str] | None] = []
     made: list[dict[str, Any]] = []
     for item, mark, (role, question) in zip(fresh, marks, roles, strict=True):
-        owner = links.find(item, mark)
-        if owner is None:
-            owner = (len(made),)
-            made.append(
-                {
-                    "campaign_id": loaded.id,
-                    "role": role,
-                    "question": question,
-                    "priority": 2,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+        suggested.append(links.find(item, mark))
+        owner: Owner = (len(made),)
+        made.append(
+            {
+                "campaign_id": loaded.id,
+                "role": role,
+                "question": question,
+                "priority": 2,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         links.remember(item, mark, owner)
         owners.append(owner)
     ids: list[int] = []
@@ -114,11 +115,20 @@ def store_posts(
             )
         )
     rows = []
-    for item, mark, (role, question), owner in zip(fresh, marks, roles, owners, strict=True):
+
+    def testimony_of(owner: Owner) -> int:
+        return ids[owner[0]] if isinstance(owner, tuple) else owner
+
+    for item, mark, (role, question), owner, hint in zip(
+        fresh, marks, roles, owners, suggested, strict=True
+    ):
         rows.append(
             {
                 "campaign_id": loaded.id,
-                "testimony_id": ids[owner[0]] if isinstance(owner, tuple) else owner,
+                "testimony_id": testimony_of(owner),
+                "link_suggestion": {"testimony_id": testimony_of(hint[0]), "by": hint[1]}
+                if hint
+                else None,
                 "platform": item.platform,
                 "native_id": item.native_id,
                 "url": item.url,

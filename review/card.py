@@ -8,12 +8,39 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.errors import WorkFailed
-from db.models import ConsentRecord, Decision, Publication, Testimony
+from config.schema import LoadedCampaign
+from db.copies import check_copies
+from db.models import ConsentMatch, ConsentRecord, Decision, Post, Publication, Testimony
+from db.scope import scope_targets
 from review.queue import posts_of
+from review.side_by_side import FORM_ACCOUNT, side_by_side
 from review.terminal import printable
 
+NO_SCOPE = "the consent form gives no scope: nothing can be reshared"
+NEXT = {
+    "none": [
+        "no form names this account: look for the participant's form (storydesk consent list)",
+        "import the latest form export (storydesk consent import FILE), then storydesk match",
+        "or reject it: storydesk reject {id} --reason TEXT",
+    ],
+    "needs-check": [
+        "compare the post and the form side by side above",
+        "the same person: storydesk approve {id} --override --reason TEXT",
+        "not sure: storydesk hold {id} --note TEXT; another person: storydesk reject {id}",
+    ],
+    "guardian-required": [
+        "a guardian must sign the form; import the signed export, then storydesk match",
+        "nothing else can approve it",
+    ],
+    "revoked": ["the participant withdrew consent: storydesk reject {id} --reason TEXT"],
+}
 
-def testimony_card(session: Session, testimony_id: int) -> dict[str, Any]:
+
+def testimony_card(
+    session: Session, testimony_id: int, loaded: LoadedCampaign | None = None
+) -> dict[str, Any]:
+    """The card; with the campaign, also each copy's verdict (goes out or not, and why)
+    and the targets the form's scope allows among those the campaign enables."""
     testimony = session.get(Testimony, testimony_id)
     if testimony is None:
         raise WorkFailed(f"no testimony {testimony_id} (see `storydesk queue`)")
@@ -74,6 +101,46 @@ def testimony_card(session: Session, testimony_id: int) -> dict[str, Any]:
         )
     ]
     posts = posts_of(session, [testimony_id]).get(testimony_id, [])
+    accounts = dict(
+        session.execute(
+            select(Post.id, Post.author_id).where(Post.testimony_id == testimony_id)
+        ).all()
+    )
+    for post in posts:
+        post["author_id"] = accounts.get(post["post_id"])
+    matches = {
+        m.post_id: m
+        for m in session.scalars(
+            select(ConsentMatch).where(ConsentMatch.post_id.in_([p["post_id"] for p in posts]))
+        )
+    }
+    handles = {
+        platform: getattr(record, column) if record else None
+        for platform, column in FORM_ACCOUNT.items()
+    }
+    today = (testimony.updated_at or testimony.created_at).date()
+    full_form = (
+        {**(form or {}), "date_of_birth": record.date_of_birth} if record is not None else None
+    )
+    compared = side_by_side(
+        posts, full_form, handles, {i: dict(m.evidence or {}) for i, m in matches.items()}, today
+    )
+    enabled = loaded.settings.publish.enabled_targets() if loaded else None
+    scope = None
+    if record is not None:
+        covered = scope_targets(record.consent_scope or [])
+        scope = {
+            "words": list(record.consent_scope or []),
+            "targets": [t for t in (enabled or sorted(covered)) if t in covered],
+            "problem": NO_SCOPE if not record.consent_scope else None,
+        }
+    copies = []
+    if loaded is not None:
+        copies = [c.as_dict() for c in check_copies(session, testimony, loaded.settings)]
+    suggestions = _suggestions(session, testimony_id)
+    problems = sorted({p for post in posts for p in post["problems"]})
+    if scope and scope["problem"]:
+        problems.append(scope["problem"])
     return {
         "id": testimony.id,
         "review": testimony.review_state,
@@ -83,11 +150,64 @@ def testimony_card(session: Session, testimony_id: int) -> dict[str, Any]:
         "role": testimony.role,
         "question": testimony.question,
         "form": form,
-        "problems": sorted({p for post in posts for p in post["problems"]}),
+        "problems": problems,
         "posts": posts,
+        "side_by_side": compared,
+        "scope": scope,
+        "copies": copies,
+        "suggested_links": suggestions,
+        "next": [line.format(id=testimony.id) for line in NEXT.get(testimony.consent_state, [])],
         "decisions": decisions,
         "publications": publications,
     }
+
+
+def _suggestions(session: Session, testimony_id: int) -> list[dict[str, Any]]:
+    """Links the harvester suggested from this testimony's copies, or to it from another
+    testimony's copy with the same words (found by fingerprint, an indexed look-up), with
+    whether the matcher joined them."""
+    own = session.execute(
+        select(
+            Post.id, Post.platform, Post.link_suggestion, Post.testimony_id, Post.fingerprint
+        ).where(Post.testimony_id == testimony_id)
+    ).all()
+    marks = sorted({row.fingerprint for row in own if row.fingerprint})
+    others: list[Any] = []
+    if marks:
+        others = list(
+            session.execute(
+                select(
+                    Post.id,
+                    Post.platform,
+                    Post.link_suggestion,
+                    Post.testimony_id,
+                    Post.fingerprint,
+                ).where(
+                    Post.fingerprint.in_(marks),
+                    Post.testimony_id != testimony_id,
+                    Post.link_suggestion.is_not(None),
+                )
+            )
+        )
+    found = []
+    for post_id, platform, hint, tid, _ in [*own, *others]:
+        if not isinstance(hint, dict) or not hint.get("testimony_id"):
+            continue
+        other = int(hint["testimony_id"])
+        if tid != testimony_id and other != testimony_id:
+            continue
+        if tid == other:  # joined into this testimony: the copy is listed above
+            continue
+        found.append(
+            {
+                "post_id": post_id,
+                "platform": platform,
+                "testimony_id": other if tid == testimony_id else tid,
+                "by": hint.get("by"),
+                "joined": bool(hint.get("joined")),
+            }
+        )
+    return found
 
 
 EVIDENCE = {
@@ -99,6 +219,29 @@ EVIDENCE = {
     "handle_similar": "a handle on the form is similar (typo?)",
     "name_and_city": "name and city are similar to a form",
 }
+
+
+LINKS = {
+    "same_words": "same words within 3 days",
+    "links_to_video": "links to its video",
+    "split_other_form": "they were linked before",
+}
+
+
+def _compared(card: dict[str, Any]) -> list[str]:
+    """Post and form side by side; '≠' marks what differs, '-' what is not said."""
+    rows = card.get("side_by_side") or []
+    if not rows:
+        return []
+    form = card["form"]
+    head = f"form {form['response_id']}" if form else "no form"
+    lines = [f"  {'':<18}{'post':<32}{head}"]
+    for row in rows:
+        post = "-" if row["post"] is None else str(row["post"])
+        said = "-" if row["form"] is None else str(row["form"])
+        mark = "  ≠ differs" if row["differs"] else ""
+        lines.append(f"  {row['field']:<18}{post:<32}{said}{mark}")
+    return lines
 
 
 def card_lines(card: dict[str, Any]) -> list[str]:
@@ -134,6 +277,39 @@ def _lines(card: dict[str, Any]) -> list[str]:
             + (f"; answers: {card['question']}" if card["question"] else "")
         )
     lines.append("  problems: " + ("; ".join(card["problems"]) or "none"))
+    lines.extend(_compared(card))
+    scope = card.get("scope")
+    if scope is not None:
+        lines.append(
+            f"  scope: {', '.join(scope['words']) or 'none'} → "
+            + (", ".join(scope["targets"]) or "no target (a problem: the form covers nothing)")
+        )
+    for copy in card.get("copies") or []:
+        if copy["goes_out"]:
+            said = EVIDENCE.get(copy["evidence"].get("by", ""), copy["evidence"].get("by"))
+            extra = (
+                f"; rule overridden: {'; '.join(copy['overridden'])}" if copy["overridden"] else ""
+            )
+            lines.append(
+                f"  copy [{copy['platform']}] goes out: {said}, form {copy['form']}{extra}"
+            )
+        else:
+            lines.append(f"  copy [{copy['platform']}] stays: {', '.join(copy['reasons'])}")
+    for link in card.get("suggested_links") or []:
+        why = LINKS.get(link["by"], link["by"])
+        state = (
+            "joined: one form names both accounts"
+            if link["joined"]
+            else "not joined: no one form names both accounts"
+        )
+        if link["by"] == "split_other_form":
+            state = "taken apart: another form names that account"
+        lines.append(
+            f"  suggested link: [{link['platform']}] may be the same testimony as "
+            f"{link['testimony_id']} ({why}); {state}"
+        )
+    for step in card.get("next") or []:
+        lines.append(f"  next: {step}")
     for post in card["posts"]:
         duration = f"{post['duration_seconds']:.0f} s" if post["duration_seconds"] else "no video"
         lines.append(

@@ -79,7 +79,7 @@ class TerminalReview:
             if not items:
                 return None
             tid = items[0]["id"]
-            return testimony_card(session, tid), version_of(session, tid) or ""
+            return testimony_card(session, tid, self.loaded), version_of(session, tid) or ""
 
     def _open(self, card: dict[str, Any], opened: int) -> int:
         """Open the card's copies in turn (the first, then the next on the next `o`)."""

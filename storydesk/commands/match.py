@@ -18,3 +18,9 @@ def command(app: AppContext) -> None:
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
         + f" ({summary.changed} changed)"
     )
+    if summary.joined or summary.split:
+        # copies one form names on both sides joined; copies of another form taken apart
+        click.echo(
+            f"links: {summary.joined} suggested link(s) joined (one form names both "
+            f"accounts), {summary.split} testimony(ies) split (copies of another form)"
+        )

@@ -18,7 +18,7 @@ def command(app: AppContext, testimony_id: int, as_json: bool) -> None:
     from review.card import card_lines, testimony_card
 
     with app.sessions()() as session:
-        card = testimony_card(session, testimony_id)
+        card = testimony_card(session, testimony_id, app.campaign())
     if as_json:
         click.echo(json.dumps(card, ensure_ascii=False, default=str))
         return

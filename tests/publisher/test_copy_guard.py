@@ -50,7 +50,15 @@ def test_a_copy_whose_own_evidence_names_another_form_is_never_handed_to_a_targe
         author_id="UC0000000000000000000002",
         testimony=testimony,
     )
-    assert desk.cli("match").exit_code == 0
+    matched = desk.cli("match")
+    assert matched.exit_code == 0
+    assert "1 testimony(ies) split (copies of another form)" in matched.stdout
+    with sessions.begin() as session:
+        assert session.get_one(models.Post, yt_post).testimony_id != testimony
+        # a database where they are still together (matched before this rule existed)
+        session.execute(
+            update(models.Post).where(models.Post.id == yt_post).values(testimony_id=testimony)
+        )
     with sessions() as session:
         row = session.get_one(models.Testimony, testimony)
         form_of = {m.post_id: m.consent_id for m in session.scalars(select(models.ConsentMatch))}
