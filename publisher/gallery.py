@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import WorkFailed
 from config.schema import LoadedCampaign
+from db.copies import check_copies, reshareable
 from db.models import ConsentRecord, Publication, Testimony
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
@@ -52,7 +53,9 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
     roles = loaded.settings.roles
     items = []
     for testimony, record, published_at in rows:
-        copies = [p for p in posts.get(testimony.id, []) if p["source_state"] == "available"]
+        # consent belongs to a copy: only those with their own evidence for this form
+        going = {c.post_id for c in reshareable(check_copies(session, testimony, loaded.settings))}
+        copies = [p for p in posts.get(testimony.id, []) if p["post_id"] in going]
         if not copies or (record is not None and record.state != "active"):
             continue
         youtube = next((p for p in copies if p["platform"] == "youtube"), None)

@@ -92,8 +92,10 @@ class SandboxState:
         x_credits: int | None = None,
         x_quote_access: bool = False,
         replay: dict[str, list[dict[str, Any]]] | None = None,
+        namesakes: int = 0,
     ) -> None:
         self.posts_count, self.seed = posts, seed
+        self.namesakes = namesakes  # people sharing a name, age and city (sandbox/world.py)
         self._now = now or (lambda: datetime.now(UTC))
         self.offset = timedelta()
         self.lock = threading.RLock()
@@ -107,7 +109,9 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.lock:
-            self.world: World = generate_world(self.posts_count, self.seed, self.now())
+            self.world: World = generate_world(
+                self.posts_count, self.seed, self.now(), self.namesakes
+            )
             self.rng = random.Random(self.seed)
             self.requests: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             self.writes: list[dict[str, Any]] = []

@@ -234,8 +234,14 @@ def _text(person: Person, rng: random.Random, tagged: bool) -> str:
     return text
 
 
-def generate_world(posts: int = 200, seed: int = 7, now: datetime | None = None) -> World:
-    """Deterministic for (posts, seed, day of now)."""
+def generate_world(
+    posts: int = 200, seed: int = 7, now: datetime | None = None, namesakes: int = 0
+) -> World:
+    """Deterministic for (posts, seed, day of now, namesakes). `namesakes` adds that many
+    people who share a first name, age and city with someone already there (other accounts,
+    their own forms, the same scripted words on the same days), some with a second X
+    account, some with a handle in the wrong column of their form; with 0 the world is
+    exactly as it always was."""
     now = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     rng = random.Random(seed * 1_000_003 + posts)
     people = [_make_person(i, rng) for i in range(max(2, int(posts / 1.4)))]
@@ -282,7 +288,89 @@ def generate_world(posts: int = 200, seed: int = 7, now: datetime | None = None)
     _renumber_by_time(world_posts)
     _x_as_it_is(world_posts)
     consent_rows = _consent_rows(people, world_posts, rng, now)
-    return World(people, world_posts, consent_rows, now)
+    world = World(people, world_posts, consent_rows, now)
+    if namesakes:
+        _add_namesakes(world, namesakes, random.Random(seed * 7_919 + namesakes))
+    return world
+
+
+def _add_namesakes(world: World, count: int, rng: random.Random) -> None:
+    """People who share a first name, age and city with a learner in the world and say the
+    same scripted words on the same days, each with their own accounts and form. Every
+    fourth also posts from a second X account (their form names that video's URL); every
+    fifth wrote their X handle in the form's Instagram column (then nothing ties the X
+    account to them). Drawn from their own random sequence: the rest of the world stays."""
+    seq = 20_000_000  # ids apart from the world's: the stored forms' URLs stay valid
+    people, posts = world.people, world.posts
+    first_new = len(people)
+    twins = [p for p in people if p.role == "learner" and p.age is not None]
+    for n in range(count):
+        twin = twins[rng.randrange(len(twins))]
+        i = len(people)
+        last = rng.choice([x for x in LAST if x not in twin.full_name])
+        person = _make_person(i, rng)
+        ascii_first = twin.first_name if twin.first_name.isascii() else f"user{i}"
+        base = "".join(c for c in f"{ascii_first}{last}" if c.isascii() and c.isalnum())
+        suffix = f"_{i}"
+        person.first_name, person.full_name = twin.first_name, f"{twin.first_name} {last}"
+        person.role, person.age = "learner", twin.age
+        person.city, person.country, person.language = twin.city, twin.country, twin.language
+        person.handles = {
+            "x": f"{base[: 15 - len(suffix)]}{suffix}",
+            "instagram": f"{base.lower()}.{i}",
+            "youtube": f"@{base}{i}",
+            "facebook": person.full_name,
+        }
+        person.has_form = True
+        people.append(person)
+        theirs = [p for p in posts if p.person == twin.index]
+        model = theirs[0] if theirs else posts[0]
+        for platform in dict.fromkeys([rng.choice(PLATFORMS), model.platform]):
+            seq += 1
+            post = WorldPost(
+                platform,
+                native_id(platform, seq, rng),
+                i,
+                _text(person, rng, True),
+                model.published_at + timedelta(minutes=rng.randint(1, 600)),
+                round(rng.uniform(20, 60), 1),
+                True,
+                testimony=200_000_000 + seq,
+            )
+            videos = [p for p in theirs if p.platform == "youtube"]
+            if platform == "x" and videos and rng.random() < 0.5:
+                # a tweet linking the namesake's YouTube video (a friend's, say)
+                url = f"https://www.youtube.com/watch?v={videos[0].native_id}"
+                post.links, post.text = [url], f"{post.text} {url}"
+            posts.append(post)
+        if n % 4 == 1:
+            second = Person(**{**person.__dict__, "index": i + 1, "has_form": False})
+            second.handles = {**person.handles, "x": f"{base[:8]}2x{i}"[:15]}
+            second.ids = {k: f"{v}9" for k, v in person.ids.items()}
+            people.append(second)
+            seq += 1
+            when = model.published_at + timedelta(minutes=7)
+            text = _text(person, rng, True)
+            own_id = native_id("x", seq, rng)
+            posts.append(
+                WorldPost("x", own_id, i + 1, text, when, 30.0, True, testimony=200_000_000 + seq)
+            )
+    known = {row["response_id"] for row in world.consent_rows}
+    rows = [
+        row
+        for row in _consent_rows(people, posts, rng, world.now)
+        if row["response_id"] not in known
+    ]
+    for row in rows:
+        person = next(p for p in people[first_new:] if p.response_id == row["response_id"])
+        if person.index + 1 < len(people) and not people[person.index + 1].has_form:
+            second = people[person.index + 1]
+            second.response_id = person.response_id  # the same person's other account
+            urls = [post_url(p, second.handles["x"]) for p in posts if p.person == second.index]
+            row["video_urls"] = ";".join(filter(None, [row["video_urls"], *urls]))
+        if person.index % 5 == 2 and row["x_handle"]:  # written in the wrong column
+            row["instagram_handle"], row["x_handle"] = row["x_handle"], ""
+    world.consent_rows.extend(rows)
 
 
 def _renumber_by_time(posts: list[WorldPost]) -> None:
