@@ -41,7 +41,8 @@ import json, math, sys
 from sandbox.constants import HASHTAGS
 from sandbox.server import start_sandbox
 server = start_sandbox(port=0, posts=int(sys.argv[1]), seed=int(sys.argv[2]),
-                       youtube_daily_quota=10**12, x_search_limit=10**9)
+                       youtube_daily_quota=10**12, youtube_search_quota=10**12,
+                       x_search_limit=10**9)
 world = server.state.world
 def tagged(text, tags=HASHTAGS):
     return any(f"#{t.lower()}" in text.lower() for t in tags)
@@ -90,7 +91,10 @@ def start_sandbox(posts: int, seed: int) -> tuple[subprocess.Popen[str], dict[st
 def campaign(folder: Path, base_url: str) -> Path:
     text = (REPO / "config/campaigns/sandbox.toml").read_text()
     text = text.replace("http://127.0.0.1:8765", base_url)
-    text = text.replace("daily_quota = 10000", "daily_quota = 1000000000")
+    text = text.replace(
+        "daily_quota = 10000",
+        'daily_quota = 1000000000\nbuckets = { "search.list" = 1000000000 }',
+    )
     text = re.sub(r'^out = "gallery"', f'out = "{folder / "gallery"}"', text, flags=re.M)
     path = folder / "campaign.toml"
     path.write_text(text)

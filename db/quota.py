@@ -30,6 +30,12 @@ def day_end(now: datetime) -> datetime:
     return day_start(now) + timedelta(days=1)
 
 
+def ledger_key(platform: str, bucket: str) -> str:
+    """The ledger's row for a bucket: "youtube" for the shared units, "youtube:search" for
+    search.list's own bucket (the ledger keeps each; its key column holds 16 characters)."""
+    return f"{platform}:{bucket.split('.')[0]}"[:16] if bucket else platform
+
+
 def used(session: Session, platform: str, now: datetime) -> int:
     row = session.get(QuotaUsage, (platform, day_of(now)))
     return row.units if row is not None else 0

@@ -53,6 +53,8 @@ class Page:
     cursor: str | None = None
     # items of the answer that could not be read at all (one line each: id and why)
     unreadable: list[str] = field(default_factory=list)
+    # quota spent in buckets of their own (YouTube search.list since 2026): bucket -> units
+    quota_buckets: dict[str, int] = field(default_factory=dict)
 
 
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError)

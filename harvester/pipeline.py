@@ -278,6 +278,8 @@ def _store_page(
         )
         if page.quota_units:
             quota.spend(session, collector.platform, page.quota_units, now)
+        for bucket, units in page.quota_buckets.items():
+            quota.spend(session, quota.ledger_key(collector.platform, bucket), units, now)
     summary.new += stored.new
     summary.updated += stored.updated
     summary.skipped += stored.skipped

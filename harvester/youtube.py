@@ -1,8 +1,14 @@
 """YouTube: search.list for the hashtags in one `|` query, then videos.list (50 at a time)
 for duration and tags, and channels.list only for channels not seen before.
 
-Quota is the limit here (search costs 100 units): pages are planned within what is left of
-the Pacific day, and a 403 quotaExceeded stops the run cleanly until the day turns.
+Quota is the limit here: pages are planned within what is left of the Pacific day, in each
+bucket (since 2026 search.list has a bucket of its own, 100 calls a day; the rest share the
+project's 10,000 units: developers.google.com/youtube/v3/determine_quota_cost), and a 403
+quotaExceeded stops the run cleanly until the day turns.
+
+A search serves about 500 results however many pages are asked for: when its pages run out
+while it counted more, the run walks on in a publishedBefore window below the oldest video
+seen, so a large backlog is harvested whole.
 """
 
 from __future__ import annotations
@@ -107,7 +113,7 @@ class YouTubeCollector:
         settings: YouTubeHarvest,
         campaign: Campaign,
         clock: Clock,
-        quota_left: Callable[[], int],
+        quota_left: Callable[[str], int],
         known_channels: Callable[[list[str]], set[str]],
     ) -> None:
         self.client, self.settings, self.clock = client, settings, clock
@@ -129,17 +135,31 @@ class YouTubeCollector:
 
         return retry(call, self.clock, self.settings.max_retries, f"youtube {what}")
 
+    def _bucket(self, method: str) -> str:
+        """The quota bucket a method draws from: its own, or the shared one ("")."""
+        return method if method in self.settings.buckets else ""
+
+    def _spend(self, method: str, into: dict[str, int]) -> None:
+        bucket = self._bucket(method)
+        into[bucket] = into.get(bucket, 0) + self.costs.get(method, 1)
+
+    def _enough_for_a_page(self) -> bool:
+        need: dict[str, int] = {}
+        for method in ("search.list", "videos.list", "channels.list"):
+            self._spend(method, need)
+        return all(self.quota_left(bucket) >= units for bucket, units in need.items())
+
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         after = position.get("published_after")
         before = position.get("published_before")
         run_newest = position.get("run_newest")
-        page_cost = self.costs.get("search.list", 100) + self.costs.get("videos.list", 1)
         # Within a run the search pages on with its tokens (no page shows a video twice);
         # what is stored for a resume is a date bound, which outlives any token.
         token: str | None = None
         resume_before = before
+        seen_in_window = 0
         while True:
-            if self.quota_left() < page_cost + self.costs.get("channels.list", 1):
+            if not self._enough_for_a_page():
                 raise try_later(
                     "youtube",
                     "not enough quota left today for another page",
@@ -158,6 +178,8 @@ class YouTubeCollector:
                 ),
                 "search.list",
             )
+            spent: dict[str, int] = {}
+            self._spend("search.list", spent)
             ids = search_to_ids(search)
             if not ids:
                 yield Page(
@@ -168,7 +190,8 @@ class YouTubeCollector:
                         "published_before": resume_before,
                     },
                     1,
-                    self.costs.get("search.list", 100),
+                    spent.get("", 0),
+                    quota_buckets={b: u for b, u in spent.items() if b},
                 )
                 return
             videos = self._execute(
@@ -177,7 +200,8 @@ class YouTubeCollector:
                 ),
                 "videos.list",
             )
-            requests, units = 2, page_cost
+            self._spend("videos.list", spent)
+            requests = 2
             # one look-up for the page's channels, not one per video
             seen = {
                 channel
@@ -196,7 +220,8 @@ class YouTubeCollector:
                     "channels.list",
                 )
                 channels = {c["id"]: c for c in found.get("items", [])}
-                requests, units = 3, units + self.costs.get("channels.list", 1)
+                requests = 3
+                self._spend("channels.list", spent)
             posts, unreadable = tolerant(
                 functools.partial(page_to_posts, channels=channels), videos, "items", "youtube"
             )
@@ -220,12 +245,21 @@ class YouTubeCollector:
                     "published_before": resume_before,
                 },
                 requests,
-                units,
+                spent.get("", 0),
                 cursor=f"pageToken={token}" if token else None,
                 unreadable=unreadable,
+                quota_buckets={b: u for b, u in spent.items() if b},
             )
-            if not token:
+            seen_in_window += len(ids)
+            if token:
+                continue
+            counted = int((search.get("pageInfo") or {}).get("totalResults") or 0)
+            oldest = min(published)
+            if counted <= seen_in_window or oldest == before:
                 return
+            # The search stopped short of what it counted (its ~500 cap): walk on below the
+            # oldest video seen (an exclusive bound: no video comes twice, so no loop).
+            before, seen_in_window = oldest, 0
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:
         return {"published_after": position.get("run_newest") or position.get("published_after")}

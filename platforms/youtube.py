@@ -36,7 +36,7 @@ class YouTubeHarvest(Harvest):
     ] = 10000
     costs: dict[str, int] = Field(
         {
-            "search.list": 100,
+            "search.list": 1,  # in its own bucket since 2026 (see buckets)
             "videos.list": 1,
             "channels.list": 1,
             "playlistItems.list": 1,
@@ -44,6 +44,13 @@ class YouTubeHarvest(Harvest):
             "playlistItems.delete": 50,
         },
         description="Quota units per API method, as Google prices them.",
+    )
+    # developers.google.com/youtube/v3/determine_quota_cost (2026): "The search.list and
+    # videos.insert methods have their own quota buckets ... default daily limit of 100".
+    buckets: dict[str, int] = Field(
+        {"search.list": 100},
+        description="Methods with a daily quota bucket of their own, and its size in units; "
+        "every other method shares `daily_quota`.",
     )
 
 
@@ -167,9 +174,11 @@ def _collectors(
     settings = loaded.settings
     yt: YouTubeHarvest = settings.platforms.youtube
 
-    def quota_left() -> int:
+    def quota_left(bucket: str) -> int:
+        """Units left today in a bucket: "" the shared one, else a method's own."""
+        limit = yt.buckets[bucket] if bucket else yt.daily_quota
         with sessions() as session:
-            return yt.daily_quota - quota.used(session, "youtube", clock.now())
+            return limit - quota.used(session, quota.ledger_key("youtube", bucket), clock.now())
 
     def known_channels(channel_ids: list[str]) -> set[str]:
         with sessions() as session:

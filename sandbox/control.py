@@ -49,7 +49,12 @@ def handle(state: SandboxState, req: Request) -> Response:
             200,
             {
                 "requests": {k: dict(v) for k, v in state.requests.items()},
-                "quota_units": {"youtube": sum(state.quota_used.values())},
+                "quota_units": {
+                    "youtube": sum(state.quota_used.values()),
+                    "youtube:search": sum(
+                        u for (b, _), u in state.quota_buckets.items() if b == "search.list"
+                    ),
+                },
                 "writes": list(state.writes),
                 "published": {k: len(v) for k, v in state.published.items()},
                 "retweets": sorted(state.retweets),

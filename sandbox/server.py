@@ -90,6 +90,8 @@ class SandboxState:
         youtube_daily_quota: int = 10_000,
         x_search_limit: int = 450,
         x_credits: int | None = None,
+        youtube_search_quota: int = 100,
+        youtube_search_cap: int = 500,
         x_quote_access: bool = False,
         replay: dict[str, list[dict[str, Any]]] | None = None,
         namesakes: int = 0,
@@ -103,6 +105,11 @@ class SandboxState:
         self.x_search_limit = x_search_limit
         # X pay-per-use: post reads left (None: not metered); quote posts need Enterprise
         self.x_credits_start, self.x_quote_access = x_credits, x_quote_access
+        # YouTube: search.list's own daily bucket (calls) and its ~500-result cap
+        self.youtube_search_quota, self.youtube_search_cap = (
+            youtube_search_quota,
+            youtube_search_cap,
+        )
         # recorded answers of the real platforms served instead of the world (sandbox/replay.py)
         self.replay = replay or {}
         self.reset()
@@ -117,6 +124,8 @@ class SandboxState:
             self.writes: list[dict[str, Any]] = []
             self.faults: dict[str, list[Fault]] = defaultdict(list)
             self.quota_used: dict[str, int] = defaultdict(int)  # pacific day -> units
+            # (bucket, pacific day) -> units, for methods with a bucket of their own
+            self.quota_buckets: dict[tuple[str, str], int] = defaultdict(int)
             self.windows: dict[str, tuple[float, int]] = {}
             self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
             self.retweets: set[str] = set()

@@ -22,8 +22,12 @@ from sandbox.world import WorldPost
 
 TOKEN_SECONDS = 3599  # what Google's token endpoint says in expires_in
 
+# developers.google.com/youtube/v3/determine_quota_cost (2026): search.list and videos.insert
+# have quota buckets of their own, 100 a day each at 1 a call; every other method shares the
+# project's 10,000 units a day.
+OWN_BUCKETS = {"search": "search.list"}
 COSTS = {
-    "search": 100,
+    "search": 1,
     "videos": 1,
     "channels": 1,
     "playlistItems.list": 1,
@@ -80,7 +84,12 @@ def handle(state: SandboxState, req: Request) -> Response:
     if cost is None:
         return _google_error(404, "Not Found", "notFound", status="NOT_FOUND")
     day = quota_day(state)
-    if state.quota_used[day] + cost > state.youtube_daily_quota:
+    bucket = OWN_BUCKETS.get(method)
+    if bucket is not None:
+        used, limit = state.quota_buckets[(bucket, day)], state.youtube_search_quota
+    else:
+        used, limit = state.quota_used[day], state.youtube_daily_quota
+    if used + cost > limit:
         return _google_error(
             403,
             "The request cannot be completed because you have exceeded "
@@ -88,7 +97,10 @@ def handle(state: SandboxState, req: Request) -> Response:
             "quotaExceeded",
             domain="youtube.quota",
         )
-    state.quota_used[day] += cost
+    if bucket is not None:
+        state.quota_buckets[(bucket, day)] += cost
+    else:
+        state.quota_used[day] += cost
     if method == "search":
         return search(state, req)
     if method == "videos":
@@ -182,7 +194,10 @@ def search(state: SandboxState, req: Request) -> Response:
         ]
 
     found: list[WorldPost] = state.cached(key, build)
-    page = found[start : start + size]
+    # A search serves about 500 results at most, however many pages are asked for
+    # (pageInfo.totalResults still counts them all): older videos need publishedBefore windows
+    cap = state.youtube_search_cap
+    page = found[start : min(start + size, cap)]
     items = [
         {
             "kind": "youtube#searchResult",
@@ -199,7 +214,7 @@ def search(state: SandboxState, req: Request) -> Response:
         "pageInfo": {"totalResults": len(found), "resultsPerPage": size},
         "items": items,
     }
-    if start + size < len(found):
+    if start + size < min(len(found), cap):
         body["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
     return Response(200, body)
 
