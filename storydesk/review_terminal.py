@@ -119,7 +119,8 @@ class TerminalReview:
                 outcome = self._apply("a", tid, version, text)
         if outcome is None:  # changed meanwhile: said so, the queue shows it as it now is
             return True
-        click.echo(printable(outcome.message))
+        for line in outcome.message.splitlines():  # an approval lists its copies, one a line
+            click.echo(printable(line))
         if outcome.ok:
             self.done += 1
             return True

@@ -265,3 +265,18 @@ def test_a_decision_made_elsewhere_meanwhile_is_shown_not_overwritten(desk: Setu
     after = state(desk, first)
     assert after.review == "rejected"
     assert after.decisions == [("reject", "bob", "wrong person", False, [])]
+
+
+def test_a_refusal_nobody_may_override_is_one_line_and_the_card_stays(desk: Setup) -> None:
+    items = queue_json(desk, "--limit", "0")
+    hard = next(i for i in items if i["consent"] in ("guardian-required", "revoked", "none"))
+    child = spawn(desk, "review", "--consent", hard["consent"])
+    assert card(child) == hard["id"]
+    child.send("a")
+    child.expect(rf"testimony {hard['id']}: refused: consent is {hard['consent']}: [^\r\n]+\r\n")
+    child.expect(KEYS)  # no reason asked: no override exists; the same card waits
+    child.send("q")
+    child.expect(r"Stopped: 0 decided, 0 skipped\.")
+    child.expect(pexpect.EOF)
+    assert "Override reason" not in child.before
+    assert state(desk, hard["id"]).decisions == []
