@@ -47,6 +47,9 @@
   document.addEventListener("error", function (event) {
     if (event.target && event.target.tagName === "IMG") { event.target.remove(); }
   }, true);
+  document.querySelectorAll("img").forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0) { img.remove(); } // failed before we listened
+  });
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button.play");
