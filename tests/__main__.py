@@ -1,4 +1,10 @@
-"""`python -m tests`: the whole check, as CI runs it: lint, format, types, then the suite."""
+"""`python -m tests`: the whole check, as CI runs it: lint, format, types, then the suite.
+
+`python -m tests --fast`: the unit tier, for the edit-test loop: lint, format, types, then
+the tests that are neither marked slow (the benchmark scripts, the daemon on the wall clock,
+kill -9 and fresh-clone runs) nor on PostgreSQL (every database test also runs on SQLite).
+Anything after the flag goes to pytest as it is.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +12,33 @@ import os
 import subprocess
 import sys
 
-STEPS = [
-    ("lint", [sys.executable, "-m", "ruff", "check", "."]),
-    ("format", [sys.executable, "-m", "ruff", "format", "--check", "."]),
-    ("types", [sys.executable, "-m", "mypy"]),
-    (
-        "tests",
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-n",
-            os.environ.get("STORYDESK_TEST_WORKERS", "2"),
-            *sys.argv[1:],
-        ],
-    ),
-]
+FAST = ["-m", "not slow and not postgres", "-k", "not postgresql"]
+
+
+def steps(args: list[str]) -> list[tuple[str, list[str]]]:
+    fast = "--fast" in args
+    rest = [a for a in args if a != "--fast"]
+    return [
+        ("lint", [sys.executable, "-m", "ruff", "check", "."]),
+        ("format", [sys.executable, "-m", "ruff", "format", "--check", "."]),
+        ("types", [sys.executable, "-m", "mypy"]),
+        (
+            "unit tests" if fast else "tests",
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-n",
+                os.environ.get("STORYDESK_TEST_WORKERS", "2"),
+                *(FAST if fast else []),
+                *rest,
+            ],
+        ),
+    ]
 
 
 def main() -> int:
-    for name, cmd in STEPS:
+    for name, cmd in steps(sys.argv[1:]):
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
         code = subprocess.call(cmd)
         if code != 0:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Each script builds a world and measures it: seconds each, so not in the unit tier.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 
 SMALL = {
