@@ -9,22 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import ConsentRecord, Post
+from db.models.consent import personal_fields
 from platforms import registry
 
-# The form's personal fields; response_id, state, scope, dates and row hash stay as proof.
-# Each platform's account column is one (the registry names them).
-PERSONAL_CONSENT_FIELDS = (
-    "full_name",
-    "age",
-    "date_of_birth",
-    "city",
-    "country",
-    "email",
-    *registry.consent_fields().values(),
-    "video_file",
-    "guardian_name",
-    "guardian_relationship",
-    "signature",
+# The form's personal fields, as marked on the model, and every platform's account field
+# (the registry's, marked or not); response_id, state, scope, dates and row hash stay as proof.
+PERSONAL_CONSENT_FIELDS = tuple(
+    dict.fromkeys([*personal_fields(), *registry.consent_fields().values()])
 )
 
 

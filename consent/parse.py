@@ -23,35 +23,17 @@ from typing import IO, Any
 
 from config.errors import BadInput
 from config.schema import ConsentSettings
+from db.models.consent import form_fields
 from db.scope import SOCIAL, WEBSITE, scope_targets
 
+# The export's columns: the form's fields as marked on the model (db/models/consent.py), the
+# form's id, a withdrawal flag, and the code of our request for consent (consent/requests.py)
+# which is stored as request_code.
 COLUMNS = [
     "response_id",
-    "submitted_at",
-    "full_name",
-    "age",
-    "date_of_birth",
-    "city",
-    "country",
-    "role",
-    "email",
-    "x_handle",
-    "youtube_channel",
-    "instagram_handle",
-    "facebook_profile",
-    "tiktok_handle",
-    "linkedin_profile",
-    "video_urls",
-    "consent_scope",
-    "expires_at",
-    "guardian_name",
-    "guardian_relationship",
-    "guardian_signed",
-    "signature",
-    "form_version",
-    "video_file",
+    *(f for f in form_fields() if f != "request_code"),
     "revoked",
-    "code",  # optional: the code of our request for consent (consent/requests.py)
+    "code",
 ]
 REQUIRED = ("response_id", "full_name")
 MAX_CELL = 10_000

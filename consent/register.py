@@ -31,35 +31,11 @@ from consent.parse import Blank, Export, Form, Rejected, Row
 from db import audit
 from db.bulk import execute_many, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
+from db.models.consent import form_fields
 from db.outbox import request_takedown
 from db.session import transaction
 
-FIELDS = [
-    "submitted_at",
-    "full_name",
-    "age",
-    "date_of_birth",
-    "city",
-    "country",
-    "role",
-    "email",
-    "x_handle",
-    "youtube_channel",
-    "instagram_handle",
-    "facebook_profile",
-    "tiktok_handle",
-    "linkedin_profile",
-    "video_urls",
-    "video_file",
-    "consent_scope",
-    "expires_at",
-    "guardian_name",
-    "guardian_relationship",
-    "guardian_signed",
-    "signature",
-    "form_version",
-    "request_code",
-]
+FIELDS = form_fields()  # the columns the export fills, as marked on the model
 
 
 BATCH = 2000

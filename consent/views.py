@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent.register import find_record
 from db.models import ConsentMatch, ConsentRecord, Post
+from platforms import registry
 
 
 def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dict[str, Any]]:
@@ -54,10 +55,7 @@ def show_record(sessions: sessionmaker[Session], campaign_id: str, ident: str) -
                 "city",
                 "country",
                 "role",
-                "x_handle",
-                "youtube_channel",
-                "instagram_handle",
-                "facebook_profile",
+                *registry.consent_fields().values(),  # the person's account on each platform
                 "video_urls",
                 "consent_scope",
                 "expires_at",

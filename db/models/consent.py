@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
 
+# The mark on a column: the form export fills it (FORM), and it says who a person is
+# (PERSONAL: a purge forgets it). The parser, the register and the purge read the marks.
+FORM: dict[str, Any] = {"form": True}
+PERSONAL: dict[str, Any] = {"form": True, "personal": True}
+
 
 class ConsentRecord(Base):
     __tablename__ = "consent_records"
@@ -19,32 +24,32 @@ class ConsentRecord(Base):
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
     response_id: Mapped[str] = mapped_column(String(128))
     version: Mapped[int] = mapped_column(default=1)
-    submitted_at: Mapped[datetime | None]
-    full_name: Mapped[str | None] = mapped_column(String(256))
-    age: Mapped[int | None]
-    date_of_birth: Mapped[date | None]
-    city: Mapped[str | None] = mapped_column(String(128))
-    country: Mapped[str | None] = mapped_column(String(128))
-    role: Mapped[str | None] = mapped_column(String(64))
-    email: Mapped[str | None] = mapped_column(String(256))
-    x_handle: Mapped[str | None] = mapped_column(String(128))
-    youtube_channel: Mapped[str | None] = mapped_column(String(256))
-    instagram_handle: Mapped[str | None] = mapped_column(String(128))
-    facebook_profile: Mapped[str | None] = mapped_column(String(256))
-    tiktok_handle: Mapped[str | None] = mapped_column(String(128))
-    linkedin_profile: Mapped[str | None] = mapped_column(String(256))
-    video_urls: Mapped[list[str]] = mapped_column(default=list)
-    video_file: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(info=FORM)
+    full_name: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    age: Mapped[int | None] = mapped_column(info=PERSONAL)
+    date_of_birth: Mapped[date | None] = mapped_column(info=PERSONAL)
+    city: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
+    country: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
+    role: Mapped[str | None] = mapped_column(String(64), info=FORM)
+    email: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    x_handle: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
+    youtube_channel: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    instagram_handle: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
+    facebook_profile: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    tiktok_handle: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
+    linkedin_profile: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    video_urls: Mapped[list[str]] = mapped_column(default=list, info=FORM)
+    video_file: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     # agreed uses: "website", "social" or platform names; empty covers nothing
-    consent_scope: Mapped[list[str]] = mapped_column(default=list)
-    expires_at: Mapped[datetime | None]
-    guardian_name: Mapped[str | None] = mapped_column(String(256))
-    guardian_relationship: Mapped[str | None] = mapped_column(String(64))
-    guardian_signed: Mapped[bool] = mapped_column(default=False)
-    signature: Mapped[str | None] = mapped_column(String(256))
-    form_version: Mapped[str | None] = mapped_column(String(32))
+    consent_scope: Mapped[list[str]] = mapped_column(default=list, info=FORM)
+    expires_at: Mapped[datetime | None] = mapped_column(info=FORM)
+    guardian_name: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    guardian_relationship: Mapped[str | None] = mapped_column(String(64), info=PERSONAL)
+    guardian_signed: Mapped[bool] = mapped_column(default=False, info=FORM)
+    signature: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    form_version: Mapped[str | None] = mapped_column(String(32), info=FORM)
     # the code of our request for consent, when the form was opened from its link
-    request_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    request_code: Mapped[str | None] = mapped_column(String(32), index=True, info=FORM)
     source_file: Mapped[str] = mapped_column(Text)
     source_row: Mapped[int]
     row_hash: Mapped[str] = mapped_column(String(64))
@@ -57,6 +62,16 @@ class ConsentRecord(Base):
     # earlier versions of this record (field values as they were), oldest first
     history: Mapped[list[Any]] = mapped_column(default=list)
     personal_data_purged_at: Mapped[datetime | None]
+
+
+def form_fields() -> list[str]:
+    """The columns a form export fills, in the table's order."""
+    return [c.key for c in ConsentRecord.__table__.columns if c.info.get("form")]
+
+
+def personal_fields() -> list[str]:
+    """The columns that say who a person is: what a purge of their data forgets."""
+    return [c.key for c in ConsentRecord.__table__.columns if c.info.get("personal")]
 
 
 class ConsentMatch(Base):

@@ -133,3 +133,14 @@ def test_unknown_platform_in_the_campaign_file_names_it() -> None:
                 "platforms": {"myspace": {}},
             }
         )
+
+
+def test_every_consent_field_is_marked_personal_so_a_purge_forgets_it() -> None:
+    from compliance.purge import PERSONAL_CONSENT_FIELDS
+    from consent.parse import COLUMNS
+    from db.models.consent import personal_fields
+
+    for field in registry.consent_fields().values():
+        assert field in personal_fields()
+        assert field in PERSONAL_CONSENT_FIELDS
+        assert field in COLUMNS  # the parser reads it from the export
