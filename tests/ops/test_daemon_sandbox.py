@@ -72,6 +72,8 @@ def matched_ids(setup: Setup) -> list[int]:
                 .where(
                     models.Testimony.consent_state == "matched",
                     models.Testimony.review_state == "pending",
+                    # matched and no rule problem: approval sends at least one copy
+                    models.Testimony.priority == 0,
                 )
                 .order_by(models.Testimony.id)
             )
@@ -88,18 +90,25 @@ def publish_runs(logs: list[Path]) -> int:
     )
 
 
+def approve_some(setup: Setup, ids: list[int]) -> None:
+    """Approve as staff would; a testimony whose form allows no enabled target is refused
+    (exit 1) while the others go out, so the test needs only that some were approved."""
+    answers = json.loads(setup.cli("approve", *map(str, ids), "--json").stdout)
+    assert any(a["ok"] for a in answers), answers
+
+
 def exercise(setup: Setup, seconds: float, logs: list[Path]) -> None:
     """What staff and the world do while the daemons run: approvals in two batches (the
     second once the first publish job is over), new posts on the platforms."""
     started = time.monotonic()
     first = wait_for(lambda: matched_ids(setup)[:3], 30, "a harvest and a match")
-    assert setup.cli("approve", *map(str, first)).exit_code == 0
+    approve_some(setup, first)
     wait_for(lambda: publish_runs(logs) >= 1, 30, "the first publications")
     setup.control("posts", {"count": 8})
     second = wait_for(
         lambda: [i for i in matched_ids(setup) if i not in first][:3], 30, "more matches"
     )
-    assert setup.cli("approve", *map(str, second)).exit_code == 0
+    approve_some(setup, second)
     wait_for(lambda: publish_runs(logs) >= 2, 30, "the second publications")
     setup.control("posts", {"count": 8})
     time.sleep(max(seconds - (time.monotonic() - started), 0))
