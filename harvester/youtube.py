@@ -246,7 +246,9 @@ class YouTubeCollector:
                 },
                 requests,
                 spent.get("", 0),
-                cursor=f"pageToken={token}" if token else None,
+                # a page token counts from the start of its publishedBefore window, so the
+                # same token comes again in the next window: the window is part of the cursor
+                cursor=f"publishedBefore={before} pageToken={token}" if token else None,
                 unreadable=unreadable,
                 quota_buckets={b: u for b, u in spent.items() if b},
             )

@@ -137,7 +137,15 @@ def test_any_bytes_are_read_or_refused_as_bad_input(data: bytes, suffix: str) ->
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.text(min_size=1, max_size=60), st.sampled_from(["latin-1", "utf-16", "cp1252"]))
+@given(
+    st.text(
+        # the name's own commas, quotes and line ends would break the row for another reason
+        alphabet=st.characters(blacklist_characters=',"\r\n'),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from(["latin-1", "utf-16", "cp1252"]),
+)
 def test_other_encodings_reject_the_rows_they_break_with_a_hint(name: str, encoding: str) -> None:
     text = f"response_id,full_name\nR1,Léa {name}\nR2,Plain\n"
     try:
