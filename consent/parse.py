@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from config.errors import BadInput
 from config.schema import ConsentSettings
-from db.models.consent import form_fields
+from db.models.consent import column_limits, form_fields
 from db.scope import SOCIAL, WEBSITE, scope_targets
 
 # The export's columns: the form's fields as marked on the model (db/models/consent.py), the
@@ -36,6 +36,10 @@ COLUMNS = [
     "code",
 ]
 REQUIRED = ("response_id", "full_name")
+# Each text column's length as the model declares it: PostgreSQL refuses a longer value (and
+# with it the whole batch) while SQLite stores it, so a row is rejected here, before the
+# write, and both engines store the same forms. The request code is read from `code`.
+LIMITS = {("code" if c == "request_code" else c): n for c, n in column_limits().items()}
 MAX_CELL = 10_000
 # No form's row comes near this; a longer line is not a form export (or has lost its line
 # breaks), and reading it whole would hold an unbounded string in memory.
@@ -525,12 +529,12 @@ def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -
             _text(value, column)
     if not text["response_id"]:
         raise ValueError("response_id is empty")
-    if len(text["response_id"]) > 128:
-        raise ValueError("response_id: longer than 128 characters")
     if not text["full_name"]:
         raise ValueError("full_name is empty")
-    if len(text["code"] or "") > 32:  # our request codes are 12 characters
-        raise ValueError("code: longer than 32 characters (not a code storydesk gave)")
+    for column, limit in LIMITS.items():  # the value is never quoted: it may be personal
+        if len(text.get(column) or "") > limit:
+            why = " (not a code storydesk gave)" if column == "code" else ""
+            raise ValueError(f"{column}: longer than {limit} characters{why}")
     age = None
     if given := text["age"]:
         if not _AGE.fullmatch(given) or not 0 < float(given) < 120:

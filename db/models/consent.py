@@ -69,6 +69,18 @@ def form_fields() -> list[str]:
     return [c.key for c in ConsentRecord.__table__.columns if c.info.get("form")]
 
 
+def column_limits() -> dict[str, int]:
+    """The longest value each bounded text column holds (the length of its String type),
+    for the form export's columns and its response id."""
+    return {
+        c.key: c.type.length
+        for c in ConsentRecord.__table__.columns
+        if (c.info.get("form") or c.key == "response_id")
+        and isinstance(c.type, String)
+        and c.type.length
+    }
+
+
 def personal_fields() -> list[str]:
     """The columns that say who a person is: what a purge of their data forgets."""
     return [c.key for c in ConsentRecord.__table__.columns if c.info.get("personal")]
