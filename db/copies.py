@@ -12,6 +12,7 @@ and revoked are never overridden. Approval (review/actions.py), publishing
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -29,6 +30,7 @@ HARD = {
     "signed the form; only a guardian's signature on the form can change this",
     "revoked": "the participant withdrew consent",
 }
+LEFT_OUT = "the reviewer chose not to send this copy"
 
 
 @dataclass
@@ -48,17 +50,19 @@ class CopyCheck:
     consent_refusal: str | None  # why its consent does not let it out, None when it does
     overridden: list[str] = field(default_factory=list)  # breaks a reviewer overrode
     confirmed: bool = False  # a reviewer confirmed a needs-check likeness
+    left_out: bool = False  # the approving reviewer chose not to send this copy
 
     @property
     def goes_out(self) -> bool:
-        return self.consent_refusal is None and not self.unforgiven
+        return not self.left_out and self.consent_refusal is None and not self.unforgiven
 
     @property
     def unforgiven(self) -> list[str]:
         return [b for b in self.breaks if b not in self.overridden]
 
     def reasons(self) -> list[str]:
-        return ([self.consent_refusal] if self.consent_refusal else []) + self.unforgiven
+        chosen = [LEFT_OUT] if self.left_out else []
+        return chosen + ([self.consent_refusal] if self.consent_refusal else []) + self.unforgiven
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class CopyCheck:
             "breaks": self.breaks,
             "overridden": self.overridden,
             "confirmed": self.confirmed,
+            "left_out": self.left_out,
             "goes_out": self.goes_out,
             "reasons": self.reasons(),
         }
@@ -113,13 +118,16 @@ def check_copies(
     approval: Decision | None = None,
     use_approval: bool = True,
     override: bool = False,
+    chosen: Collection[int] | None = None,
 ) -> list[CopyCheck]:
     """Every copy of `testimony`, judged against the form the testimony relies on. The
-    overrides and confirmations are those of `approval` (default: the latest approval;
-    none when use_approval is False, as before a decision). `override` judges them as an
-    approval with --override would leave them: every rule a copy breaks overridden, a
-    needs-check likeness naming the testimony's form confirmed; consent a copy lacks
-    (another form, none, revoked, a minor) stays refused whatever is said."""
+    overrides, confirmations and copies left out are those of `approval` (default: the
+    latest approval; none when use_approval is False, as before a decision). `override`
+    judges them as an approval with --override would leave them: every rule a copy breaks
+    overridden, a needs-check likeness naming the testimony's form confirmed; consent a copy
+    lacks (another form, none, revoked, a minor) stays refused whatever is said. `chosen`
+    (post ids) is the reviewer's pick before a decision: every other copy is left out; a
+    copy chosen still goes out only when its own evidence and the rules let it."""
     if use_approval and approval is None:
         approval = latest_approval(session, testimony.id)
     granted = {
@@ -138,6 +146,7 @@ def check_copies(
     checks = []
     for post, match, response_id in rows:
         entry = granted.get(post.id, {})
+        left_out = bool(entry.get("left_out")) or (chosen is not None and post.id not in chosen)
         breaks = rule_breaks(post, campaign)
         if override:
             entry = {
@@ -160,6 +169,7 @@ def check_copies(
             consent_refusal=None,
             overridden=[b for b in breaks if b in (entry.get("overridden") or [])],
             confirmed=bool(entry.get("confirmed")),
+            left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
         checks.append(check)

@@ -4,13 +4,16 @@ Approval says, copy by copy, what will go out and what will not, and why (db/cop
 each copy needs its own evidence naming the testimony's form; a copy that breaks a campaign
 rule (too long, not a video, outside the dates) stays unless the reviewer overrides that
 rule with --override --reason; a `needs-check` likeness goes out only when the reviewer
-confirms it the same way. guardian-required and revoked are refused outright: no override
+confirms it the same way. Where copies differ the reviewer may choose which go out (`copies`:
+the post ids to send); a copy left out stays, recorded as the reviewer's choice, and a copy
+chosen still goes out only when db/copies.py lets it. guardian-required and revoked are refused outright: no override
 exists for them. Every decision keeps the consent version it relied on and its per-copy
 plan, in Decision and the audit trail; publishing checks the same plan again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,7 +146,10 @@ def approve(
     note: str | None = None,
     targets: list[str] | None = None,
     override_reason: str | None = None,
+    copies: Collection[int] | None = None,
 ) -> list[Outcome]:
+    """Approve each of `ids`; `copies` (post ids) limits what goes out to the copies the
+    reviewer chose, None sending every copy that may go out."""
     enabled = loaded.settings.publish.enabled_targets()
     chosen = [t for t in enabled if targets is None or t in targets]
     outcomes = []
@@ -182,10 +188,23 @@ def approve(
             loaded.settings,
             use_approval=False,
             override=override_reason is not None,
+            chosen=copies,
         )
+        strangers = sorted(set(copies or ()) - {c.post_id for c in checks})
+        if strangers:
+            outcomes.append(
+                _refused(
+                    tid,
+                    "refused: not a copy of this testimony: post "
+                    + ", ".join(str(s) for s in strangers),
+                )
+            )
+            continue
         going = [c for c in checks if c.goes_out]
         if not going:
-            rules_only = [c for c in checks if c.consent_refusal is None and c.breaks]
+            rules_only = [
+                c for c in checks if not c.left_out and c.consent_refusal is None and c.breaks
+            ]
             overridable = bool(rules_only) and override_reason is None
             hint = (
                 "; approve only with --override --reason to reshare it anyway "
@@ -229,7 +248,7 @@ def approve(
             said = f"override: {override_reason}" + (f"; {note}" if note else "")
         else:
             said = "; ".join(part for part in (override_reason, note) if part) or None
-        copies = [
+        plan = [
             {
                 "post_id": c.post_id,
                 "platform": c.platform,
@@ -237,6 +256,7 @@ def approve(
                 "reasons": c.reasons(),
                 "overridden": c.overridden if c.goes_out else [],
                 "confirmed": c.confirmed and c.goes_out,
+                "left_out": c.left_out,
             }
             for c in checks
         ]
@@ -249,7 +269,7 @@ def approve(
             now,
             override=overriding,
             targets=allowed,
-            copies=copies,
+            copies=plan,
         )
         queued = [p.target for p in queue_publications(session, tid, allowed, now, reviewer)]
         whole = len(going) == len(checks)  # some copies stay: in part

@@ -136,7 +136,13 @@ def testimony_card(
         }
     copies = []
     if loaded is not None:
-        copies = [c.as_dict() for c in check_copies(session, testimony, loaded.settings)]
+        # an approval's plan while it stands; before one (or after a hold or rejection
+        # replaced it) what an approval now would do
+        approved = testimony.review_state == "approved"
+        copies = [
+            c.as_dict()
+            for c in check_copies(session, testimony, loaded.settings, use_approval=approved)
+        ]
     suggestions = _suggestions(session, testimony_id)
     problems = sorted({p for post in posts for p in post["problems"]})
     if scope and scope["problem"]:
@@ -284,17 +290,17 @@ def _lines(card: dict[str, Any]) -> list[str]:
             f"  scope: {', '.join(scope['words']) or 'none'} → "
             + (", ".join(scope["targets"]) or "no target (a problem: the form covers nothing)")
         )
-    for copy in card.get("copies") or []:
+    for n, copy in enumerate(card.get("copies") or [], 1):
+        # numbered for the terminal review's copy choice, with the post id `approve --copy` takes
+        head = f"  copy {n} [{copy['platform']}] post {copy['post_id']}"
         if copy["goes_out"]:
             said = EVIDENCE.get(copy["evidence"].get("by", ""), copy["evidence"].get("by"))
             extra = (
                 f"; rule overridden: {'; '.join(copy['overridden'])}" if copy["overridden"] else ""
             )
-            lines.append(
-                f"  copy [{copy['platform']}] goes out: {said}, form {copy['form']}{extra}"
-            )
+            lines.append(f"{head} goes out: {said}, form {copy['form']}{extra}")
         else:
-            lines.append(f"  copy [{copy['platform']}] stays: {', '.join(copy['reasons'])}")
+            lines.append(f"{head} stays: {', '.join(copy['reasons'])}")
     for link in card.get("suggested_links") or []:
         why = LINKS.get(link["by"], link["by"])
         state = (

@@ -16,7 +16,7 @@ import click
 from review.terminal import printable
 from storydesk.context import AppContext
 
-KEYS = "[a]pprove  [r]eject  [h]old  [s]kip  [o]pen link  [q]uit"
+KEYS = "[a]pprove  [r]eject  [h]old  [s]kip  [o]pen link  [c]hoose copies  [q]uit"
 
 
 class TerminalReview:
@@ -44,6 +44,7 @@ class TerminalReview:
             for line in card_lines(card):
                 click.echo(line)
             opened = 0
+            chosen: list[int] | None = None  # the copies to send; None: all that may go
             while True:
                 click.echo(KEYS)
                 try:
@@ -59,8 +60,11 @@ class TerminalReview:
                 if key == "o":
                     opened = self._open(card, opened)
                     continue
+                if key == "c":
+                    chosen = self._choose(card, chosen)
+                    continue
                 if key in ("a", "r", "h"):
-                    if self._decide(key, card["id"], version):
+                    if self._decide(key, card["id"], version, chosen):
                         break
                     continue
                 click.echo(f"Unknown key {printable(key)!r}.")
@@ -96,7 +100,31 @@ class TerminalReview:
             click.echo(f"Opened {printable(url)}")
         return opened + 1
 
-    def _decide(self, key: str, tid: int, version: str) -> bool:
+    def _choose(self, card: dict[str, Any], chosen: list[int] | None) -> list[int] | None:
+        """The reviewer picks the copies to send by their numbers on the card; the rule on
+        each (review.actions.approve, db/copies.py) is the same as for every copy."""
+        copies = card.get("copies") or []
+        if len(copies) < 2:
+            click.echo("This testimony has one copy: nothing to choose.")
+            return chosen
+        text = self._ask("Copies to send, by number (e.g. 1 3; Enter alone: every copy)")
+        if not text:
+            click.echo("Every copy that may go out will.")
+            return None
+        picked: list[int] = []
+        for word in text.replace(",", " ").split():
+            if not word.isdigit() or not 1 <= int(word) <= len(copies):
+                click.echo(
+                    f"{printable(word)!r} is no copy number (1 to {len(copies)}); nothing changed."
+                )
+                return chosen
+            picked.append(int(word))
+        picked = sorted(set(picked))
+        said = ", ".join(f"copy {n} [{copies[n - 1]['platform']}]" for n in picked)
+        click.echo(f"To send: {said}; the others stay. Press a to approve.")
+        return [copies[n - 1]["post_id"] for n in picked]
+
+    def _decide(self, key: str, tid: int, version: str, chosen: list[int] | None = None) -> bool:
         """Take the decision `key` stands for; True when the card is done with (decided,
         or changed by someone else), False when it stays on screen."""
         from review.refusals import overridable, reason
@@ -109,14 +137,14 @@ class TerminalReview:
                 return False
             outcome = self._apply(key, tid, version, text)
         else:
-            outcome = self._apply("a", tid, version)
+            outcome = self._apply("a", tid, version, chosen=chosen)
             if outcome is not None and overridable(outcome):
                 click.echo(f"{reason(outcome)}.")
                 text = self._ask("Override reason (Enter alone: nothing done)")
                 if not text:
                     click.echo("No reason given; nothing done.")
                     return False
-                outcome = self._apply("a", tid, version, text)
+                outcome = self._apply("a", tid, version, text, chosen)
         if outcome is None:  # changed meanwhile: said so, the queue shows it as it now is
             return True
         for line in outcome.message.splitlines():  # an approval lists its copies, one a line
@@ -130,7 +158,14 @@ class TerminalReview:
         text: str = click.prompt(prompt, default="", show_default=False)
         return text.strip()
 
-    def _apply(self, key: str, tid: int, version: str, text: str | None = None) -> Any:
+    def _apply(
+        self,
+        key: str,
+        tid: int,
+        version: str,
+        text: str | None = None,
+        chosen: list[int] | None = None,
+    ) -> Any:
         from review.actions import approve, withdraw
         from review.versions import ChangedMeanwhile, lock_unchanged
 
@@ -140,7 +175,13 @@ class TerminalReview:
                 lock_unchanged(session, tid, version)
                 if key == "a":
                     return approve(
-                        session, self.loaded, [tid], self.reviewer, now, override_reason=text
+                        session,
+                        self.loaded,
+                        [tid],
+                        self.reviewer,
+                        now,
+                        override_reason=text,
+                        copies=chosen,
                     )[0]
                 action = "reject" if key == "r" else "hold"
                 return withdraw(session, [tid], action, self.reviewer, text or "", now)[0]

@@ -36,6 +36,15 @@ def _report(outcomes: list) -> int:  # type: ignore[type-arg]
     "Never for guardian-required or revoked consent.",
 )
 @click.option("--reason", help="Why the override is right (kept in the audit trail).")
+@click.option(
+    "--copy",
+    "copy_ids",
+    metavar="POST_ID",
+    multiple=True,
+    type=ROW_ID,
+    help="Send only this copy (repeat for several; the post ids `show ID` lists): the other "
+    "copies stay. Default: every copy that may go out.",
+)
 @click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
@@ -46,6 +55,7 @@ def approve(
     targets: str | None,
     override: bool,
     reason: str | None,
+    copy_ids: tuple[int, ...],
     as_name: str | None,
     as_json: bool,
 ) -> int:
@@ -76,6 +86,7 @@ def approve(
             note,
             chosen,
             reason if override else None,
+            copies=list(copy_ids) or None,
         )
     if as_json:
         click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False))

@@ -102,6 +102,14 @@ def create_app(desk: Desk) -> Flask:
     def render(context: dict[str, Any], status: int = 200, **extra: Any) -> tuple[str, int]:
         if "said" not in extra:
             extra["said"] = desk.flashes.pop(request.args.get("said", ""), None)
+        extra.setdefault("chosen", None)
+        shown_copies = context.get("copies") or []
+        # a choice where copies differ: several, and the card still to be approved
+        extra["choosing"] = (
+            len(shown_copies) > 1
+            and context["card"] is not None
+            and context["card"]["review"] != "approved"
+        )
         page = render_template(
             "review.html",
             **context,
@@ -145,6 +153,12 @@ def create_app(desk: Desk) -> Flask:
         if action not in ACTIONS:
             abort(400)
         override = request.form.get("override") == "1"
+        chosen: list[int] | None = None
+        if action == "approve" and request.form.get("choose") == "1":
+            try:
+                chosen = [int(value) for value in request.form.getlist("copy")]
+            except ValueError:
+                abort(400)
         if not text and (action in ("reject", "hold") or override):
             word = {"reject": "A reason", "hold": "A note"}.get(action, "An override reason")
             with desk.sessions() as session:
@@ -152,7 +166,7 @@ def create_app(desk: Desk) -> Flask:
                     shown(session, filters, tid), 422, said=f"{word} is required; nothing done."
                 )
         try:
-            outcome = take(tid, action, text or None, version, override)
+            outcome = take(tid, action, text or None, version, override, chosen)
         except ChangedMeanwhile as changed:
             with desk.sessions() as session:
                 return render(shown(session, filters, tid), 409, changed=changed.message())
@@ -163,6 +177,7 @@ def create_app(desk: Desk) -> Flask:
                     422,
                     refused=reason(outcome),
                     overridable=overridable(outcome) and action == "approve",
+                    chosen=chosen,
                 )
         with desk.sessions() as session:
             following = next_card(session, filters, tid)
@@ -171,9 +186,16 @@ def create_app(desk: Desk) -> Flask:
             return redirect(link("home", {"said": key, **filters.query()}), 303)
         return redirect(link("card", {"tid": following, "said": key, **filters.query()}), 303)
 
-    def take(tid: int, action: str, text: str | None, version: str, override: bool) -> Any:
+    def take(
+        tid: int,
+        action: str,
+        text: str | None,
+        version: str,
+        override: bool,
+        chosen: list[int] | None,
+    ) -> Any:
         """The decision, through the same functions as the CLI, on the card the reviewer
-        saw (review.versions) or not at all."""
+        saw (review.versions) or not at all; `chosen`, the copies ticked to go out."""
         from review.actions import approve, withdraw
         from review.versions import lock_unchanged
 
@@ -184,7 +206,14 @@ def create_app(desk: Desk) -> Flask:
                 reason = text if override else None
                 note = None if override else text
                 return approve(
-                    session, desk.loaded, [tid], desk.reviewer, now, note, override_reason=reason
+                    session,
+                    desk.loaded,
+                    [tid],
+                    desk.reviewer,
+                    now,
+                    note,
+                    override_reason=reason,
+                    copies=chosen,
                 )[0]
             return withdraw(session, [tid], action, desk.reviewer, text or "", now)[0]
 

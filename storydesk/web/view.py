@@ -153,27 +153,21 @@ def evidence_line(evidence: dict[str, Any] | None) -> str | None:
 
 def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> list[dict[str, Any]]:
     """Each copy with its player, its own consent evidence and the plan db.copies makes
-    for it: goes out, or stays and why, and whether an override with a reason would send
-    it (the same answer approve and publish get)."""
+    for it (the card's: goes out, or stays and why), and whether an override with a reason
+    would send it (the same answer approve and publish get)."""
     from db.copies import check_copies
     from db.models import Testimony
 
-    testimony = session.get(Testimony, card["id"])
-    decided = card["review"] == "approved"
-    plan: dict[int, Any] = {}
+    plan = {c["post_id"]: c for c in card["copies"]}
     preview: dict[int, Any] = {}
-    if testimony is not None:
-        plan = {
+    testimony = session.get(Testimony, card["id"])
+    if testimony is not None and card["review"] != "approved":
+        preview = {
             c.post_id: c
-            for c in check_copies(session, testimony, loaded.settings, use_approval=decided)
+            for c in check_copies(
+                session, testimony, loaded.settings, use_approval=False, override=True
+            )
         }
-        if not decided:
-            preview = {
-                c.post_id: c
-                for c in check_copies(
-                    session, testimony, loaded.settings, use_approval=False, override=True
-                )
-            }
     shown = []
     for post in card["posts"]:
         check = plan.get(post["post_id"])
@@ -183,14 +177,17 @@ def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> li
                 **post,
                 "embed": embed(post),
                 "link": web_url(post["url"]),
-                "consent": check.state if check else "none",
-                "form": check.response_id if check else None,
-                "evidence": evidence_line(check.evidence) if check else None,
-                "goes_out": bool(check and check.goes_out),
-                "reasons": check.reasons() if check else [],
-                "overridden": check.overridden if check else [],
+                "consent": check["consent"] if check else "none",
+                "form": check["form"] if check else None,
+                "evidence": evidence_line(check["evidence"]) if check else None,
+                "goes_out": bool(check and check["goes_out"]),
+                "left_out": bool(check and check["left_out"]),
+                "reasons": check["reasons"] if check else [],
+                "overridden": check["overridden"] if check else [],
+                # the reviewer may choose it: it goes out now, or would with an override
+                "choosable": bool(could is not None and could.goes_out),
                 "override_would_send": bool(
-                    check and not check.goes_out and could is not None and could.goes_out
+                    check and not check["goes_out"] and could is not None and could.goes_out
                 ),
             }
         )
@@ -216,7 +213,7 @@ def page(
     }
     if testimony_id is None:
         return context
-    card = testimony_card(session, testimony_id)
+    card = testimony_card(session, testimony_id, loaded)
     minimum = loaded.settings.rules.minimum_age_without_guardian
     context.update(
         card=card,

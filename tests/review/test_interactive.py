@@ -18,7 +18,7 @@ from db import models
 from tests.review.conftest import as_user, opened, queue_json, state
 from tests.sandboxed import Setup, make_setup
 
-KEYS = r"\[a\]pprove  \[r\]eject  \[h\]old  \[s\]kip  \[o\]pen link  \[q\]uit"
+KEYS = r"\[a\]pprove  \[r\]eject  \[h\]old  \[s\]kip  \[o\]pen link  \[c\]hoose copies  \[q\]uit"
 
 
 @pytest.fixture

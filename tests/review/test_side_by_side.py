@@ -62,7 +62,8 @@ def test_the_post_and_the_form_side_by_side_with_differences_flagged(desk: Setup
     # the scope with the targets it allows among those the campaign enables
     assert card["scope"]["targets"] == ["x", "gallery"]
     assert "  scope: website, x → x, gallery\n" in text
-    assert "  copy [x] goes out: the form names this handle, form R1\n" in text
+    post_id = card["copies"][0]["post_id"]
+    assert f"  copy 1 [x] post {post_id} goes out: the form names this handle, form R1\n" in text
 
 
 def test_a_form_without_scope_is_a_problem_on_the_card(desk: Setup) -> None:

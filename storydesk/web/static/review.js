@@ -4,6 +4,7 @@
   "use strict";
 
   function typing(target) {
+    if (target && target.tagName === "INPUT" && target.type === "checkbox") { return false; }
     return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
       target.tagName === "SELECT" || target.isContentEditable);
   }
@@ -78,6 +79,12 @@
     else if (key === "r" || key === "h") {
       var field = document.getElementById(key === "r" ? "reject-text" : "hold-text");
       if (field) { field.focus(); }
+    }
+    else if (/^[1-9]$/.test(key)) {
+      // the copy choice: the nth copy's box, where the testimony has several
+      var box = document.querySelectorAll("input.choose")[Number(key) - 1];
+      if (!box) { return; }
+      if (!box.disabled) { box.checked = !box.checked; }
     }
     else if (key === "v") {
       var boxes = document.querySelectorAll(".player[data-player]");
