@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from consent.index import PostFacts
 from consent.results import Verdict
+from consent.unbacked import take_down_unbacked
 from db import audit
 from db.models import Decision, Post, Publication, Testimony
 
@@ -59,7 +60,10 @@ def settle_links(
     for post_id, tid in where.items():
         members[tid].append(post_id)
     form = {p.id: direct_form(verdicts.get(p.id)) for p in posts}
-    _split(session, loaded, members, where, form, now, summary)
+    # what went out on a copy that another form (or none) now names comes down first; such
+    # a testimony is split once its takedowns are done (they need the copy where it is)
+    held = take_down_unbacked(session, loaded, now)
+    _split(session, loaded, members, where, form, now, summary, held)
     _join(session, loaded, members, where, form, now, summary)
     if summary.joined or summary.split:
         posts = [p._replace(testimony_id=where.get(p.id, p.testimony_id)) for p in posts]
@@ -74,11 +78,12 @@ def _split(
     form: dict[int, int | None],
     now: datetime,
     summary: LinkSummary,
+    held: set[int],
 ) -> None:
     mixed = {
         tid: ids
         for tid, ids in members.items()
-        if len({form[i] for i in ids if form[i] is not None}) > 1
+        if tid not in held and len({form[i] for i in ids if form[i] is not None}) > 1
     }
     if not mixed:
         return

@@ -38,6 +38,7 @@ from consent.index import (
     name_key,
 )
 from consent.links import settle_links
+from consent.reopen import reopen_changed
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
 from db.session import large_page_cache, transaction
@@ -283,4 +284,5 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     posts, links = settle_links(session, loaded, posts, verdicts, now)
     summary = write_testimonies(session, loaded, posts, verdicts, now)
     summary.joined, summary.split = links.joined, links.split
+    summary.reopened = len(reopen_changed(session, loaded, now))
     return summary

@@ -28,6 +28,7 @@ class MatchSummary:
     changed: int = 0
     joined: int = 0  # suggested links one form confirmed (consent/links.py)
     split: int = 0  # copies of another form taken out of a testimony
+    reopened: int = 0  # approvals on a form the testimony no longer relies on (reopen.py)
 
 
 @dataclass

@@ -172,8 +172,22 @@ def check_copies(
             left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
+        if check.consent_refusal is None and _approved_for_another_form(approval, testimony):
+            check.consent_refusal = (
+                "it was approved on another form than the one it now relies on: review it again"
+            )
         checks.append(check)
     return checks
+
+
+def _approved_for_another_form(approval: Decision | None, testimony: Testimony) -> bool:
+    """A reviewer compared the video with one person's form; a match that has since tied
+    the testimony to another form (consent/reopen.py) needs a new look."""
+    return (
+        approval is not None
+        and approval.consent_id is not None
+        and approval.consent_id != testimony.consent_id
+    )
 
 
 def _consent_refusal(

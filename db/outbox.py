@@ -69,19 +69,26 @@ def queue_publications(
 
 
 def request_takedown(
-    session: Session, testimony_ids: Iterable[int], reason: str, now: datetime, actor: str
+    session: Session,
+    testimony_ids: Iterable[int],
+    reason: str,
+    now: datetime,
+    actor: str,
+    targets: Iterable[str] | None = None,
 ) -> list[Publication]:
-    """Mark every live publication of these testimonies for takedown; cancel queued ones."""
+    """Mark every live publication of these testimonies (on `targets`, default all) for
+    takedown; cancel queued ones."""
     ids = list(testimony_ids)
     if not ids:
         return []
     changed: list[Publication] = []
-    rows = session.scalars(
-        select(Publication).where(
-            Publication.testimony_id.in_(ids),
-            Publication.state.in_(("queued", "failed", "in-flight", "done")),
-        )
+    query = select(Publication).where(
+        Publication.testimony_id.in_(ids),
+        Publication.state.in_(("queued", "failed", "in-flight", "done")),
     )
+    if targets is not None:
+        query = query.where(Publication.target.in_(list(targets)))
+    rows = session.scalars(query)
     for publication in rows:
         if publication.state in ("queued", "failed") and publication.external_id is None:
             publication.state = "skipped"

@@ -50,6 +50,11 @@ def import_(app: AppContext, file: Path, as_name: str | None) -> int:
         f" {report.revoked} revoked"
     )
     click.echo("consent: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items())))
+    if summary.reopened:
+        click.echo(
+            f"review: {summary.reopened} approved testimony(ies) back in the queue: they now "
+            "rely on another consent form (what went out on the old one comes down)"
+        )
     return ExitCode.BAD_INPUT if report.rejected_rows else ExitCode.OK
 
 

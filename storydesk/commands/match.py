@@ -24,3 +24,8 @@ def command(app: AppContext) -> None:
             f"links: {summary.joined} suggested link(s) joined (one form names both "
             f"accounts), {summary.split} testimony(ies) split (copies of another form)"
         )
+    if summary.reopened:
+        click.echo(
+            f"review: {summary.reopened} approved testimony(ies) back in the queue: they now "
+            "rely on another consent form (what went out on the old one comes down)"
+        )
