@@ -10,7 +10,7 @@ looking for our reply (it carries the code), never by replying again. Elsewhere 
 printed for staff to send by hand, and recorded as asked.
 
 One request per person per campaign (a reminder only with `again`), and never more than
-`per_hour` requests in any 60 minutes. A form that comes back with the code is matched to
+`per_hour` of the campaign's requests in any 60 minutes. A form that comes back with the code is matched to
 the asked copy by the code alone (consent/matching.py). Answers by reply are read by
 `watch_answers`: the opt-in hashtag is recorded as intent (never as a signed form), the
 withdrawal hashtag from the post's author withdraws consent like `consent revoke`.
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
@@ -97,21 +97,33 @@ def person_of(post: Post) -> str:
     return f"{post.platform}:{who}"[:200]
 
 
-def sent_within_hour(session: Session, now: datetime) -> int:
+def _sent_in_campaign(campaign_id: str, since: datetime) -> Any:
+    """This campaign's sends since `since`: the audit entries of its own requests (the cap
+    is the campaign's; another campaign's requests never use it up)."""
+    own = select(cast(ConsentRequest.id, String)).where(ConsentRequest.campaign_id == campaign_id)
+    return (
+        AuditEntry.action == SENT,
+        AuditEntry.at > since,
+        AuditEntry.subject_type == "consent-request",
+        AuditEntry.subject_id.in_(own),
+    )
+
+
+def sent_within_hour(session: Session, campaign_id: str, now: datetime) -> int:
     return int(
         session.scalar(
             select(func.count(AuditEntry.id)).where(
-                AuditEntry.action == SENT, AuditEntry.at > now - timedelta(hours=1)
+                *_sent_in_campaign(campaign_id, now - timedelta(hours=1))
             )
         )
         or 0
     )
 
 
-def _next_slot(session: Session, now: datetime) -> datetime:
+def _next_slot(session: Session, campaign_id: str, now: datetime) -> datetime:
     oldest = session.scalar(
         select(func.min(AuditEntry.at)).where(
-            AuditEntry.action == SENT, AuditEntry.at > now - timedelta(hours=1)
+            *_sent_in_campaign(campaign_id, now - timedelta(hours=1))
         )
     )
     return (oldest or now) + timedelta(hours=1)
@@ -152,7 +164,7 @@ def ask(
         if done.outcome == "later":
             stop = done.detail
             with sessions() as session:
-                summary.retry_at = _next_slot(session, clock.now())
+                summary.retry_at = _next_slot(session, loaded.id, clock.now())
     return summary
 
 
@@ -231,8 +243,8 @@ def _ask_one(
         if request is not None:  # a reminder (or a send that never went out) keeps its copy
             post = session.get_one(Post, request.post_id)
             how = request.via
-        if sent_within_hour(session, now) >= settings.per_hour:
-            slot = _next_slot(session, now)
+        if sent_within_hour(session, loaded.id, now) >= settings.per_hour:
+            slot = _next_slot(session, loaded.id, now)
             return Asked(
                 tid,
                 "later",

@@ -65,7 +65,7 @@ class YouTubePublish(Target):
     refresh_token_env: EnvName = Field(
         "STORYDESK_YOUTUBE_REFRESH_TOKEN",
         description="Variable holding the playlist owner's OAuth refresh "
-        "token (`youtube` scope); access tokens are fetched with it as they expire.",
+        "token (`youtube.force-ssl` scope); access tokens are fetched with it as they expire.",
     )
     client_id_env: EnvName = Field(
         "STORYDESK_YOUTUBE_CLIENT_ID", description="Variable holding the OAuth client's id."
@@ -121,7 +121,9 @@ def owner_client(loaded: LoadedCampaign) -> Any:
         client_id=require_env(yt.client_id_env, "publish.youtube.client_id_env", s),
         client_secret=require_env(yt.client_secret_env, "publish.youtube.client_secret_env", s),
         token_uri=f"{yt.oauth_base_url}/token",
-        scopes=["https://www.googleapis.com/auth/youtube"],
+        # youtube.force-ssl covers playlist writes and commentThreads.insert, which accepts no
+        # other scope (developers.google.com/youtube/v3/docs/commentThreads/insert)
+        scopes=["https://www.googleapis.com/auth/youtube.force-ssl"],
     )
     return _build(yt.base_url, yt, "publish.youtube", credentials=credentials)
 

@@ -114,6 +114,7 @@ def handle(state: SandboxState, req: Request) -> Response:
         # the YouTube channel owner removed storydesk's access (myaccount.google.com)
         state.revoked_refresh_tokens.add(str(body.get("refresh_token", "")))
         state.oauth_tokens.clear()
+        state.oauth_scopes.clear()
         return Response(200, {"ok": True})
     if req.method == "POST" and action == "withhold":
         # X withholds a post in some countries (a legal demand): `withheld.country_codes`

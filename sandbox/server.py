@@ -134,6 +134,7 @@ class SandboxState:
             self.tiktok_audited = False
             self.tiktok_verified_domains: set[str] = set()
             self.oauth_tokens: dict[str, float] = {}  # issued access token -> expiry (epoch)
+            self.oauth_scopes: dict[str, frozenset[str]] = {}  # issued access token -> scopes
             self.revoked_refresh_tokens: set[str] = set()
             # replies and comments on participants' posts, per platform (ours and theirs)
             self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)

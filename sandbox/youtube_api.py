@@ -6,7 +6,11 @@ midnight America/Los_Angeles); past the budget every call gets 403 quotaExceeded
 Playlist writes need an OAuth access token, and Google's access tokens expire within the hour
 (expires_in 3599 from https://oauth2.googleapis.com/token): the sandbox issues tokens from
 its own /token (grant_type=refresh_token, as google-auth refreshes) and refuses any token it
-did not issue or that has expired, with Google's 401 authError.
+did not issue or that has expired, with Google's 401 authError. A token carries the scopes
+asked for when it was refreshed (RFC 6749 section 6: a subset of the refresh token's grant;
+the sandbox's refresh tokens stand for an owner who granted every YouTube scope), and each
+write needs one of the scopes its reference page lists under Authorization, else Google's
+403 insufficientPermissions.
 """
 
 from __future__ import annotations
@@ -39,6 +43,18 @@ COSTS = {
     "comments.list": 1,
 }
 PACIFIC = ZoneInfo("America/Los_Angeles")
+
+AUTH = "https://www.googleapis.com/auth/"
+YOUTUBE, FORCE_SSL, PARTNER = AUTH + "youtube", AUTH + "youtube.force-ssl", AUTH + "youtubepartner"
+GRANTED = frozenset({YOUTUBE, FORCE_SSL, PARTNER, AUTH + "youtube.readonly"})
+# the scopes each OAuth write accepts (developers.google.com/youtube/v3/docs/<resource>/<method>,
+# "Authorization"): commentThreads.insert and comments.insert take youtube.force-ssl only
+NEEDS = {
+    "playlistItems.insert": {YOUTUBE, FORCE_SSL, PARTNER},
+    "playlistItems.delete": {YOUTUBE, FORCE_SSL, PARTNER},
+    "commentThreads.insert": {FORCE_SSL},
+    "comments.insert": {FORCE_SSL},
+}
 
 
 def _google_error(
@@ -79,6 +95,11 @@ def handle(state: SandboxState, req: Request) -> Response:
                 "login cookie or other valid authentication credential.",
                 "authError",
                 status="UNAUTHENTICATED",
+            )
+        token = req.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if method in NEEDS and not state.oauth_scopes.get(token, frozenset()) & NEEDS[method]:
+            return _google_error(
+                403, "Request had insufficient authentication scopes.", "insufficientPermissions"
             )
     cost = COSTS.get(method)
     if cost is None:
@@ -135,14 +156,18 @@ def token_endpoint(state: SandboxState, req: Request) -> Response:
             400,
             {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
         )
+    asked = frozenset((form.get("scope") or "").split()) or GRANTED
+    if not asked <= GRANTED:
+        return error(400, {"error": "invalid_scope", "error_description": "Bad Request"})
     token = f"ya29.sandbox-{len(state.oauth_tokens) + 1}"
     state.oauth_tokens[token] = state.epoch() + TOKEN_SECONDS
+    state.oauth_scopes[token] = asked
     return Response(
         200,
         {
             "access_token": token,
             "expires_in": TOKEN_SECONDS,
-            "scope": "https://www.googleapis.com/auth/youtube",
+            "scope": " ".join(sorted(asked)),
             "token_type": "Bearer",
         },
     )

@@ -17,7 +17,7 @@ from consent.requests import SENT, ask
 from db import models
 from db.models import AuditEntry
 from tests.ask.support import harvested, replies_made
-from tests.sandboxed import load, make_setup, session_factory
+from tests.sandboxed import Setup, load, make_setup, session_factory
 
 CAP = 25
 
@@ -60,3 +60,41 @@ def test_no_more_than_per_hour_over_a_thousand_testimonies(
     assert len(sent) == 3 * CAP
     for i, start in enumerate(sent):  # any 60 minutes hold at most CAP of them
         assert sum(1 for at in sent[i:] if at < start + timedelta(hours=1)) <= CAP
+
+
+def test_the_cap_is_each_campaigns_own(tmp_path: Path, sandbox: Any, sqlite_url: str) -> None:
+    """Two campaigns on one database: requests one campaign sent never use up the other's
+    hour (its cap counts the requests of its own campaign only)."""
+    first = make_setup(tmp_path, sandbox.base_url, sqlite_url, consent=False)
+    first.config.write_text(first.config.read_text().replace("per_hour = 30", "per_hour = 2"))
+    (tmp_path / "other").mkdir()
+    other_config = tmp_path / "other" / "campaign.toml"
+    other_config.write_text(
+        first.config.read_text().replace(
+            'id = "learning-never-stops"', 'id = "cities-of-learning"', 1
+        )
+    )
+    other = Setup(tmp_path / "other", other_config, first.db_url, first.base_url)
+    harvested(first)
+    harvested(other)
+    sessions = session_factory(first.db_url)
+    clock = FakeClock()
+    runs = {}
+    for setup in (first, other):
+        loaded = load(setup)
+        with sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(models.Testimony.id)
+                    .where(
+                        models.Testimony.campaign_id == loaded.id,
+                        models.Testimony.consent_state != "matched",
+                    )
+                    .order_by(models.Testimony.id)
+                )
+            )
+        runs[loaded.id] = ask(sessions, loaded, clock, ids[:5], "tester", via="message")
+    assert set(runs) == {"learning-never-stops", "cities-of-learning"}
+    for summary in runs.values():  # each campaign sends its own two, then waits
+        assert summary.count("message") == 2
+        assert summary.count("later") == 3

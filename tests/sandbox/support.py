@@ -114,9 +114,12 @@ class RecordingHttp(httplib2.Http):
         return response, content
 
 
-def youtube_client(base_url: str, oauth: bool = False) -> tuple[Any, RecordingHttp]:
+def youtube_client(
+    base_url: str, oauth: bool = False, scopes: list[str] | None = None
+) -> tuple[Any, RecordingHttp]:
     """googleapiclient youtube v3 on the sandbox: API key, or the owner's OAuth refresh token
-    (google-auth fetches access tokens from the sandbox's /token; they expire in an hour)."""
+    (google-auth fetches access tokens from the sandbox's /token; they expire in an hour),
+    asking for `scopes` when given (else the token carries the whole grant)."""
     from googleapiclient.discovery import build
 
     http = RecordingHttp()
@@ -131,6 +134,7 @@ def youtube_client(base_url: str, oauth: bool = False) -> tuple[Any, RecordingHt
             client_id="sandbox-client",
             client_secret="sandbox-secret",
             token_uri=f"{base_url}/token",
+            scopes=scopes,
         )
         transport = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
         # token refreshes are Google's OAuth server, not the YouTube API: not recorded

@@ -138,3 +138,35 @@ def test_access_tokens_expire_within_the_hour_and_google_auth_refreshes_them(
     )
     assert bare.status_code == 401
     assert bare.json()["error"]["errors"][0]["reason"] == "authError"
+
+
+def test_a_comment_needs_the_force_ssl_scope(sandbox: Any) -> None:
+    """commentThreads.insert lists youtube.force-ssl alone under Authorization
+    (developers.google.com/youtube/v3/docs/commentThreads/insert); playlist writes take
+    youtube or youtube.force-ssl."""
+    auth = "https://www.googleapis.com/auth/"
+    video = campaign_posts(sandbox, "youtube")[0].native_id
+    body = {
+        "snippet": {
+            "videoId": video,
+            "topLevelComment": {"snippet": {"textOriginal": "Would you sign our form?"}},
+        }
+    }
+    narrow, _ = youtube_client(sandbox.base_url, oauth=True, scopes=[auth + "youtube"])
+    with pytest.raises(HttpError) as refused:
+        narrow.commentThreads().insert(part="snippet", body=body).execute()
+    assert refused.value.resp.status == 403
+    assert refused.value.error_details[0]["reason"] == "insufficientPermissions"
+    assert stats(sandbox.base_url)["replies"].get("youtube", 0) == 0
+
+    forced, _ = youtube_client(sandbox.base_url, oauth=True, scopes=[auth + "youtube.force-ssl"])
+    thread = forced.commentThreads().insert(part="snippet", body=body).execute()
+    assert thread["snippet"]["videoId"] == video
+    assert stats(sandbox.base_url)["replies"]["youtube"] == 1
+    item = {
+        "snippet": {
+            "playlistId": YOUTUBE_PLAYLIST_ID,
+            "resourceId": {"kind": "youtube#video", "videoId": video},
+        }
+    }
+    assert forced.playlistItems().insert(part="snippet", body=item).execute()["id"]
