@@ -453,8 +453,10 @@ def find_record(session: Session, campaign_id: str, ident: str) -> ConsentRecord
     that response id, so a number never names one person here and another there."""
     ident = ident.strip()
     record = _by_response_id(session, campaign_id, ident)
-    if record is None and ident.isascii() and ident.isdigit() and len(ident) < 19:
-        by_id = session.get(ConsentRecord, int(ident))
+    # an id column is INTEGER: 32 bits on PostgreSQL, which refuses a larger number
+    number = ident.lstrip("0") or "0"
+    if record is None and ident.isascii() and ident.isdigit() and int(number[:11]) < 2**31:
+        by_id = session.get(ConsentRecord, int(number))
         if by_id is not None and by_id.campaign_id == campaign_id:
             record = by_id
     if record is None:

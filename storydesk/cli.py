@@ -55,7 +55,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 # Commands that only read the database: opened read-only, so they work on a file this user
 # may not write and can never change it. Only `init` may create a missing database file.
-READ_ONLY_COMMANDS = frozenset({"queue", "show", "status", "export"})
+# A group's sub-command is named with its group (the group's callback calls read_only_if).
+READ_ONLY_COMMANDS = frozenset(
+    {"queue", "show", "status", "export", "consent list", "consent show"}
+)
 CREATING_COMMANDS = frozenset({"init"})
 
 # The database of the command being run, to name it in a database error (set by `cli`).
@@ -133,6 +136,18 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str, debug: bool) -
     ctx.call_on_close(app.dispose)
 
 
+def read_only_if(ctx: click.Context) -> None:
+    """Called by a command group: its sub-command opens the database read-only when
+    `group sub-command` is one of READ_ONLY_COMMANDS (the database is opened later, on first
+    use, so this is in time)."""
+    from storydesk.context import AppContext
+
+    app = ctx.find_object(AppContext)
+    if app is not None and ctx.invoked_subcommand:
+        app.read_only = f"{ctx.info_name} {ctx.invoked_subcommand}" in READ_ONLY_COMMANDS
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
@@ -162,6 +177,15 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     debug = "--debug" in args
+    # A byte that is not UTF-8 reaches Python as a lone surrogate, which no database, log or
+    # terminal takes: refused here, once, rather than as an encoding error deep in a command.
+    for n, arg in enumerate(args, start=1):
+        if _SURROGATE.search(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            click.echo(
+                f"storydesk: argument {n} ({one_line(shown)[:80]}) is not UTF-8 text", err=True
+            )
+            return ExitCode.USAGE
     try:
         result: Any = cli.main(args=args, prog_name="storydesk", standalone_mode=False)
     except click.exceptions.Abort:

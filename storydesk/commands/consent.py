@@ -8,11 +8,16 @@ import click
 from config.errors import ExitCode
 from storydesk.commands.decide import reviewer
 from storydesk.context import AppContext
+from storydesk.params import FORM_ID
 
 
 @click.group(name="consent")
-def command() -> None:
+@click.pass_context
+def command(ctx: click.Context) -> None:
     """The consent register: the signed forms, who they cover, and withdrawals."""
+    from storydesk.cli import read_only_if
+
+    read_only_if(ctx)
 
 
 @command.command(name="import")
@@ -82,7 +87,7 @@ def list_(app: AppContext, state: str | None, as_json: bool) -> None:
 
 
 @command.command(name="show")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", type=FORM_ID)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def show(app: AppContext, ident: str, as_json: bool) -> None:
@@ -106,7 +111,7 @@ def show(app: AppContext, ident: str, as_json: bool) -> None:
 
 
 @command.command(name="revoke")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", type=FORM_ID)
 @click.option(
     "--reason", required=True, help="Why consent was withdrawn (kept in the audit trail)."
 )

@@ -111,8 +111,9 @@ def _minutes(n: int) -> Any:
 
 def test_a_missing_database_file_is_never_created_by_a_read_command(tmp_path: Path) -> None:
     path = tmp_path / "typo.db"
-    for command in ("status", "queue", "show", "export"):
-        args = [command, "1"] if command == "show" else [command]
+    for args in (["status"], ["queue"], ["show", "1"], ["export"], ["consent", "list"],
+                 ["consent", "show", "R1"]):  # fmt: skip
+        command = " ".join(args)
         outcome = invoke("--db", f"sqlite:///{path}", *args)
         assert outcome.exit_code == 78, (command, outcome.stderr)
         assert f"{path} does not exist" in outcome.stderr
@@ -223,6 +224,12 @@ def test_read_commands_work_on_a_read_only_database_file(
     assert len(json.loads(queue.stdout)) > 0
     shown = run("show", str(json.loads(queue.stdout)[0]["id"]))
     assert shown.returncode == 0, shown.stderr
+    forms = run("consent", "list", "--json")
+    assert forms.returncode == 0, forms.stderr
+    form = json.loads(forms.stdout)[0]["response_id"]
+    one = run("consent", "show", form, "--json")
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["response_id"] == form
     writing = run("match")
     assert writing.returncode == 78, writing.stderr
     assert "read-only" in writing.stderr
