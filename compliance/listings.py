@@ -1,9 +1,9 @@
-"""Instagram and Facebook: drop what the platform no longer makes available.
+"""Facebook: drop what the platform no longer makes available (Instagram: compliance.instagram).
 
-Neither offers a lookup of other people's posts by id that the collectors' credentials may
+Facebook offers no lookup of other people's posts by id that the collector's credentials may
 use, so availability is read from the same listing the harvest reads: the Page's tagged
-posts (Facebook) and each campaign hashtag (Instagram through instaloader), followed to
-the end. A stored post missing from a complete listing is no longer available there.
+posts, followed to the end. A stored post missing from a complete listing is no longer
+available there.
 
 Guards against a listing that is short for some other reason: an incomplete listing
 (any error) drops nothing, and a listing that would drop more than half of what we hold
@@ -65,41 +65,6 @@ def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> List
             ids.update(str(item["id"]) for item in body["data"])
             url = (body.get("paging") or {}).get("next")
             params = None  # the next URL carries every parameter
-        return ids
-
-    return listing
-
-
-def instagram_listing(loaded: LoadedCampaign, clock: Clock, summary: ComplianceSummary) -> Listing:
-    from platforms.instagram import instaloader_client
-
-    loader = instaloader_client(loaded, clock)
-
-    def listing() -> set[str]:
-        import instaloader
-        from instaloader.exceptions import (
-            ConnectionException,
-            LoginRequiredException,
-            TooManyRequestsException,
-        )
-
-        ids: set[str] = set()
-        for tag in loaded.settings.campaign.hashtags:
-            try:
-                hashtag = instaloader.Hashtag(loader.context, {"name": tag.lower()})
-                for post in hashtag.get_posts_resumable():
-                    ids.add(str(post._node["id"]))
-            except TooManyRequestsException as exc:
-                raise TryLater("instagram: Instagram asked us to wait (429)") from exc
-            except LoginRequiredException as exc:
-                raise CredentialRejected("instagram: the session is not logged in") from exc
-            except (ConnectionException, KeyError, ValueError) as exc:
-                if "login_required" in str(exc):
-                    raise CredentialRejected(
-                        "instagram: Instagram answered login_required"
-                    ) from exc
-                raise WorkFailed(f"instagram #{tag}: listing failed: {exc}") from exc
-            summary.requests["instagram"] += 1
         return ids
 
     return listing

@@ -73,6 +73,13 @@ def notes(settings: Campaign, today: date) -> list[str]:
         note = linkedin_note(linkedin.version, today)
         if note:
             found.append(note)
+    instagram = settings.platforms.instagram
+    if instagram is not None and instagram.enabled and instagram.collector == "graph":
+        from platforms.instagram import hashtag_problem
+
+        problem = hashtag_problem(settings.campaign.hashtags)
+        if problem:
+            found.append(problem)
     tiktok = settings.publish.tiktok
     if tiktok is not None and tiktok.enabled:
         found.append(

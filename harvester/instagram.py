@@ -8,11 +8,12 @@ A run stops at the first post at or before the newest one the last run saw.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from config.clock import Clock
-from config.errors import CredentialRejected, WorkFailed
+from config.errors import CredentialRejected, Transient, WorkFailed
+from config.retry import retry
 from harvester.common import (
     HarvestedPost,
     Page,
@@ -28,6 +29,11 @@ PAGE = 12  # posts per GraphQL answer
 # than the posts; a kill loses at most these few answers' work, never a post.
 BATCH = 4 * PAGE
 T = TypeVar("T")
+WAIT_AFTER_429 = 60.0  # seconds; instaloader's 429 text says "Please wait a few minutes"
+
+
+class _AskedToWait(Transient):
+    """A 429: worth waiting for within the run, else "try later" (not a failure)."""
 
 
 def node_to_post(node: dict[str, Any]) -> HarvestedPost:
@@ -116,50 +122,61 @@ class InstagramCollector:
             raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
 
     def _guarded(self, call: Callable[[], T]) -> T:
-        """One instaloader call: server errors and 429s are retried with back-off on the
-        injected clock; a 429 that outlasts the retries means try later."""
+        """One instaloader call through the one retrier (config/retry.py): server errors
+        and 429s are tried again on the injected clock; a 429 that outlasts the tries
+        means try later, anything else still failing is a failed run."""
+        try:
+            return retry(
+                lambda: self._once(call),
+                self.clock,
+                self.settings.max_retries,
+                f"instagram #{self.tag}",
+                give_up=False,
+            )
+        except _AskedToWait as exc:
+            raise try_later("instagram", "Instagram asked us to wait (429)", None) from exc
+        except Transient as exc:
+            raise WorkFailed(
+                f"instagram #{self.tag}: still failing after "
+                f"{self.settings.max_retries + 1} tries: {exc.message}"
+            ) from exc
+
+    def _once(self, call: Callable[[], T]) -> T:
+        """One try, its failure sorted by who must act."""
         from instaloader.exceptions import (
             ConnectionException,
             LoginRequiredException,
             TooManyRequestsException,
         )
 
-        delay = 1.0
-        for attempt in range(self.settings.max_retries + 1):
-            last = attempt == self.settings.max_retries
-            try:
-                return call()
-            except TooManyRequestsException as exc:
-                if last:
-                    raise try_later("instagram", "Instagram asked us to wait (429)", None) from exc
-                delay = max(delay, 60.0)  # "Please wait a few minutes"
-            except LoginRequiredException as exc:
+        try:
+            return call()
+        except LoginRequiredException as exc:
+            raise CredentialRejected(
+                "instagram: the session is not logged in; renew the "
+                "session file with `instaloader --login`"
+            ) from exc
+        except ConnectionException as exc:
+            text = str(exc)
+            if "login_required" in text:
                 raise CredentialRejected(
-                    "instagram: the session is not logged in; renew the "
-                    "session file with `instaloader --login`"
+                    "instagram: Instagram answered login_required; renew "
+                    "the session file with `instaloader --login`"
                 ) from exc
-            except ConnectionException as exc:
-                text = str(exc)
-                if "login_required" in text:
-                    raise CredentialRejected(
-                        "instagram: Instagram answered login_required; renew "
-                        "the session file with `instaloader --login`"
-                    ) from exc
-                waiting = "429" in text or "wait" in text.lower()
-                if last and waiting:
-                    raise try_later("instagram", "Instagram asked us to wait", None) from exc
-                if last:
-                    raise WorkFailed(
-                        f"instagram #{self.tag}: still failing after "
-                        f"{self.settings.max_retries + 1} tries: {text}"
-                    ) from exc
-                if waiting:
-                    delay = max(delay, 60.0)
-            except (KeyError, ValueError, TypeError) as exc:
-                raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
-            self.clock.sleep(delay)
-            delay = min(delay * 2, 600)
-        raise AssertionError("unreachable")
+            if (
+                isinstance(exc, TooManyRequestsException)
+                or isinstance(exc.__cause__, TooManyRequestsException)
+                or "429" in text
+                or "wait" in text.lower()
+            ):
+                # "Please wait a few minutes": instaloader gives no time, so a minute at least
+                raise _AskedToWait(
+                    "instagram: Instagram asked us to wait (429)",
+                    self.clock.now() + timedelta(seconds=WAIT_AFTER_429),
+                ) from exc
+            raise Transient(f"instagram #{self.tag}: {text}") from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            raise WorkFailed(f"instagram #{self.tag}: unexpected answer ({exc!r})") from exc
 
     def finish(self, position: dict[str, Any]) -> dict[str, Any]:
         return {"newest_id": position.get("run_newest") or position.get("newest_id")}

@@ -9,13 +9,13 @@ from typing import Any
 
 from config.clock import Clock
 from config.credentials import require_env
-from config.errors import ConfigError
+from config.errors import ConfigError, WorkFailed
 from config.retry import retry
 from config.schema import LoadedCampaign
 from harvester.common import GarbledPage, HarvestedPost, Page, hashtags_in, mentions_in, urls_in
 from platforms import graph, http
 from platforms.base import reraise
-from platforms.instagram import InstagramHarvest
+from platforms.instagram import InstagramHarvest, hashtag_problem
 
 
 def page_to_posts(page: dict[str, Any]) -> list[HarvestedPost]:
@@ -61,6 +61,9 @@ class GraphHashtagCollector:
             raise ConfigError(
                 f"{loaded.path}: platforms.instagram.ig_user_id is required for the graph collector"
             )
+        too_many = hashtag_problem(loaded.settings.campaign.hashtags)
+        if too_many:
+            raise ConfigError(f"{loaded.path}: {too_many}")
         token = require_env(
             ig.access_token_env, "platforms.instagram.access_token_env", loaded.settings
         )
@@ -87,8 +90,17 @@ class GraphHashtagCollector:
 
     def pages(self, position: dict[str, Any]) -> Iterator[Page]:
         user = {"user_id": self.settings.ig_user_id}
-        found = self._get(f"{self.root}/ig_hashtag_search", {**user, "q": self.tag})
-        hashtag_id = found["data"][0]["id"]
+        # Hashtag ids are "static and global" (ig-hashtag-search reference): searched once,
+        # kept in the position, so a run spends no search on a hashtag it already knows.
+        hashtag_id = position.get("hashtag_id")
+        searches = 0
+        if not hashtag_id:
+            found = self._get(f"{self.root}/ig_hashtag_search", {**user, "q": self.tag})
+            searches = 1
+            data = found.get("data") or []
+            if not data or not isinstance(data[0], dict) or "id" not in data[0]:
+                raise WorkFailed(f"instagram: the Graph API knows no hashtag #{self.tag}")
+            hashtag_id = str(data[0]["id"])
         seen = set(position.get("seen", []))
         after: str | None = None
         while True:
@@ -105,7 +117,10 @@ class GraphHashtagCollector:
             seen.update(p.native_id for p in posts)
             after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
             # recent_media covers only 24 hours: remembering what we saw is the cursor.
-            yield Page(posts, {"seen": sorted(seen)[-2000:]}, 2 if not posts else 1)
+            yield Page(
+                posts, {"seen": sorted(seen)[-2000:], "hashtag_id": hashtag_id}, 1 + searches
+            )
+            searches = 0
             if not (body.get("paging") or {}).get("next"):
                 return
 

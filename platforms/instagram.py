@@ -25,13 +25,34 @@ if TYPE_CHECKING:
     from publisher.common import Target as PublishTarget
 
 
+# "You can query a maximum of 30 unique hashtags within a 7 day period" (Instagram Graph API,
+# ig-hashtag-search reference and the hashtag-search guide), per Instagram account.
+HASHTAGS_PER_WEEK = 30
+
+
+def hashtag_problem(hashtags: list[str]) -> str | None:
+    """The campaign asks for more hashtags than the Graph API lets one account search."""
+    unique = {tag.lower() for tag in hashtags}
+    if len(unique) <= HASHTAGS_PER_WEEK:
+        return None
+    return (
+        f"campaign.hashtags: {len(unique)} hashtags, but the Graph API lets an Instagram "
+        f"account search {HASHTAGS_PER_WEEK} unique hashtags a week "
+        '(platforms.instagram collector = "graph"): keep at most 30'
+    )
+
+
 class InstagramHarvest(Harvest):
     base_url: Url = "https://www.instagram.com"
     mobile_base_url: Url = Field(
         "https://i.instagram.com", description="Instagram's mobile API host (instaloader)."
     )
-    collector: Literal["instaloader", "graph"] = Field(
-        "instaloader", description="`instaloader` (a logged-in session) or `graph`."
+    # The Graph API's hashtag search is the compliant path (needs app review); instaloader
+    # scrapes with a logged-in session, against Instagram's terms: only when a campaign asks.
+    collector: Literal["graph", "instaloader"] = Field(
+        "graph",
+        description="`graph` (the Graph API's hashtag search, the default) or `instaloader` "
+        "(a logged-in session; opt-in, against Instagram's terms).",
     )
     # instaloader: the session file saved by `instaloader --login`; its path is not a secret
     # but the file is, so the path comes from the environment too.
@@ -85,7 +106,7 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
         download_videos=False,
         save_metadata=False,
         request_timeout=settings.timeout_seconds,
-        rate_controller=lambda ctx: _RateController(ctx, clock),  # type: ignore[arg-type,return-value]
+        rate_controller=lambda ctx: _rate_controller(ctx, clock),
     )
     username = require_env(
         settings.username_env, "platforms.instagram.username_env", loaded.settings
@@ -111,28 +132,30 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
     return loader
 
 
-class _RateController:
-    """instaloader's 429 handling, sleeping on the injected clock."""
+def _rate_controller(context: Any, clock: Clock) -> Any:
+    """instaloader's own RateController, its budget kept on the injected clock.
 
-    def __init__(self, context: Any, clock: Clock) -> None:
-        import instaloader
+    instaloader 4.16 (instaloadercontext.RateController.query_waittime): at most 200 queries
+    of one kind per 11 minutes (75 for "other"), and 275 GraphQL queries of all kinds per
+    10 minutes; storydesk asks the same function, so it never exceeds instaloader's budget.
+    A 429 is not waited out here: it goes up to the one retrier (config/retry.py)."""
+    import instaloader
+    from instaloader.exceptions import TooManyRequestsException
 
-        self._inner = instaloader.RateController(context)
-        self._clock = clock
+    class Paced(instaloader.RateController):
+        def sleep(self, secs: float) -> None:
+            clock.sleep(secs)
 
-    def sleep(self, secs: float) -> None:
-        self._clock.sleep(secs)
+        def wait_before_query(self, query_type: str) -> None:
+            wait = self.query_waittime(query_type, clock.now().timestamp(), False)
+            if wait > 0:
+                self.sleep(wait)
+            self._query_timestamps.setdefault(query_type, []).append(clock.now().timestamp())
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        def handle_429(self, query_type: str) -> None:
+            raise TooManyRequestsException("429 Too Many Requests: Please wait a few minutes")
 
-    def wait_before_query(self, query_type: str) -> None:
-        return None
-
-    def handle_429(self, query_type: str) -> None:
-        from instaloader.exceptions import TooManyRequestsException
-
-        raise TooManyRequestsException("429 Too Many Requests: Please wait a few minutes")
+    return Paced(context)
 
 
 def _collectors(
@@ -153,7 +176,7 @@ def _collectors(
 
 
 def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
-    from publisher.graph import InstagramTarget
+    from publisher.instagram import InstagramTarget
 
     ig: InstagramPublish = loaded.settings.publish.instagram
     token = require_env(ig.access_token_env, "publish.instagram.access_token_env", loaded.settings)
@@ -163,13 +186,12 @@ def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
 
 
 def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> Any:
-    from compliance import listings
-
     ig: InstagramHarvest = loaded.settings.platforms.instagram
 
-    def listed(summary: ComplianceSummary) -> None:
-        listing = listings.instagram_listing(loaded, clock, summary)
-        listings.sweep_listing(sessions, loaded, clock, summary, "instagram", listing)
+    def by_id(summary: ComplianceSummary) -> None:
+        from compliance.instagram import instaloader_lookup, sweep_instagram
+
+        sweep_instagram(sessions, loaded, clock, summary, instaloader_lookup(loaded, clock))
 
     def graph_only(summary: ComplianceSummary) -> None:
         # Graph hashtag search shows only the last 24 hours: absence proves nothing.
@@ -178,7 +200,7 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
             "only data minimisation applies"
         )
 
-    return listed if ig.collector == "instaloader" else graph_only
+    return by_id if ig.collector == "instaloader" else graph_only
 
 
 PLATFORM = Platform(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from sandbox import instagram_graph
 from sandbox.constants import FACEBOOK_PAGE_ID, IG_USER_ID
 from sandbox.server import Request, Response, SandboxState, error
 from sandbox.world import WorldPost, shortcode
@@ -58,25 +59,15 @@ def handle(state: SandboxState, req: Request) -> Response:
     version, rest = parts[0], parts[1:]
     m = req.method
     if m == "GET" and rest == ["ig_hashtag_search"]:
-        return Response(200, {"data": [{"id": _hashtag_id(state, (req.arg("q") or "").lower())}]})
+        return instagram_graph.hashtag_search(state, req, IG_USER_ID)
     if m == "GET" and len(rest) == 2 and rest[1] == "recent_media":
         return _recent_media(state, req, version, rest[0])
     if m == "GET" and rest == [FACEBOOK_PAGE_ID, "tagged"]:
         return _tagged(state, req, version)
-    if m == "POST" and rest == [IG_USER_ID, "media"]:
-        return _create_container(state, req)
-    if m == "POST" and rest == [IG_USER_ID, "media_publish"]:
-        return _publish_container(state, req)
-    if m == "GET" and rest == [IG_USER_ID, "content_publishing_limit"]:
-        used = sum(1 for o in state.published["instagram"].values() if o.get("published"))
-        return Response(
-            200,
-            {
-                "data": [
-                    {"config": {"quota_total": 100, "quota_duration": 86400}, "quota_usage": used}
-                ]
-            },
-        )
+    if rest[:1] == [IG_USER_ID] and len(rest) == 2:
+        found = _ig_user_edge(state, req, m, rest[1])
+        if found is not None:
+            return found
     if m == "POST" and rest == [FACEBOOK_PAGE_ID, "feed"]:
         return _page_post(state, req)
     if m == "GET" and rest == [FACEBOOK_PAGE_ID, "feed"]:
@@ -93,16 +84,6 @@ def handle(state: SandboxState, req: Request) -> Response:
         400,
         {"error": {"message": "Unsupported request", "type": "GraphMethodException", "code": 100}},
     )
-
-
-def _hashtag_id(state: SandboxState, tag: str) -> str:
-    ids: dict[str, str] = state.published["ig-hashtags"]  # hashtag id -> name
-    for hashtag_id, name in ids.items():
-        if name == tag:
-            return hashtag_id
-    hashtag_id = str(17_843_000_000_000_000 + len(ids))
-    ids[hashtag_id] = tag
-    return hashtag_id
 
 
 def _recent_media(state: SandboxState, req: Request, version: str, hashtag_id: str) -> Response:
@@ -207,49 +188,17 @@ def _tagged(state: SandboxState, req: Request, version: str) -> Response:
     return Response(200, body)
 
 
-def _create_container(state: SandboxState, req: Request) -> Response:
-    if (req.param("media_type") or "").upper() != "REELS" or not req.param("video_url"):
-        return error(
-            400,
-            {
-                "error": {
-                    "message": "The parameter video_url is required",
-                    "type": "OAuthException",
-                    "code": 100,
-                }
-            },
-        )
-    store = state.published["ig-containers"]
-    cid = str(17_900_000_000_000_000 + len(store))
-    store[cid] = {"id": cid, "caption": req.param("caption"), "polls": 0, "published": None}
-    return Response(200, {"id": cid})
-
-
-def _publish_container(state: SandboxState, req: Request) -> Response:
-    cid = req.param("creation_id") or ""
-    container = state.published["ig-containers"].get(cid)
-    if container is None or container["polls"] < 1:
-        return error(
-            400,
-            {
-                "error": {
-                    "message": "Media ID is not available",
-                    "type": "OAuthException",
-                    "code": 9007,
-                    "error_subcode": 2207027,
-                }
-            },
-        )
-    if container["published"]:
-        return Response(200, {"id": container["published"]})
-    media_id = str(17_950_000_000_000_000 + len(state.published["instagram"]))
-    container["published"] = media_id
-    state.published["instagram"][media_id] = {
-        "id": media_id,
-        "caption": container["caption"],
-        "published": True,
-    }
-    return Response(200, {"id": media_id})
+def _ig_user_edge(state: SandboxState, req: Request, method: str, edge: str) -> Response | None:
+    """The campaign's Instagram account: reels publishing and its own media."""
+    if method == "POST" and edge == "media":
+        return instagram_graph.create_container(state, req)
+    if method == "POST" and edge == "media_publish":
+        return instagram_graph.publish_container(state, req)
+    if method == "GET" and edge == "content_publishing_limit":
+        return instagram_graph.publishing_limit(state, req)
+    if method == "GET" and edge == "media":
+        return instagram_graph.own_media(state, req)
+    return None
 
 
 def _page_post(state: SandboxState, req: Request) -> Response:

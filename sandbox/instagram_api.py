@@ -12,6 +12,10 @@ from sandbox.server import Request, Response, SandboxState, error
 from sandbox.world import WorldPost, shortcode
 
 PAGE = 12
+# Post.from_shortcode in instaloader 4.16 (structures.Post._obtain_metadata): a POST to
+# graphql/query with this doc_id and {"shortcode": ...}; the answer's
+# data.xdt_api__v1__media__shortcode__web_info.items holds the post, none when it is gone.
+POST_DOC_ID = "27128499623469141"
 
 
 def _logged_in(req: Request) -> bool:
@@ -44,6 +48,9 @@ def handle(state: SandboxState, req: Request) -> Response:
                 },
             },
         )
+    if req.path.startswith("/graphql/query") and req.param("doc_id") == POST_DOC_ID:
+        variables = json.loads(req.param("variables") or "{}")
+        return _post_by_shortcode(state, str(variables.get("shortcode", "")))
     if req.path.startswith("/graphql/query"):
         variables = json.loads(req.arg("variables") or "{}")
         return _hashtag_page(state, variables)
@@ -110,3 +117,54 @@ def _hashtag_page(state: SandboxState, variables: dict[str, Any]) -> Response:
             },
         },
     )
+
+
+def _post_by_shortcode(state: SandboxState, code: str) -> Response:
+    """One post by its shortcode, as the web app's media query answers (no items: gone)."""
+    found = next(
+        (
+            p
+            for p in state.world.posts
+            if p.platform == "instagram" and shortcode(p.native_id) == code
+        ),
+        None,
+    )
+    items = [] if found is None or found.state != "available" else [_media(state, found)]
+    return Response(
+        200, {"status": "ok", "data": {"xdt_api__v1__media__shortcode__web_info": {"items": items}}}
+    )
+
+
+def _media(state: SandboxState, post: WorldPost) -> dict[str, Any]:
+    """A post in the mobile API's shape (shared/conformance/instagram-instaloader.md, MEDIA)."""
+    person = state.world.people[post.person]
+    media: dict[str, Any] = {
+        "pk": post.native_id,
+        "code": shortcode(post.native_id),
+        "media_type": 2 if post.is_video else 1,
+        "taken_at": int(post.published_at.timestamp()),
+        "caption": {"text": post.text},
+        "like_count": 5,
+        "comment_count": 0,
+        "image_versions2": {
+            "candidates": [
+                {
+                    "url": f"https://scontent.cdninstagram.com/{post.native_id}.jpg",
+                    "width": 1080,
+                    "height": 1080,
+                }
+            ]
+        },
+        "user": {
+            "pk": person.ids["instagram"],
+            "username": person.handles["instagram"],
+            "full_name": person.full_name,
+            "is_private": False,
+        },
+    }
+    if post.is_video:
+        media["video_versions"] = [
+            {"url": f"https://scontent.cdninstagram.com/{post.native_id}.mp4"}
+        ]
+        media["video_duration"] = post.duration
+    return media
