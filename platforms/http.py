@@ -47,6 +47,9 @@ def _with_timeout(request: Any, timeout: float) -> Any:
 # loaded due to missing permissions, or does not support this operation" (Graph API error
 # reference, "Handling errors"); for a DELETE of our own post it means the post is gone.
 GRAPH_NO_SUCH_OBJECT = (100, 33)
+# Instagram's media_publish past the account's moving 24 h publishing limit: code 9, subcode
+# 2207042 (Instagram Platform error codes, as API clients record it): wait, not refused.
+IG_PUBLISH_LIMIT = (9, 2207042)
 
 
 def said(response: Any) -> str:
@@ -120,7 +123,9 @@ def classify_response(
         status in (404, 410) or _graph_code(response) == GRAPH_NO_SUCH_OBJECT
     ):
         return Gone(f"{what}: already gone (HTTP {status}: {said(response)})")
-    code, _subcode = _graph_code(response) if status >= 400 else (None, None)
+    code, subcode = _graph_code(response) if status >= 400 else (None, None)
+    if (code, subcode) == IG_PUBLISH_LIMIT:
+        return TryLater(f"{what}: the account's 24-hour API publishing limit is spent")
     if isinstance(code, int):
         # Graph says why in the body, usually with HTTP 400: an expired token (190) or a
         # rate limit (4/17/32/613) is sorted by its code, as platforms/graph.py does for

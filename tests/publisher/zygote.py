@@ -25,6 +25,7 @@ def main(args: list[str]) -> None:
     import platforms.registry  # noqa: F401
     import publisher.gallery  # noqa: F401
     import publisher.graph  # noqa: F401
+    import publisher.instagram  # noqa: F401
     import publisher.linkedin  # noqa: F401
     import publisher.outbox  # noqa: F401
     import publisher.tiktok  # noqa: F401
