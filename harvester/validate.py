@@ -34,6 +34,9 @@ MAX_TAG = 140
 MAX_LINKS = 50
 MAX_RAW_BYTES = 256 * 1024
 MEDIA_TYPE = re.compile(r"^[a-z_-]{1,16}$")
+URL_START = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
+# what str.isspace() calls a space (re's \s is the same Unicode test) or a control character
+URL_BREAK = re.compile(r"[\s\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,7 @@ def _url(value: str | None, field: str) -> str | None:
     value = _text(value, field, MAX_URL)
     if value is None or value == "":
         return value
-    if not re.match(r"^https?://[^\s/?#]+", value, re.IGNORECASE) or any(
-        c.isspace() or ord(c) < 32 for c in value
-    ):
+    if not URL_START.match(value) or URL_BREAK.search(value):
         raise Invalid(f"{field} is not an http(s) URL ({printable_id(value)})")
     return value
 
@@ -93,6 +94,20 @@ def _clean_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_json(v) for v in value]
     return value
+
+
+def _raw_json(value: Any) -> tuple[Any, str]:
+    """The answer without NUL characters, and its JSON text. Walking every value of every
+    answer cost more than storing the page, so the walk is only for an answer whose JSON
+    shows a NUL (or a key JSON cannot write)."""
+    try:
+        dumped = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        dumped = "\\u0000"
+    if "\\u0000" not in dumped:
+        return value, dumped
+    value = _clean_json(value)
+    return value, json.dumps(value, ensure_ascii=False, default=str)
 
 
 def check(post: HarvestedPost) -> HarvestedPost:
@@ -125,8 +140,8 @@ def check(post: HarvestedPost) -> HarvestedPost:
     duration = post.duration_seconds
     if duration is not None and not (0 <= duration < 10**7):
         raise Invalid(f"duration {duration} is not a length of video")
-    raw = _clean_json(post.raw)
-    if len(json.dumps(raw, ensure_ascii=False, default=str)) > MAX_RAW_BYTES:
+    raw, dumped = _raw_json(post.raw)
+    if len(dumped) > MAX_RAW_BYTES:
         # the answer as received is kept for provenance, but not an oversized one
         raw = {"omitted": f"the platform's answer for this item was over {MAX_RAW_BYTES} bytes"}
     return replace(
