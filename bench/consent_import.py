@@ -65,34 +65,38 @@ def write_export(path: Path, rows: int, seed: int = 1, target_bytes: int | None 
             minor = age < 18
             handle = f"{first}{last}{n}"
             day, month = rng.randint(13, 28), rng.randint(1, 12)  # day first, one reading
-            cells = [
-                f"R{n:08d}",
-                f"2026-{month:02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:14:05",
-                f"{first} {last}",
-                age,
-                "" if rng.random() < 0.7 else f"{2026 - age}-{month:02d}-{day:02d}",
-                city,
-                "Kenya",
-                rng.choice(["learner", "teacher", "developer"]),
-                f"{handle.lower()}@example.org",
-                f"@{handle}",
-                f"UC{n:022d}",
-                handle.lower(),
-                f"https://facebook.com/{handle}",
-                f"@{handle.lower()}",
-                f"https://www.linkedin.com/in/{handle.lower()}",
-                f"https://youtu.be/v{n:010d};https://x.com/{handle}/status/{n}",
-                rng.choice(SCOPES),
-                f"{day:02d}/{month:02d}/2028" if rng.random() < 0.5 else "",
-                f"Guardian of {first}" if minor else "",
-                "parent" if minor else "",
-                "yes" if minor else "",
-                f"{first} {last}",
-                "2026-1",
-                f"testimony-{n}.mp4",
-                "yes" if rng.random() < 0.01 else "",
-            ]
-            writer.writerow(cells + [""] * (len(COLUMNS) - len(cells)))  # optional columns
+            # by name: the parser's column order follows the model's marks, not this list
+            cells = {
+                "response_id": f"R{n:08d}",
+                "submitted_at": f"2026-{month:02d}-{rng.randint(1, 28):02d} "
+                f"{rng.randint(0, 23):02d}:14:05",
+                "full_name": f"{first} {last}",
+                "age": age,
+                "date_of_birth": ""
+                if rng.random() < 0.7
+                else f"{2026 - age}-{month:02d}-{day:02d}",
+                "city": city,
+                "country": "Kenya",
+                "role": rng.choice(["learner", "teacher", "developer"]),
+                "email": f"{handle.lower()}@example.org",
+                "x_handle": f"@{handle}",
+                "youtube_channel": f"UC{n:022d}",
+                "instagram_handle": handle.lower(),
+                "facebook_profile": f"https://facebook.com/{handle}",
+                "tiktok_handle": f"@{handle.lower()}",
+                "linkedin_profile": f"https://www.linkedin.com/in/{handle.lower()}",
+                "video_urls": f"https://youtu.be/v{n:010d};https://x.com/{handle}/status/{n}",
+                "consent_scope": rng.choice(SCOPES),
+                "expires_at": f"{day:02d}/{month:02d}/2028" if rng.random() < 0.5 else "",
+                "guardian_name": f"Guardian of {first}" if minor else "",
+                "guardian_relationship": "parent" if minor else "",
+                "guardian_signed": "yes" if minor else "",
+                "signature": f"{first} {last}",
+                "form_version": "2026-1",
+                "video_file": f"testimony-{n}.mp4",
+                "revoked": "yes" if rng.random() < 0.01 else "",
+            }
+            writer.writerow([cells.get(column, "") for column in COLUMNS])  # optional ones blank
             written += 1
     return written
 

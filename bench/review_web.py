@@ -5,7 +5,7 @@ server, token check and all (what any request costs before the database is asked
 
     python bench/review_web.py [--posts 1000000] [--decisions 100] [--db FILE]
 
-The database is built as bench/review_queue.py builds it (kept when --db names a file).
+The database is built as bench/queue_show.py builds it (kept when --db names a file).
 The server is `storydesk review --web` in its own process, as a reviewer runs it.
 """
 
@@ -29,7 +29,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from review_queue import build  # noqa: E402 - the same database as the queue bench
+from queue_show import build  # noqa: E402 - the same database as the queue bench
 
 TARGET_MS = 100.0
 CAMPAIGN = REPO / "config" / "campaigns" / "learning-never-stops.toml"

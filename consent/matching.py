@@ -39,6 +39,7 @@ from consent.index import (
 )
 from consent.links import settle_links
 from consent.reopen import reopen_changed
+from consent.requests import mark_answered
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
 from db.session import large_page_cache, transaction
@@ -235,16 +236,6 @@ def match_all(
 
 
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
-    records = [
-        form_of(row)
-        for row in session.connection().execute(
-            select(*FORM_COLUMNS)
-            .where(ConsentRecord.campaign_id == loaded.id)
-            # the first form to claim an identifier is the same each run
-            .order_by(ConsentRecord.id)
-        )
-    ]
-    index = FormIndex(records)
     rows = session.connection().execute(
         select(
             Post.id,
@@ -260,6 +251,23 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         ).where(Post.campaign_id == loaded.id)
     )
     posts = [PostFacts._make(row) for row in rows]
+    if not posts:
+        # Nothing to match (forms imported before any harvest): the register is not read,
+        # so importing 100k forms does not also hold an index of them all in memory.
+        mark_answered(session, loaded.id, now)
+        summary = MatchSummary()
+        summary.reopened = len(reopen_changed(session, loaded, now))
+        return summary
+    records = [
+        form_of(row)
+        for row in session.connection().execute(
+            select(*FORM_COLUMNS)
+            .where(ConsentRecord.campaign_id == loaded.id)
+            # the first form to claim an identifier is the same each run
+            .order_by(ConsentRecord.id)
+        )
+    ]
+    index = FormIndex(records)
     today = now.date()
     verdicts: dict[int, Verdict] = {}
     by_author: dict[tuple[str, str], Form] = {}

@@ -65,3 +65,23 @@ class FormId(click.ParamType[str]):
 
 
 FORM_ID = FormId()
+
+
+class PlatformChoice(click.Choice):  # type: ignore[type-arg]
+    """The registry's platforms that have `capability`, read only when click first needs
+    them (a --platform given, or --help): importing the registry loads every platform's
+    settings and client modules (pydantic, requests), which `queue` never needs otherwise."""
+
+    def __init__(self, capability: str) -> None:
+        self.capability = capability
+        super().__init__((), case_sensitive=True)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from platforms import registry
+
+        return tuple(registry.names(self.capability))
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        """click.Choice.__init__ sets them; they are always the registry's."""

@@ -16,23 +16,25 @@ REPO = Path(__file__).resolve().parents[1]
 SMALL = {
     "sandbox.py": ["--posts", "500", "--seconds", "0.2", "--rounds", "1"],
     "harvest.py": ["--posts", "400"],
-    "review_queue.py": ["--posts", "2000", "--runs", "1"],
+    "queue_show.py": ["--posts", "2000", "--runs", "1", "--db", "queue.db"],
     "review_web.py": ["--posts", "2000", "--decisions", "6"],
     "ops_sweep.py": ["--posts", "100"],
     "publish.py": ["--posts", "60", "--latency", "0.01", "--only", "scaling"],
     "consent.py": ["--records", "500"],
     "consent_import.py": ["--rows", "300", "--repeat", "1", "--large-mb", "1"],
+    "x_harvest.py": ["--posts", "400", "--repeat", "1"],
 }
 # what each prints: a figure against the baseline measured in the same run
 SAYS = {
     "sandbox.py": "ratio to baseline",
     "harvest.py": "ratio pipeline / raw",
-    "review_queue.py": "queue / --help",
+    "queue_show.py": "worst ratio to baseline",
     "review_web.py": "ratio p95 / target",
     "ops_sweep.py": "x fewer",
     "publish.py": "exactly once: yes",
     "consent.py": "doubled/base",
     "consent_import.py": "ratio to baseline",
+    "x_harvest.py": "ratio storydesk / twarc2",
 }
 
 

@@ -5,9 +5,8 @@ import sys
 
 import click
 
-from platforms import registry
 from storydesk.context import AppContext
-from storydesk.params import COUNT
+from storydesk.params import COUNT, PlatformChoice
 
 
 @click.command(name="queue")
@@ -20,7 +19,7 @@ from storydesk.params import COUNT
 )
 @click.option(
     "--platform",
-    type=click.Choice(registry.names("harvest")),
+    type=PlatformChoice("harvest"),
     help="Only testimonies with a copy on this platform.",
 )
 @click.option(
