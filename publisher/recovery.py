@@ -68,16 +68,25 @@ def reconcile(
             settle(sessions, row_id, now, "skipped", skip_reason=exc.message)
             summary.count(job.target).skipped += 1
             continue
-        except StorydeskError as exc:
-            summary.errors.append(f"{job.target}: reconciling publication {row_id}: {exc.message}")
-            record_failure(
-                sessions,
-                loaded,
-                row_id,
-                exc if isinstance(exc, Refused | TryLater | Transient) else Refused(exc.message),
-                clock,
-                summary,
-                job.target,
+        except Exception as exc:  # noqa: BLE001 - a garbled answer stops no other row
+            if isinstance(exc, StorydeskError) and not isinstance(exc, TryLater):
+                # credentials or a refusal: a person must act; failed, and never sent blind
+                error = Refused(f"reconciling publication {row_id}: {exc.message}")
+                record_failure(sessions, loaded, row_id, error, clock, summary, job.target)
+                continue
+            # Not known whether it went out, and the platform cannot say now: it stays in
+            # flight, claimed by nobody, and the next cycle asks again (a failed row would be
+            # due, and sent again without asking).
+            why = (
+                exc.message
+                if isinstance(exc, StorydeskError)
+                else (f"unexpected answer ({type(exc).__name__}: {exc})")
+            )
+            _still_unsure(sessions, row_id, now, f"{job.target}: asking about it: {why}")
+            summary.count(job.target).waiting += 1
+            summary.errors.append(
+                f"{job.target}: publication {row_id} may have gone out and {job.target} cannot "
+                f"say now ({why}); the next cycle asks again before anything is sent"
             )
             continue
         if found is not None:
@@ -85,23 +94,67 @@ def reconcile(
             summary.count(job.target).published += 1
             changed |= job.target == "gallery"
         else:
-            with transaction(sessions) as session:
-                row = session.get_one(Publication, row_id)
-                row.state, row.next_attempt_at, row.claimed_by = "queued", now, None
-                row.attempts = max(row.attempts - 1, 0)
-                audit.record(
-                    session,
-                    at=now,
-                    actor=worker,
-                    action="publication.requeued",
-                    subject_type="publication",
-                    subject_id=row_id,
-                    detail={
-                        "target": row.target,
-                        "why": "in-flight after a crash; the platform has no post with our key",
-                    },
-                )
+            _requeue(sessions, loaded, row_id, now, worker, summary)
     return changed
+
+
+def _still_unsure(
+    sessions: sessionmaker[Session], row_id: int, now: datetime, message: str
+) -> None:
+    with transaction(sessions) as session:
+        row = session.get_one(Publication, row_id)
+        row.claimed_by, row.last_error, row.updated_at = None, message, now
+
+
+def _requeue(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    row_id: int,
+    now: datetime,
+    worker: str,
+    summary: PublishSummary,
+) -> None:
+    """The platform has no post with our key: send it again, within the publication's
+    attempts. A row a crash left in flight gets its attempt back (the crash was not the
+    publication's doing); one whose answer said nothing clear (left unsettled, claimed by
+    nobody) keeps it counted, so an answer that is never clear ends after max_attempts:
+    then a person must look, and it is reported once (the row is then failed, not due)."""
+    limit = loaded.settings.publish.max_attempts
+    with transaction(sessions) as session:
+        row = session.get_one(Publication, row_id)
+        unclear = row.claimed_by is None
+        if not unclear:
+            row.attempts = max(row.attempts - 1, 0)
+        row.claimed_by, row.updated_at = None, now
+        if unclear and row.attempts >= limit:
+            row.state, row.next_attempt_at = "failed", None
+            row.last_error = (
+                f"{row.target}: {row.attempts} attempts met no clear answer (the last: "
+                f"{(row.last_error or 'none')[:200]}), and {row.target} shows no post of ours; "
+                f"a person must check on {row.target} whether testimony {row.testimony_id} "
+                "went out: it is not sent again"
+            )
+            summary.count(row.target).failed += 1
+            summary.errors.append(row.last_error)
+            action, detail = "publication.failed", {"target": row.target, "error": row.last_error}
+        else:
+            row.state, row.next_attempt_at = "queued", now
+            why = (
+                "the answer did not say whether it went out"
+                if unclear
+                else "in-flight after a crash"
+            )
+            action = "publication.requeued"
+            detail = {"target": row.target, "why": f"{why}; the platform has no post with our key"}
+        audit.record(
+            session,
+            at=now,
+            actor=worker,
+            action=action,
+            subject_type="publication",
+            subject_id=row_id,
+            detail=detail,
+        )
 
 
 def take_down_due(

@@ -4,6 +4,7 @@ asked about before anything is sent again (never posted twice)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,97 @@ def test_a_rate_limit_on_the_playlist_insert_is_retried_later_not_given_up(
     assert all(p.next_attempt_at is not None for p in limited)  # retried later
     assert all(p.state in ("failed", "queued") for p in limited)
     assert all(r.state == "done" for r in outbox(setup.db_url) if r.target == "x")
+
+
+class _Unclear:
+    """A target whose every answer leaves it unknown whether the post went out, and whose
+    lookup finds nothing (or, when `lookup` says so, cannot answer at all)."""
+
+    name = "linkedin"
+
+    def __init__(self, lookup: Exception | None = None) -> None:
+        self.sent: list[int] = []
+        self.asked: list[int] = []
+        self.lookup = lookup
+
+    def describe(self, job: Any) -> str:
+        return "post"
+
+    def publish(self, job: Any) -> Any:
+        from publisher.common import Unsure
+
+        self.sent.append(job.publication_id)
+        raise Unsure("linkedin: 200 without an id")
+
+    def find_existing(self, job: Any) -> Any:
+        self.asked.append(job.publication_id)
+        if self.lookup is not None:
+            raise self.lookup
+        return None
+
+    def take_down(self, job: Any) -> None:
+        raise AssertionError("nothing went out")
+
+
+def _unclear_setup(
+    tmp_path: Path, sandbox: Any, db_url: str, monkeypatch: pytest.MonkeyPatch, fake: _Unclear
+) -> Setup:
+    from publisher.registry import TargetRegistry
+
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, targets=("linkedin",))
+    setup.config.write_text(
+        setup.config.read_text().replace(
+            '[publish]\nevery = "10m"', '[publish]\nevery = "10m"\nmax_attempts = 3'
+        )  # fmt: skip
+    )
+    approve_matched(setup)
+    monkeypatch.setattr(TargetRegistry, "get", lambda self, name: fake)
+    return setup
+
+
+def test_an_answer_that_never_says_whether_it_went_out_is_tried_a_bounded_number_of_times(
+    tmp_path: Path, sandbox: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _Unclear()
+    setup = _unclear_setup(tmp_path, sandbox, db_url, monkeypatch, fake)
+    rows = [r.id for r in outbox(setup.db_url) if r.target == "linkedin"]
+    assert rows
+    errors = ""
+    for _ in range(6):  # twice max_attempts cycles: the later ones find nothing due
+        cycle = setup.cli("publish")
+        assert cycle.exit_code in (0, 1), cycle.stderr
+        assert "Traceback" not in cycle.stderr and "unexpected error" not in cycle.stderr
+        errors += cycle.stderr
+    # sent max_attempts times each, asked about after each unclear answer, never more
+    assert sorted(fake.sent) == sorted(rows * 3)
+    assert sorted(fake.asked) == sorted(rows * 3)
+    after = [r for r in outbox(setup.db_url) if r.target == "linkedin"]
+    assert {r.state for r in after} == {"failed"}
+    for row in after:
+        assert row.last_error and "a person must check on linkedin" in row.last_error
+        assert f"testimony {row.testimony_id} went out" in row.last_error
+        # reported once, in the cycle that gave up
+        assert errors.count(f"whether testimony {row.testimony_id} went out") == 1
+    last = setup.cli("publish")
+    assert last.exit_code == 0 and "linkedin" not in last.stderr
+    status = setup.cli("status", "--json")
+    failed = json.loads(status.stdout)["publications"]["failed"]
+    assert {f["id"] for f in failed} == {r.id for r in after}
+    assert not any(f["retry_scheduled"] for f in failed)
+
+
+def test_a_lookup_that_cannot_answer_keeps_the_row_in_flight_and_never_sends_it_blind(
+    tmp_path: Path, sandbox: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _Unclear(lookup=TypeError("'NoneType' object is not subscriptable"))
+    setup = _unclear_setup(tmp_path, sandbox, db_url, monkeypatch, fake)
+    first = setup.cli("publish")
+    rows = [r.id for r in outbox(setup.db_url) if r.target == "linkedin"]
+    assert sorted(fake.sent) == sorted(rows)
+    for _ in range(3):  # the lookup answers garbage: asked each cycle, nothing sent again
+        cycle = setup.cli("publish")
+        assert cycle.exit_code == 75, cycle.stderr
+        assert "the next cycle asks again before anything is sent" in cycle.stderr
+    assert sorted(fake.sent) == sorted(rows)
+    assert {r.state for r in outbox(setup.db_url) if r.target == "linkedin"} == {"in-flight"}
+    assert first.exit_code == 1
