@@ -6,7 +6,8 @@ same words, with what to do. Channels (``[alerts]`` in the campaign file): e-mai
 Slack-compatible ``text`` field (its URL from the environment: a Slack webhook URL holds its
 secret). Each (channel, alarm) is one row of ``alert_notices``: the alarm is sent once when
 it is raised and once when it clears; a sending that fails is tried again on the next run,
-never repeated once it went out. The daily digest tells staff what waits for them.
+never repeated once it went out. The daily digest tells staff what waits for them: by
+e-mail to `digest_to` and on the webhook, once a day on each.
 
 Runs as the "alerts" job of `run-once` and the daemon, after the other jobs, under their
 lease: two hosts never send the same alert.
@@ -222,8 +223,12 @@ def send_alerts(
                 summary,
             ):
                 summary.cleared += 1
+    digest: list[tuple[str, Channel]] = []
     if settings.digest_to:
-        summary.digests += send_digest(sessions, loaded, now, summary)
+        digest.append((f"digest|{loaded.id}", EmailChannel(settings, list(settings.digest_to))))
+    digest += [(f"{c.name}|digest|{loaded.id}", c) for c in found if c.name == "webhook"]
+    for key, channel in digest:
+        summary.digests += send_digest(sessions, loaded, now, summary, key, channel)
     return summary
 
 
@@ -272,9 +277,12 @@ def send_digest(
     loaded: LoadedCampaign,
     now: datetime,
     summary: AlertSummary,
+    key: str,
+    channel: Channel,
 ) -> int:
+    """The day's digest on one channel (staff's e-mail, the webhook), once a day each: a
+    channel that failed is tried again on the next run without resending on the other."""
     settings = loaded.settings.alerts
-    key = f"digest|{loaded.id}"
     with transaction(sessions) as session:
         row = session.get(AlertNotice, key)
         if row is not None and not _digest_due(row.raised_sent_at, settings.digest_at, now):
@@ -284,7 +292,6 @@ def send_digest(
             row = AlertNotice(key=key, campaign_id=loaded.id, kind="digest", raised_at=now)
             session.add(row)
         row.message = text
-    channel = EmailChannel(settings, list(settings.digest_to))
     subject = f"[storydesk {loaded.id}] daily digest: {text.split('.')[0]}"
     return (
         1 if _deliver(sessions, key, "raised_sent_at", channel, subject, text, now, summary) else 0

@@ -139,6 +139,30 @@ def _run(world: dict[str, Any], status: str, error: str | None = None) -> None:
         )
 
 
+class _Alarms:
+    """The webhook's posts about alarms (the daily digest goes there too)."""
+
+    def __init__(self, received: list[dict[str, Any]]) -> None:
+        self.received = received
+
+    def _posts(self) -> list[dict[str, Any]]:
+        return [h for h in self.received if "daily digest" not in h["text"]]
+
+    def __len__(self) -> int:
+        return len(self._posts())
+
+    def __getitem__(self, n: int) -> dict[str, Any]:
+        return self._posts()[n]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._posts())
+
+    def __eq__(self, other: object) -> bool:
+        return self._posts() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _cycle(world: dict[str, Any]) -> None:
     world["clock"].advance(120)
     send_alerts(world["sessions"], world["loaded"], world["clock"].now())
@@ -148,7 +172,7 @@ def test_one_alert_and_one_recovery_reach_email_and_webhook(
     world: dict[str, Any], smtp: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
 ) -> None:
     inbox, _ = smtp
-    hooks, _ = webhook
+    hooks = _Alarms(webhook[0])
     _run(world, "failed", "platforms.x.bearer_token_env: environment variable X_TOKEN is not set")
     for _ in range(3):
         _cycle(world)
@@ -174,7 +198,7 @@ def test_a_job_crashing_every_cycle_alerts_once_through_the_runner(
     from storydesk.ops.alerts import alerts_job
 
     inbox, _ = smtp
-    hooks, _ = webhook
+    hooks = _Alarms(webhook[0])
     clock, sessions, loaded = world["clock"], world["sessions"], world["loaded"]
     crashing = [True]
 
@@ -219,7 +243,7 @@ def test_a_sending_that_fails_is_tried_again_and_then_sent_once(
     webhook: tuple[list[dict[str, Any]], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    hooks, url = webhook
+    hooks, url = _Alarms(webhook[0]), webhook[1]
     monkeypatch.setenv("STORYDESK_TEST_WEBHOOK", url.replace("127.0.0.1:", "127.0.0.1:1"))
     _run(world, "failed", "platforms.x.bearer_token_env: environment variable X_TOKEN is not set")
     world["clock"].advance(60)
@@ -232,11 +256,12 @@ def test_a_sending_that_fails_is_tried_again_and_then_sent_once(
 
 
 def test_the_daily_digest_tells_staff_what_waits_once_a_day(
-    world: dict[str, Any], smtp: tuple[Inbox, int]
+    world: dict[str, Any], smtp: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
 ) -> None:
     from db.models import Testimony
 
     inbox, _ = smtp
+    hooks, _ = webhook
     now = world["clock"].now()
     with transaction(world["sessions"]) as s:
         for consent in ("matched", "needs-check", "needs-check", "none"):
@@ -257,6 +282,33 @@ def test_the_daily_digest_tells_staff_what_waits_once_a_day(
         "4 testimonies await review, 2 need a consent check, 0 takedowns to do by hand"
         in digests[0].get_payload(decode=True).decode()
     )
+    # the same digest, once, on the webhook (where staff may read it rather than mail)
+    posted = [h["text"] for h in hooks if "daily digest" in h["text"]]
+    assert len(posted) == 1
+    assert (
+        "4 testimonies await review, 2 need a consent check, 0 takedowns to do by hand"
+        in (posted[0])
+    )
     world["clock"].advance(24 * 3600)
     _cycle(world)
     assert len([m for m in inbox.messages if "daily digest" in str(m["Subject"])]) == 2
+    assert len([h for h in hooks if "daily digest" in h["text"]]) == 2
+
+
+def test_a_digest_the_webhook_refused_is_posted_later_and_not_mailed_again(
+    world: dict[str, Any],
+    smtp: tuple[Inbox, int],
+    webhook: tuple[list[dict[str, Any]], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, _ = smtp
+    hooks, url = webhook
+    monkeypatch.setenv("STORYDESK_TEST_WEBHOOK", url.replace("127.0.0.1:", "127.0.0.1:1"))
+    _cycle(world)
+    assert [m for m in inbox.messages if "daily digest" in str(m["Subject"])]
+    assert hooks == []
+    monkeypatch.setenv("STORYDESK_TEST_WEBHOOK", url)
+    for _ in range(3):
+        _cycle(world)
+    assert len([h for h in hooks if "daily digest" in h["text"]]) == 1
+    assert len([m for m in inbox.messages if "daily digest" in str(m["Subject"])]) == 1
