@@ -43,9 +43,14 @@ def _with_timeout(request: Any, timeout: float) -> Any:
     return call
 
 
-# Graph API: code 100 with subcode 33 is "Object with ID '...' does not exist, cannot be
-# loaded due to missing permissions, or does not support this operation" (Graph API error
-# reference, "Handling errors"); for a DELETE of our own post it means the post is gone.
+# Graph API: code 100 with subcode 33 (GraphMethodException, HTTP 400) is "Unsupported
+# <get|delete> request. Object with ID '...' does not exist, cannot be loaded due to missing
+# permissions, or does not support this operation". Meta's error reference ("Handling
+# errors") does not list subcode 33; the answers are recorded: 100/33 with that message on a
+# GET of a missing object (github.com/roughike/flutter_facebook_login/issues/44), and the
+# "Unsupported delete request" form on deleting a post twice
+# (github.com/SpottedBot/SpottedBot/issues/30). The same words cover a token that may not
+# see the object: for a DELETE of our own post with the Page token that made it, gone.
 GRAPH_NO_SUCH_OBJECT = (100, 33)
 # Instagram's media_publish past the account's moving 24 h publishing limit: code 9, subcode
 # 2207042 (Instagram Platform error codes, as API clients record it): wait, not refused.

@@ -28,12 +28,14 @@ def _oauth(message: str, code: int = 190, status: int = 400) -> Response:
     )
 
 
-def _missing(object_id: str) -> Response:
+def _missing(object_id: str, method: str = "get") -> Response:
+    # recorded answers: github.com/roughike/flutter_facebook_login/issues/44 (a GET: code 100,
+    # subcode 33), github.com/SpottedBot/SpottedBot/issues/30 (a post deleted twice)
     return error(
         400,
         {
             "error": {
-                "message": f"Unsupported get request. Object with ID '{object_id}'"
+                "message": f"Unsupported {method} request. Object with ID '{object_id}'"
                 " does not exist, cannot be loaded due to missing permissions, or "
                 "does not support this operation.",
                 "type": "GraphMethodException",
@@ -77,7 +79,7 @@ def handle(state: SandboxState, req: Request) -> Response:
         for store in ("facebook", "instagram"):
             if state.published[store].pop(rest[0], None) is not None:
                 return Response(200, {"success": True})
-        return _missing(rest[0])
+        return _missing(rest[0], "delete")
     if len(rest) == 1 and m == "GET":
         return _object(state, rest[0])
     return error(

@@ -113,6 +113,9 @@ def handle(state: SandboxState, req: Request) -> Response:
             return error(404, {"status": 404, "code": "NOT_FOUND", "message": "Not Found"})
         return Response(200, store[urn])
     if req.method == "DELETE":
+        # "Post deletions are idempotent": a post already deleted answers 204 No Content too
+        # (learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api,
+        # Delete Posts), so the client cannot tell "deleted now" from "already gone"
         store.pop(urn, None)
         return Response(204)
     return error(405, {"status": 405, "message": "Method not allowed"})

@@ -382,6 +382,8 @@ def playlist_items(state: SandboxState, req: Request, method: str) -> Response:
         return Response(200, item)
     if method == "playlistItems.delete":
         item_id = req.arg("id") or ""
+        # developers.google.com/youtube/v3/docs/playlistItems/delete (Errors): notFound (404)
+        # playlistItemNotFound for an item that is not there
         if store.pop(item_id, None) is None:
             return _google_error(
                 404, "Playlist item not found.", "playlistItemNotFound", status="NOT_FOUND"

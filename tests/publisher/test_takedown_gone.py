@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +53,37 @@ def test_a_reshare_deleted_by_hand_is_taken_down_not_failed(ready: Setup) -> Non
     assert ready.cli("publish").exit_code in (0, 1)  # nothing about it a second time
     status = json.loads(ready.cli("status", "--json").stdout)
     assert not [a for a in status["alarms"] if f"publication {facebook.id} " in a["message"]]
+
+
+@pytest.mark.parametrize("target", ["linkedin", "youtube", "x"])
+def test_a_reshare_gone_from_any_platform_is_taken_down_not_failed(
+    ready: Setup, sandbox: Any, target: str
+) -> None:
+    """Each platform's answer to deleting what is not there, as the sandbox gives it from
+    the platform's documentation: LinkedIn 204 (deletions are idempotent), YouTube 404
+    playlistItemNotFound, X 200 with retweeted false; every one ends taken down."""
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    queue: list[dict[str, Any]] = json.loads(
+        ready.cli("queue", "--json", "--status", "approved", "--limit", "0").stdout
+    )
+    consent_of = {item["id"]: item["consent_id"] for item in queue}
+    row = next(r for r in outbox(ready.db_url) if r.target == target and r.state == "done")
+    external = row.external_id or ""
+    # gone from the platform by hand, before consent was withdrawn
+    if external.startswith("retweet:"):
+        sandbox.state.retweets.discard(external.split(":", 1)[1])
+    else:
+        assert sandbox.state.published[target].pop(external, None) is not None
+    revoked = ready.cli("consent", "revoke", str(consent_of[row.testimony_id]), "--reason", "w")
+    assert revoked.exit_code == 0
+    cycle = ready.cli("publish", "--target", target)
+    assert cycle.exit_code == 0, cycle.stderr
+    after = {r.id: r for r in outbox(ready.db_url)}
+    assert after[row.id].state == "taken-down" and not after[row.id].last_error
+    assert f"publication {row.id}" not in cycle.stderr
+    status = json.loads(ready.cli("status", "--json").stdout)
+    assert not [a for a in status["alarms"] if f"publication {row.id} " in a["message"]]
 
 
 class _Answer:
