@@ -53,7 +53,12 @@ DESCRIPTIONS: dict[str, str] = {
     " 60 minutes; the rest wait (exit 75).",
     "consent.request.expire_after": "A request unanswered this long becomes `expired`.",
     "consent.request.opt_in_hashtag": "An answer by reply with it, from the poster, is"
-    " recorded as intent: never as a signed form.",
+    " recorded as intent: not a signed form (see `opt_in_as_consent`).",
+    "consent.request.opt_in_as_consent": '`"never"`: an opt-in by reply is intent only.'
+    ' `"social"`: it stands in for a signed form for the social targets (never the'
+    " gallery), for the copy it answered, and never for a minor: not when a form or the"
+    " post says the person is under `rules.minimum_age_without_guardian`, nor when nothing"
+    " says their age.",
     "consent.request.withdraw_hashtag": "An answer by reply with it, from the poster,"
     " withdraws consent like `consent revoke`.",
     "publish.every": "How often the daemon publishes what is due.",

@@ -121,6 +121,9 @@ class ConsentRequestSettings(Strict):
     expire_after: Duration = "30d"
     opt_in_hashtag: Annotated[str, Field(pattern=r"^#?\w{1,100}$")] = "YesUNESCO"
     withdraw_hashtag: Annotated[str, Field(pattern=r"^#?\w{1,100}$")] = "NoUNESCO"
+    # an opt-in by reply is intent, not a signed form; "social" lets it stand in for a form
+    # for the social targets only, on the copy it answers, never for a minor or an unknown age
+    opt_in_as_consent: Literal["never", "social"] = "never"
 
     @model_validator(mode="after")
     def _default_has_text(self) -> ConsentRequestSettings:

@@ -6,7 +6,11 @@ state `matched`, naming the very form the testimony relies on) and only when it 
 campaign rules (length, a video, within the dates) or a reviewer overrode the rule it
 breaks, with a reason. A copy whose evidence is only a likeness (`needs-check`) goes out
 only when the approving reviewer confirmed it with --override --reason. guardian-required
-and revoked are never overridden. Approval (review/actions.py), publishing
+and revoked are never overridden. An opt-in by reply (the poster answered our request with
+the campaign's hashtag) is intent, not a form: it stands in for one only when the campaign
+file says so (consent.request.opt_in_as_consent = "social"), only for the copy it answered
+and the social targets, and never for a minor, nor for anyone whose age nothing says
+(`opt_in_stand_in`). Approval (review/actions.py), publishing
 (publisher/jobs.py) and the card (review/card.py) all ask here, so they cannot disagree.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
+from db.scope import refusal, scope_targets
 
 # the targets that reshare the participant's own post on its platform: they need that copy
 SAME_PLATFORM = {"x": "X", "youtube": "YouTube"}
@@ -143,6 +148,7 @@ def check_copies(
         .where(Post.testimony_id == testimony.id)
         .order_by(Post.published_at, Post.id)
     ).all()
+    stand_in = opt_in_stand_in(session, testimony, campaign)[0] if form is None else None
     checks = []
     for post, match, response_id in rows:
         entry = granted.get(post.id, {})
@@ -172,12 +178,94 @@ def check_copies(
             left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
+        match_form = match.consent_id if match is not None else None
+        if stand_in is not None and post.id == stand_in.post_id and match_form is None:
+            if post.source_state == "available":
+                check.consent_refusal = None
+            check.state, check.evidence = "opt-in", stand_in.evidence()
         if check.consent_refusal is None and _approved_for_another_form(approval, testimony):
             check.consent_refusal = (
                 "it was approved on another form than the one it now relies on: review it again"
             )
         checks.append(check)
     return checks
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """An opt-in by reply the campaign lets stand in for a form (social targets only)."""
+
+    request_id: int
+    post_id: int  # the copy our request answered, whose author replied with the hashtag
+    reply: str  # the reply's id on the platform: the proof
+    at: datetime | None
+
+    def evidence(self) -> dict[str, Any]:
+        at = self.at.isoformat(timespec="seconds") if self.at else None
+        return {"by": "opt_in_reply", "value": self.reply, "at": at}
+
+
+OPT_IN_SCOPE = ["social"]
+
+
+def opt_in_stand_in(
+    session: Session, testimony: Testimony, campaign: Campaign
+) -> tuple[StandIn | None, str | None]:
+    """(the opt-in standing in for a form, None) or (None, why it does not). Conservative on
+    purpose: a form tied to the testimony always rules instead; a form matched to any of its
+    copies, or any of its posts, saying the person is under the campaign's age without a
+    guardian, or nothing saying an age at all, and no opt-in stands in."""
+    from db.models import ConsentRequest
+    from db.spoken import spoken_ages
+
+    request = campaign.consent.request
+    if request is None or request.opt_in_as_consent != "social":
+        return None, "the campaign file does not let an opt-in by reply stand in for a form"
+    if testimony.consent_id is not None or testimony.consent_state != "none":
+        return None, f"consent is {testimony.consent_state}: the form rules"
+    row = session.scalars(
+        select(ConsentRequest)
+        .where(
+            ConsentRequest.testimony_id == testimony.id,
+            ConsentRequest.opt_in_post_id.is_not(None),
+            ConsentRequest.state != "withdrawn",
+        )
+        .order_by(ConsentRequest.id)
+        .limit(1)
+    ).first()
+    if row is None or row.opt_in_post_id is None:
+        return None, "no opt-in by reply"
+    minimum = campaign.rules.minimum_age_without_guardian
+    forms = session.execute(
+        select(ConsentRecord.age, ConsentRecord.date_of_birth, ConsentRecord.guardian_name)
+        .join(ConsentMatch, ConsentMatch.consent_id == ConsentRecord.id)
+        .join(Post, Post.id == ConsentMatch.post_id)
+        .where(Post.testimony_id == testimony.id)
+    ).all()
+    today = (testimony.updated_at or testimony.created_at).date()
+    for age, born, guardian in forms:
+        if born is not None:
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if guardian or (age is not None and age < minimum):
+            return None, "a form says the person is a minor: only a signed form can do"
+    texts = session.scalars(select(Post.text).where(Post.testimony_id == testimony.id)).all()
+    ages = set().union(*(spoken_ages(t or "") for t in texts)) if texts else set()
+    if not ages:
+        return None, "nothing says the person's age: an opt-in never stands in for a minor"
+    if min(ages) < minimum:
+        return None, f"the post says the person is {min(ages)}: a minor needs a signed form"
+    return StandIn(row.id, row.post_id, row.opt_in_post_id, row.opt_in_at), None
+
+
+def scope_refusal(
+    record: ConsentRecord | None, stand_in: StandIn | None, target: str, now: datetime
+) -> str | None:
+    """Why the form (or the opt-in standing in for one) does not allow `target` now."""
+    if record is None and stand_in is not None:
+        if target in scope_targets(OPT_IN_SCOPE):
+            return None
+        return f"an opt-in by reply stands in for the 'social' scope only, not {target}"
+    return refusal(record, target, now)
 
 
 def _approved_for_another_form(approval: Decision | None, testimony: Testimony) -> bool:

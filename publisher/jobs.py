@@ -14,9 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
-from db.copies import check_copies, reshareable, target_refusal
+from db.copies import (
+    check_copies,
+    opt_in_stand_in,
+    reshareable,
+    scope_refusal,
+    target_refusal,
+)
 from db.models import ConsentRecord, Decision, Post, Publication, Testimony
-from db.scope import refusal
 from publisher.common import Copy, Job, first_name_of
 
 
@@ -82,7 +87,10 @@ def why_not_now(
     testimony = session.get_one(Testimony, row.testimony_id)
     if testimony.review_state != "approved":
         return f"no longer approved ({testimony.review_state})"
-    if testimony.consent_state != "matched":
+    record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
+    # an opt-in by reply standing in for a form, where the campaign allows one (db/copies.py)
+    stand_in = opt_in_stand_in(session, testimony, loaded.settings)[0] if record is None else None
+    if testimony.consent_state != "matched" and stand_in is None:
         overridden = session.scalar(
             select(Decision.override)
             .where(Decision.testimony_id == testimony.id, Decision.action == "approve")
@@ -91,8 +99,7 @@ def why_not_now(
         )
         if testimony.consent_state in ("revoked", "guardian-required") or not overridden:
             return f"consent is {testimony.consent_state}"
-    record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
-    reason = refusal(record, row.target, now)
+    reason = scope_refusal(record, stand_in, row.target, now)
     if reason:
         return reason
     gone = session.scalar(

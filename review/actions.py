@@ -23,10 +23,16 @@ from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from db import audit
-from db.copies import HARD, CopyCheck, check_copies, target_refusal
+from db.copies import (
+    HARD,
+    CopyCheck,
+    check_copies,
+    opt_in_stand_in,
+    scope_refusal,
+    target_refusal,
+)
 from db.models import ConsentRecord, Decision, Publication, Testimony
 from db.outbox import queue_publications, request_takedown
-from db.scope import refusal
 
 
 @dataclass
@@ -133,6 +139,8 @@ def _copy_line(check: CopyCheck) -> str:
     where = f"[{check.platform}] {check.url}"
     if check.goes_out:
         extra = f" (rule overridden: {'; '.join(check.overridden)})" if check.overridden else ""
+        if check.state == "opt-in":  # no form: the opt-in by reply stands in for one
+            return f"  goes out: {where}, opt-in by reply {check.evidence.get('value')}{extra}"
         return f"  goes out: {where}, form {check.response_id}{extra}"
     return f"  stays:    {where}: {', '.join(check.reasons())}"
 
@@ -170,10 +178,14 @@ def approve(
             # no override exists: the words must not suggest one
             outcomes.append(_refused(tid, f"refused: consent is {consent}: {HARD[consent]}"))
             continue
+        stand_in = None
         if consent == "none" or testimony.consent_id is None:
-            outcomes.append(_refused(tid, f"refused: consent is {consent}: {NONE_NEXT}"))
-            continue
-        if consent != "matched" and override_reason is None:
+            # an opt-in by reply, where the campaign lets one stand in (db/copies.py decides)
+            stand_in = opt_in_stand_in(session, testimony, loaded.settings)[0]
+            if stand_in is None:
+                outcomes.append(_refused(tid, f"refused: consent is {consent}: {NONE_NEXT}"))
+                continue
+        if consent != "matched" and stand_in is None and override_reason is None:
             outcomes.append(
                 _refused(
                     tid,
@@ -226,7 +238,7 @@ def approve(
         not_queued: dict[str, str] = {}
         allowed: list[str] = []
         for target in chosen:
-            why = refusal(record, target, now) or target_refusal(checks, target)
+            why = scope_refusal(record, stand_in, target, now) or target_refusal(checks, target)
             if why:
                 not_queued[target] = why
             else:

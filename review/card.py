@@ -224,6 +224,8 @@ EVIDENCE = {
     "handle": "the form names this handle",
     "handle_similar": "a handle on the form is similar (typo?)",
     "name_and_city": "name and city are similar to a form",
+    "opt_in_reply": "opt-in by reply, standing in for a form (social targets only: the "
+    "campaign file allows it)",
 }
 
 
@@ -298,7 +300,8 @@ def _lines(card: dict[str, Any]) -> list[str]:
             extra = (
                 f"; rule overridden: {'; '.join(copy['overridden'])}" if copy["overridden"] else ""
             )
-            lines.append(f"{head} goes out: {said}, form {copy['form']}{extra}")
+            form = f"form {copy['form']}" if copy["form"] else f"reply {copy['evidence']['value']}"
+            lines.append(f"{head} goes out: {said}, {form}{extra}")
         else:
             lines.append(f"{head} stays: {', '.join(copy['reasons'])}")
     for link in card.get("suggested_links") or []:

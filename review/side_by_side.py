@@ -17,12 +17,8 @@ from rapidfuzz import fuzz
 
 from consent import normalise
 from consent.index import HANDLE_FIELDS
+from db.spoken import spoken_age
 
-AGE = re.compile(
-    r"(?:\b(?:i'?m|i am|umri|tengo|tenho|j'ai)\s+|عمري\s*)(\d{1,2})\b(?!\s*(?:%|am|pm|h\b))"
-    r"|(\d{1,2})\s*(?:years?\b|yrs?\b|ans\b|años\b|anos\b|岁|साल|سنة)",
-    re.IGNORECASE,
-)
 PLACE = re.compile(
     r"(?:\bfrom|\bin|\bà|\ben|\bde|\bkutoka|来自|\bde la|\bdu)\s+"
     r"([A-ZÀ-ÖØ-Þ\u0600-\u06ff\u0900-\u097f\u4e00-\u9fff][\w\u00c0-\u024f\u0600-\u06ff"
@@ -30,14 +26,6 @@ PLACE = re.compile(
 )
 FORM_ACCOUNT = {**HANDLE_FIELDS, "youtube": "youtube_channel", "facebook": "facebook_profile"}
 SAME_PLACE = 85  # rapidfuzz partial_ratio, as the matcher compares cities
-
-
-def spoken_age(text: str) -> int | None:
-    for match in AGE.finditer(text):
-        value = int(match.group(1) or match.group(2))
-        if 4 <= value <= 99:
-            return value
-    return None
 
 
 def _said(place: str | None, text: str) -> bool:
