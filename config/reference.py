@@ -80,7 +80,8 @@ DESCRIPTIONS: dict[str, str] = {
     "alerts.smtp_security": "`starttls`, `ssl` or `none`.",
     "alerts.smtp_user_env": "Variable holding the mail server login (unset: no login).",
     "alerts.smtp_password_env": "Variable holding the mail server password.",
-    "alerts.webhook_url_env": "Variable holding a webhook URL (Slack-compatible JSON `text`).",
+    "alerts.webhook_url_env": "Variable holding a webhook URL (Slack-compatible JSON"
+    " `text`): alarms, recoveries and the daily digest.",
     "alerts.digest_at": "Time of day (UTC) after which the daily digest goes out.",
     "operations.lock_file": "Lock for `run-once` on SQLite (default: beside the database).",
     "credentials.dummy_on_loopback": "Sandbox only: unset credential variables stand as "
