@@ -312,3 +312,44 @@ def test_a_digest_the_webhook_refused_is_posted_later_and_not_mailed_again(
         _cycle(world)
     assert len([h for h in hooks if "daily digest" in h["text"]]) == 1
     assert len([m for m in inbox.messages if "daily digest" in str(m["Subject"])]) == 1
+
+
+def _gallery(world: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
+    from db import audit
+
+    with transaction(world["sessions"]) as s:
+        audit.record(
+            s,
+            at=world["clock"].now(),
+            actor="publisher",
+            action=action,
+            subject_type="gallery",
+            subject_id=world["loaded"].id,
+            detail=detail,
+        )
+
+
+def test_a_failed_gallery_rebuild_alerts_once_and_recovers_once(
+    world: dict[str, Any], smtp: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
+) -> None:
+    inbox, _ = smtp
+    hooks = _Alarms(webhook[0])
+    for _ in range(3):  # the rebuild fails every cycle until the disk is freed
+        _gallery(world, "gallery.rebuild-failed", {"error": "No space left on device"})
+        _cycle(world)
+    assert [s for s in inbox.subjects() if "gallery" in s] == [
+        "[storydesk learning-never-stops] ALARM gallery"
+    ]
+    assert len(hooks) == 1 and "No space left on device" in hooks[0]["text"]
+    assert "What to do: fix what the error says" in hooks[0]["text"]
+    _gallery(world, "gallery.rebuilt", {"cards": 3})
+    for _ in range(3):
+        _cycle(world)
+    assert [s for s in inbox.subjects() if "gallery" in s] == [
+        "[storydesk learning-never-stops] ALARM gallery",
+        "[storydesk learning-never-stops] RECOVERED gallery",
+    ]
+    assert [h["text"].split("\n")[0] for h in hooks] == [
+        "[storydesk learning-never-stops] ALARM gallery",
+        "[storydesk learning-never-stops] RECOVERED gallery",
+    ]
