@@ -194,6 +194,7 @@ def approve(
                 )
             )
             continue
+        record = _record(session, testimony)  # held: check_copies and the targets read it
         checks = check_copies(
             session,
             testimony,
@@ -234,7 +235,6 @@ def approve(
                 )
             )
             continue
-        record = _record(session, testimony)
         not_queued: dict[str, str] = {}
         allowed: list[str] = []
         for target in chosen:

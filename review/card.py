@@ -101,13 +101,6 @@ def testimony_card(
         )
     ]
     posts = posts_of(session, [testimony_id]).get(testimony_id, [])
-    accounts = dict(
-        session.execute(
-            select(Post.id, Post.author_id).where(Post.testimony_id == testimony_id)
-        ).all()
-    )
-    for post in posts:
-        post["author_id"] = accounts.get(post["post_id"])
     matches = {
         m.post_id: m
         for m in session.scalars(

@@ -112,8 +112,11 @@ def list_queue(
     role: str | None = None,
     country: str | None = None,
     after: int | None = None,
+    light: bool = False,
 ) -> list[dict[str, Any]]:
-    """The queue in review order; `after` starts past that testimony (the next card)."""
+    """The queue in review order; `after` starts past that testimony (the next card).
+    `light` leaves out each copy's text and problems (a listing beside a card shows who,
+    where and which consent, and is read on every card of the review page)."""
     query = _filtered(
         select(
             Testimony.id,
@@ -140,7 +143,7 @@ def list_queue(
     if limit:
         query = query.limit(limit)
     rows = session.execute(query).all()
-    copies = posts_of(session, [r.id for r in rows])
+    copies = posts_of(session, [r.id for r in rows], light=light)
     items = []
     for row in rows:
         posts = copies.get(row.id, [])
@@ -177,27 +180,33 @@ def list_queue(
     return items
 
 
-def posts_of(session: Session, testimony_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+POST_COLUMNS = (
+    Post.testimony_id,
+    Post.id,
+    Post.platform,
+    Post.native_id,
+    Post.url,
+    Post.author_id,
+    Post.author_handle,
+    Post.author_name,
+    Post.published_at,
+    Post.duration_seconds,
+    Post.source_state,
+    Post.media_type,
+    Post.media_url,
+)
+
+
+def posts_of(
+    session: Session, testimony_ids: list[int], light: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """Each testimony's copies; `light` without their text and problems."""
     if not testimony_ids:
         return {}
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    columns = POST_COLUMNS if light else (*POST_COLUMNS, Post.text, Post.problems)
     rows = session.execute(
-        select(
-            Post.testimony_id,
-            Post.id,
-            Post.platform,
-            Post.native_id,
-            Post.url,
-            Post.author_handle,
-            Post.author_name,
-            Post.text,
-            Post.published_at,
-            Post.duration_seconds,
-            Post.problems,
-            Post.source_state,
-            Post.media_type,
-            Post.media_url,
-        )
+        select(*columns)
         .where(Post.testimony_id.in_(testimony_ids))
         .order_by(Post.published_at, Post.id)
     )
@@ -209,10 +218,11 @@ def posts_of(session: Session, testimony_ids: list[int]) -> dict[int, list[dict[
                 "native_id": r.native_id,
                 "url": r.url,
                 "author": r.author_handle or r.author_name,
-                "text": r.text,
+                "author_id": r.author_id,
+                "text": "" if light else r.text,
                 "published_at": r.published_at.isoformat() if r.published_at else None,
                 "duration_seconds": r.duration_seconds,
-                "problems": list(r.problems or []),
+                "problems": [] if light else list(r.problems or []),
                 "source_state": r.source_state,
                 "media_type": r.media_type,
                 "media_url": r.media_url,

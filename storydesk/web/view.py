@@ -22,7 +22,7 @@ from review.versions import version_of
 from storydesk.web.embeds import embed, web_url
 
 LIST_SIZE = 50  # testimonies listed beside the card
-COUNT_CAP = 10_000  # "10000+ pending": counting a million rows is no reviewer's business
+COUNT_CAP = 1_000  # "1000+ pending": counting a million rows is no reviewer's business
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Filters:
             role=self.role,
             country=self.country,
             after=after,
+            light=True,  # the listing beside the card: who, where, which consent
         )
 
     def count(self, session: Session) -> int:
@@ -205,6 +206,7 @@ def page(
     context: dict[str, Any] = {
         "items": items,
         "total": filters.count(session),
+        "count_cap": COUNT_CAP,
         "filters": filters,
         "choices": choices(session, loaded),
         "card": None,
@@ -213,6 +215,12 @@ def page(
     }
     if testimony_id is None:
         return context
+    # held until the page is built: the session's identity map keeps rows only while
+    # something refers to them, and the card and its copies read the same rows again
+    from db.models import Testimony
+
+    testimony = session.get(Testimony, testimony_id)
+    record = session.get(ConsentRecord, testimony.consent_id) if testimony else None
     card = testimony_card(session, testimony_id, loaded)
     minimum = loaded.settings.rules.minimum_age_without_guardian
     context.update(
@@ -223,6 +231,7 @@ def page(
         differs={d.field: d.note for d in differences(card, minimum)},
         minimum_age=minimum,
     )
+    del testimony, record
     if testimony_id in listed_ids:
         at = listed_ids.index(testimony_id)
         context["prev"] = listed_ids[at - 1] if at > 0 else None
