@@ -181,10 +181,11 @@ class Browser:
         self.wait_for("Page.loadEventFired", mark)
         return self.status(mark)
 
-    def js(self, expression: str) -> Any:
+    def js(self, expression: str, wait: bool = False) -> Any:
+        """The expression's value; `wait`: the value its promise settles to."""
         answer = self.call(
             "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True},
+            {"expression": expression, "returnByValue": True, "awaitPromise": wait},
             session=True,
         )
         if "exceptionDetails" in answer:

@@ -341,3 +341,60 @@ def test_the_harness_sees_script_run_when_there_is_script_to_run(
     browser.wait_for("Page.loadEventFired", mark)
     assert browser.js("document.body.getAttribute('data-x')") == "pwned"
     assert browser.js("document.title") == "pwned"
+
+
+def several_copies(setup: Setup) -> int:
+    """A pending testimony with two videos within the rules, each with evidence naming its
+    form."""
+    with opened(setup) as session:
+        rows = session.execute(
+            sql_select(models.Post.testimony_id, models.ConsentMatch.consent_id)
+            .join(models.ConsentMatch, models.ConsentMatch.post_id == models.Post.id)
+            .join(models.Testimony, models.Testimony.id == models.Post.testimony_id)
+            .where(
+                models.Testimony.review_state == "pending",
+                models.Testimony.consent_state == "matched",
+                models.ConsentMatch.consent_id == models.Testimony.consent_id,
+                models.Post.media_type == "video",
+                models.Post.duration_seconds <= 60,
+            )
+        ).all()
+    counted: dict[int, int] = {}
+    for tid, _ in rows:
+        counted[tid] = counted.get(tid, 0) + 1
+    found = sorted(tid for tid, n in counted.items() if n >= 2)
+    assert found, "the sandbox world has testimonies posted on several platforms"
+    return found[0]
+
+
+def test_copies_chosen_with_the_keys_and_no_decision_without_the_csrf_token(
+    world: Setup, page: str, browser: Browser
+) -> None:
+    tid = several_copies(world)
+    base = page.split("?", 1)[0]
+    assert browser.open(page) == 200
+    assert browser.open(f"{base}/t/{tid}") == 200
+
+    # the page's own cookie, but no CSRF token: refused, nothing decided
+    status = browser.js(
+        f"fetch('/t/{tid}/decide', {{method: 'POST', body: new URLSearchParams("
+        f"{{action: 'approve', version: document.querySelector('input[name=version]').value}})"
+        "}).then(r => r.status)",
+        wait=True,
+    )
+    assert status == 403
+    assert state(world, tid).decisions == []
+
+    boxes = "Array.from(document.querySelectorAll('input.choose')).map(b => b.checked)"
+    ticked = browser.js(boxes)
+    assert len(ticked) >= 2 and all(ticked)
+    browser.press("1")  # the first copy stays
+    assert browser.js(boxes) == [False, *ticked[1:]]
+    assert browser.press_and_load("a") == 200, browser.text(".refused")
+    assert f"testimony {tid}: approved in part" in (browser.text(".said") or "")
+    with opened(world) as session:
+        decision = session.scalars(
+            sql_select(models.Decision).where(models.Decision.testimony_id == tid)
+        ).one()
+        left = [c["left_out"] for c in decision.copies]
+    assert left[0] is True and not any(left[1:])
