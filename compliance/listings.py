@@ -22,7 +22,7 @@ from compliance.sources import live_posts, source_gone
 from compliance.summary import ComplianceSummary
 from config.clock import Clock
 from config.credentials import require_env
-from config.errors import CredentialRejected, TryLater, WorkFailed
+from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.models import Post
 from db.session import transaction
@@ -32,8 +32,12 @@ SUSPICIOUS_SHARE = 0.5
 SUSPICIOUS_MINIMUM = 5
 
 
-def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> Listing:
-    from platforms import http
+# the listing asks only ids (every field must exist on the Post node: sandbox/graph_fields.py)
+LISTING_FIELDS = "id"
+
+
+def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary, clock: Clock) -> Listing:
+    from platforms import graph, http
 
     fb = loaded.settings.platforms.facebook
     assert fb is not None
@@ -44,7 +48,7 @@ def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> List
         import requests
 
         url: str | None = f"{fb.base_url}/{fb.graph_version}/{fb.page_id}/tagged"
-        params: dict[str, Any] | None = {"fields": "id", "limit": 100}
+        params: dict[str, Any] | None = {"fields": LISTING_FIELDS, "limit": 100}
         ids: set[str] = set()
         while url:
             try:
@@ -55,13 +59,14 @@ def facebook_listing(loaded: LoadedCampaign, summary: ComplianceSummary) -> List
             except (requests.RequestException, ValueError) as exc:
                 raise WorkFailed(f"facebook: listing the tagged posts failed: {exc}") from exc
             summary.requests["facebook"] += 1
-            error = body.get("error") if isinstance(body, dict) else None
-            if response.status_code in (401, 403) or (error and error.get("code") == 190):
-                raise CredentialRejected("facebook: the platform rejected the Page token")
-            if response.status_code == 429 or (error and error.get("code") in (4, 17, 32, 613)):
-                raise TryLater("facebook: Graph API rate limit")
-            if error or not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise WorkFailed(f"facebook: unexpected answer listing tagged posts ({error})")
+            # sorted by the body's code in the one place harvest and publish use too
+            problem = graph.classify_answer(
+                response.status_code, body, "facebook tagged listing", clock.now()
+            )
+            if problem is not None:
+                raise problem
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise WorkFailed("facebook: unexpected answer listing tagged posts (no data list)")
             ids.update(str(item["id"]) for item in body["data"])
             url = (body.get("paging") or {}).get("next")
             params = None  # the next URL carries every parameter

@@ -22,12 +22,14 @@ from compliance.purge import purge_post
 from compliance.summary import ComplianceSummary
 from config.clock import Clock
 from config.errors import TryLater, WorkFailed
+from config.fields import parse_duration as interval
 from config.retry import retry
 from config.schema import LoadedCampaign
 from db import audit, quota
 from db.models import Post
 from db.outbox import request_takedown
 from db.session import transaction
+from harvester.x import posts_returned
 from harvester.youtube import parse_duration
 from platforms.base import reraise
 
@@ -133,6 +135,40 @@ def x_lookup(client: Any, clock: Clock, attempts: int = 3) -> Callable[[list[str
     return lookup
 
 
+def x_due(loaded: LoadedCampaign, now: datetime) -> Any:
+    """The X posts worth a paid read now: a reshare of theirs is out, or they await review;
+    and not checked within `compliance.x_recheck_after` (a day by default). X charges each
+    post read (docs.x.com/x-api/getting-started/pricing): a post nobody will reshare is not
+    looked up; the harvest's own search sees the live ones anyway."""
+    from db.models import Publication, Testimony
+
+    after = now - interval(loaded.settings.compliance.x_recheck_after)
+    reshared = (
+        select(Publication.id)
+        .where(
+            Publication.testimony_id == Post.testimony_id,
+            # out, or on its way out (db/outbox.py takes the same states down)
+            Publication.state.in_(("queued", "failed", "in-flight", "done")),
+            Publication.taken_down_at.is_(None),
+        )
+        .exists()
+    )
+    waiting = (
+        select(Testimony.id)
+        .where(Testimony.id == Post.testimony_id, Testimony.review_state.in_(("pending", "held")))
+        .exists()
+    )
+    return (
+        (Post.campaign_id == loaded.id)
+        & (Post.platform == "x")
+        & live_posts()
+        # never checked: a look-up the day it was harvested is free (X charges a post
+        # returned twice in one UTC day once)
+        & (Post.source_checked_at.is_(None) | (Post.source_checked_at <= after))
+        & (reshared | waiting)
+    )
+
+
 def sweep_x(
     sessions: sessionmaker[Session],
     loaded: LoadedCampaign,
@@ -143,9 +179,7 @@ def sweep_x(
     with sessions() as session:
         native_ids = list(
             session.scalars(
-                select(Post.native_id)
-                .where(Post.campaign_id == loaded.id, Post.platform == "x", live_posts())
-                .order_by(Post.id)
+                select(Post.native_id).where(x_due(loaded, clock.now())).order_by(Post.id)
             )
         )
     for batch in batches(native_ids, loaded.settings.compliance.x_lookup_batch):
@@ -154,6 +188,8 @@ def sweep_x(
         states = classify_x(answer)
         now = clock.now()
         with transaction(sessions) as session:
+            if read := posts_returned(answer):
+                quota.spend(session, quota.X_READS, read, now)
             for post in _posts(session, loaded, "x", batch):
                 state = states.get(post.native_id)
                 if state is None:

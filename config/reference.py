@@ -65,6 +65,9 @@ DESCRIPTIONS: dict[str, str] = {
     "publish.max_attempts": "Attempts before a publication is left failed for a person.",
     "compliance.every": "How often deleted or private sources are looked for.",
     "compliance.x_lookup_batch": "Tweets looked up per request (X allows 100).",
+    "compliance.x_recheck_after": "An X post is looked up again only this long after its"
+    " last check, and only while a reshare of it is out or it awaits review (X charges each"
+    " post read).",
     "compliance.youtube_refresh_days": "YouTube data older than this is refreshed or deleted.",
     "compliance.purge_unmatched_after_days": "Posts never matched to a form are reduced to "
     "ids, URL and rule results after this many days.",

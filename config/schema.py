@@ -196,6 +196,9 @@ else:
 class Compliance(Strict):
     every: Duration = "6h"
     x_lookup_batch: Annotated[int, Field(ge=1, le=100)] = 100
+    # X charges every post read: a post is looked up again only this long after its last
+    # check, and only while a reshare of it is out or it awaits review
+    x_recheck_after: Duration = "24h"
     youtube_refresh_days: Annotated[int, Field(ge=1, le=30)] = 30
     purge_unmatched_after_days: Annotated[int, Field(ge=1)] = 30
 

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from db.models import QuotaUsage
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+# X pay-per-use: posts read (search pages and compliance look-ups), each one charged
+# (docs.x.com/x-api/getting-started/pricing); the ledger keeps them by day like a quota
+X_READS = "x:reads"
 
 
 def day_of(now: datetime) -> date:
@@ -39,6 +42,21 @@ def ledger_key(platform: str, bucket: str) -> str:
 def used(session: Session, platform: str, now: datetime) -> int:
     row = session.get(QuotaUsage, (platform, day_of(now)))
     return row.units if row is not None else 0
+
+
+def month_used(session: Session, platform: str, now: datetime) -> int:
+    """Units of the ledger's days in the calendar month holding `now` (its quota day)."""
+    from sqlalchemy import func, select
+
+    today = day_of(now)
+    total = session.scalar(
+        select(func.coalesce(func.sum(QuotaUsage.units), 0)).where(
+            QuotaUsage.platform == platform,
+            QuotaUsage.day >= today.replace(day=1),
+            QuotaUsage.day <= today,
+        )
+    )
+    return int(total or 0)
 
 
 def spend(session: Session, platform: str, units: int, now: datetime) -> None:

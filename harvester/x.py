@@ -31,6 +31,9 @@ TWEET_FIELDS = (
 MEDIA_FIELDS = "duration_ms,type,preview_image_url,variants"
 # Recent search covers 7 days; a since_id older than that is refused. The cursor is dropped a
 # little before it ages out, so a run never starts with a refusal it could foresee.
+# posts read, kept by the quota ledger as "x:reads" (db/quota.py X_READS): pay-per-use
+# charges each; `status` shows this month's
+READS = "reads"
 SEARCH_DAYS = timedelta(days=7)
 CURSOR_MARGIN = timedelta(hours=1)
 
@@ -175,11 +178,13 @@ class XCollector:
             meta = answer["meta"]
             posts, unreadable = tolerant(page_to_posts, answer, "data", "x")
             here = {"since_id": since, "since_at": position.get("since_at") if since else None}
+            reads = {READS: posts_returned(answer)} if posts_returned(answer) else {}
             if meta.get("result_count", 0) == 0 or not posts:
                 yield Page(
                     [],
                     {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until},
                     unreadable=unreadable,
+                    quota_buckets=reads,
                 )
                 return
             if not run_newest:
@@ -190,6 +195,7 @@ class XCollector:
                 posts,
                 {**here, "run_newest": run_newest, "run_at": run_at, "until_id": until},
                 unreadable=unreadable,
+                quota_buckets=reads,
             )
             if not meta.get("next_token"):
                 return
@@ -198,6 +204,15 @@ class XCollector:
         if position.get("run_newest"):
             return {"since_id": position["run_newest"], "since_at": position.get("run_at")}
         return {"since_id": position.get("since_id"), "since_at": position.get("since_at")}
+
+
+def posts_returned(answer: dict[str, Any]) -> int:
+    """Posts an answer returned: what pay-per-use charges a read for
+    (docs.x.com/x-api/getting-started/pricing, "Post read", per post returned)."""
+    data = answer.get("data")
+    if isinstance(data, dict):
+        return 1
+    return len(data) if isinstance(data, list) else 0
 
 
 def _newest_time(posts: list[HarvestedPost]) -> str | None:

@@ -69,7 +69,7 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
     from compliance import listings
 
     def step(summary: ComplianceSummary) -> None:
-        listing = listings.facebook_listing(loaded, summary)
+        listing = listings.facebook_listing(loaded, summary, clock)
         listings.sweep_listing(sessions, loaded, clock, summary, "facebook", listing)
 
     return step

@@ -10,6 +10,20 @@ from platforms.facebook import FacebookPublish
 from publisher.common import Job, Published, render
 from publisher.http import call, json_of
 
+# what crash recovery reads of the Page's posts (every field must exist on the Post node)
+RECOVERY_FIELDS = "id,attachments{url,unshimmed_url}"
+
+
+def _attached_links(item: dict[str, Any]) -> list[str]:
+    """The links of a Page post's attachments: the link as posted (`unshimmed_url`), and
+    Facebook's l.facebook.com redirect to it (`url`) when that is all there is."""
+    attachments = (item.get("attachments") or {}).get("data") or []
+    return [
+        str(a.get("unshimmed_url") or a.get("url") or "")
+        for a in attachments
+        if isinstance(a, dict)
+    ]
+
 
 class FacebookTarget:
     name = "facebook"
@@ -49,12 +63,15 @@ class FacebookTarget:
                 f"{self.root}/{self.settings.page_id}/feed",
                 "fb feed",
                 self.clock.now(),
-                params={"fields": "id,link", "limit": 100},
+                # a post's link is read from its attachment: `link` on /feed is deprecated
+                # since v3.3 (developers.facebook.com/docs/graph-api/reference/post,
+                # Limitations) and refused with code 12
+                params={"fields": RECOVERY_FIELDS, "limit": 100},
             ),
             "fb feed",
         )
         for item in body.get("data", []):
-            if job.key[:12] in str(item.get("link", "")):
+            if any(job.key[:12] in link for link in _attached_links(item)):
                 return Published(str(item["id"]), f"https://www.facebook.com/{item['id']}")
         return None
 

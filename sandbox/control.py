@@ -55,6 +55,8 @@ def handle(state: SandboxState, req: Request) -> Response:
                         u for (b, _), u in state.quota_buckets.items() if b == "search.list"
                     ),
                 },
+                # X pay-per-use: posts returned by search and look-ups, each one charged
+                "x_posts_read": state.x_posts_read,
                 "writes": list(state.writes),
                 "published": {k: len(v) for k, v in state.published.items()},
                 "retweets": sorted(state.retweets),

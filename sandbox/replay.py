@@ -1,16 +1,33 @@
 """Real recorded platform answers, served in place of the seeded world's.
 
 The sandbox's world is made up by this project; these pages are not: they were recorded from
-the live APIs by other public projects (twarc2 for X: DocNow/twarc-csv test-data, MIT). A
-sandbox started with `replay={"x": pages}` answers recent search with them, one page after
-the other, so the real harvester meets real answers over real HTTP.
+the live APIs by other public projects (tests/harvester/realworld/README.md names each file's
+origin and licence). A sandbox started with `replay={...}` answers with them, so the real
+harvesters meet real answers over real HTTP:
+- "x": recent search, one recorded page after the other;
+- "youtube" and "youtube-channels": search.list, videos.list and channels.list from recorded
+  video and channel resources;
+- "facebook": the Page's tagged edge, one recorded Graph feed page after the other.
 
 Changes made at serving time, and only these:
 1. twarc's `__twarc` note (the URL it called) is left out: X does not send it.
 2. An answer recorded from tweet lookup (GET /2/tweets) is served as a search page: its
    `meta` (newest_id, oldest_id, result_count) is computed from its `data`.
-3. Each page but the last links to the next (`next_token`, and `until_id` = its oldest_id,
+3. Each X page but the last links to the next (`next_token`, and `until_id` = its oldest_id,
    which is how the harvester pages); the last has no `next_token`.
+4. YouTube search.list answers one page of every recorded video, newest first, in the
+   envelope of a recorded search page (pyyoutube_search_by_developer.json); each item's
+   snippet is the video's own (search results carry the same snippet fields, plus
+   publishTime). No recording of a search page together with the videos it found exists,
+   so the search is made from the videos; its q, publishedAfter and publishedBefore are
+   not applied (the recordings predate any campaign).
+5. videos.list and channels.list answer the recorded resources by id, with only the parts
+   asked for (as the API does); an id not recorded is left out, as the API leaves out an
+   id it does not know.
+6. Recorded Graph feed pages are served as the tagged edge, with only the fields asked for
+   (as Graph does); their `paging` (which points at graph.facebook.com with the recorder's
+   token) is replaced by an `after` cursor and a `next` URL on the sandbox, the last page
+   without `next`.
 """
 
 from __future__ import annotations
@@ -59,3 +76,86 @@ def x_search(pages: list[dict[str, Any]], next_token: str | None, until_id: str 
     if index >= len(pages):
         return {"meta": {"result_count": 0}}
     return pages[index]
+
+
+def youtube_resources(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of recorded videos.list or channels.list answers (as recorded)."""
+    return [item for answer in answers for item in answer.get("items", [])]
+
+
+def youtube_search(
+    videos: list[dict[str, Any]], envelope: dict[str, Any], size: int
+) -> dict[str, Any]:
+    """A search.list page of the recorded videos, newest first (change 4)."""
+    newest_first = sorted(
+        videos, key=lambda v: str((v.get("snippet") or {}).get("publishedAt", "")), reverse=True
+    )
+    items = []
+    for video in newest_first[:size]:
+        snippet = dict(video.get("snippet") or {})
+        snippet = {
+            k: snippet[k]
+            for k in (
+                "publishedAt",
+                "channelId",
+                "title",
+                "description",
+                "thumbnails",
+                "channelTitle",
+                "liveBroadcastContent",
+            )
+            if k in snippet
+        }
+        snippet["publishTime"] = snippet.get("publishedAt")
+        items.append(
+            {
+                "kind": "youtube#searchResult",
+                "etag": video.get("etag", ""),
+                "id": {"kind": "youtube#video", "videoId": video["id"]},
+                "snippet": snippet,
+            }
+        )
+    return {
+        "kind": envelope.get("kind", "youtube#searchListResponse"),
+        "etag": envelope.get("etag", ""),
+        "regionCode": envelope.get("regionCode", "US"),
+        "pageInfo": {"totalResults": len(items), "resultsPerPage": size},
+        "items": items,
+    }
+
+
+def youtube_list(
+    resources: list[dict[str, Any]], ids: list[str], parts: set[str], kind: str
+) -> dict[str, Any]:
+    """videos.list / channels.list of recorded resources, with the parts asked (change 5)."""
+    by_id = {r["id"]: r for r in resources}
+    items = [
+        {k: v for k, v in by_id[i].items() if k in ("kind", "etag", "id") or k in parts}
+        for i in ids
+        if i in by_id
+    ]
+    return {
+        "kind": kind,
+        "etag": "replay",
+        "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+        "items": items,
+    }
+
+
+def facebook_page(
+    pages: list[dict[str, Any]], after: str | None, next_url: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The recorded posts of the page an `after` cursor names, and its paging (change 6)."""
+    index = 0
+    if after and after.startswith("replay-"):
+        index = int(after.removeprefix("replay-"))
+    if index >= len(pages):
+        return [], None
+    posts = list(pages[index].get("data") or [])
+    cursor = f"replay-{index + 1}"
+    if index + 1 >= len(pages):
+        return posts, {"cursors": {"before": f"replay-{index}", "after": cursor}}
+    return posts, {
+        "cursors": {"before": f"replay-{index}", "after": cursor},
+        "next": f"{next_url}&after={cursor}" if "?" in next_url else f"{next_url}?after={cursor}",
+    }

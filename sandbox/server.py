@@ -130,6 +130,7 @@ class SandboxState:
             self.published: dict[str, dict[str, Any]] = defaultdict(dict)  # platform -> id -> obj
             self.retweets: set[str] = set()
             self.x_credits: int | None = self.x_credits_start
+            self.x_posts_read = 0  # posts returned by search and look-ups (each one charged)
             # TikTok: has the app passed TikTok's audit; domains verified for PULL_FROM_URL
             self.tiktok_audited = False
             self.tiktok_verified_domains: set[str] = set()

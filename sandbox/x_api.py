@@ -90,6 +90,8 @@ def handle(state: SandboxState, req: Request) -> Response:
         )
     response = _route(state, req, parts)
     response.headers.update(headers)
+    if bucket in READS and response.status == 200:
+        state.x_posts_read += _posts_in(response)
     if metered and state.x_credits is not None and response.status in (200, 201):
         spent = _posts_in(response) if bucket in READS else 1
         state.x_credits = max(state.x_credits - spent, 0)

@@ -198,6 +198,12 @@ def _title(post: WorldPost, state: SandboxState) -> str:
 
 
 def search(state: SandboxState, req: Request) -> Response:
+    if state.replay.get("youtube"):  # real recorded videos instead of the world
+        from sandbox.replay import youtube_search
+
+        envelope = (state.replay.get("youtube-search") or [{}])[0]
+        size = min(int(req.arg("maxResults") or 5), 50)
+        return Response(200, youtube_search(state.replay["youtube"], envelope, size))
     terms = [t.strip().lstrip("#").lower() for t in (req.arg("q") or "").split("|") if t.strip()]
     after = req.arg("publishedAfter")
     after_dt = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
@@ -275,6 +281,13 @@ def videos(state: SandboxState, req: Request) -> Response:
     ids = [i for i in (req.arg("id") or "").split(",") if i]
     if len(ids) > 50:
         return _google_error(400, "Too many ids", "invalidParameter", status="INVALID_ARGUMENT")
+    if state.replay.get("youtube"):
+        from sandbox.replay import youtube_list
+
+        parts = set((req.arg("part") or "snippet").split(","))
+        return Response(
+            200, youtube_list(state.replay["youtube"], ids, parts, "youtube#videoListResponse")
+        )
     index = state.cached("yt-index", lambda: {p.native_id: p for p in _videos(state)})
     parts = set((req.arg("part") or "snippet").split(","))
     items = []
@@ -317,6 +330,12 @@ def videos(state: SandboxState, req: Request) -> Response:
 
 def channels(state: SandboxState, req: Request) -> Response:
     ids = [i for i in (req.arg("id") or "").split(",") if i]
+    if state.replay.get("youtube"):
+        from sandbox.replay import youtube_list
+
+        parts = set((req.arg("part") or "snippet").split(","))
+        recorded = state.replay.get("youtube-channels") or []
+        return Response(200, youtube_list(recorded, ids, parts, "youtube#channelListResponse"))
     people = state.cached("yt-channels", lambda: {p.ids["youtube"]: p for p in state.world.people})
     items = []
     for cid in ids:

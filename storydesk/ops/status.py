@@ -302,6 +302,11 @@ def platform_status(
         entry["quota"], quota_alarm = quota_report(session, platform, section.daily_quota, now)
         if quota_alarm is not None:
             alarms.append(quota_alarm)
+    if platform == "x":
+        from db import quota
+
+        # pay-per-use charges each post read: search pages and compliance look-ups
+        entry["reads_this_month"] = quota.month_used(session, quota.X_READS, now)
     return entry, alarms
 
 

@@ -38,6 +38,8 @@ def _platform_line(p: dict[str, Any]) -> str:
     quota = p.get("quota")
     if quota:
         text += f", quota left {quota['left_today']}/{quota['daily']}"
+    if p.get("reads_this_month") is not None:
+        text += f"; {p['reads_this_month']} posts read this month (each is paid)"
     text += f"; cursor {_age(p.get('cursor_age_seconds'))} old"
     if p.get("running_on"):
         text += f"; running on {p['running_on']}"

@@ -4,7 +4,10 @@ The world's forms are realistic and some are wrong on purpose (no links, only a 
 typo in a handle; people without a form). A wrong person is worse than a miss, so:
 precision of `matched` >= 0.99; and of the posts whose author signed a form, >= 95 % are
 put in front of staff with that form (`matched`, `needs-check`, or `guardian-required`,
-which names the form and waits for the guardian).
+which names the form and waits for the guardian). A Facebook post that tags the Page comes
+without its author (developers.facebook.com/docs/graph-api/reference/page/tagged: `from` only
+for the requester's own posts): only one whose link the form lists can be found, so the
+others are left out of the recall.
 """
 
 from __future__ import annotations
@@ -23,13 +26,17 @@ from tests.sandboxed import make_setup, session_factory
 FOUND = ("matched", "needs-check", "guardian-required")
 
 
-def scores(db_url: str, truth: list[dict[str, Any]]) -> dict[str, Any]:
+def scores(
+    db_url: str, truth: list[dict[str, Any]], listed: set[str] | None = None
+) -> dict[str, Any]:
+    """`listed`: the post links the forms name (a Facebook post is findable by it alone)."""
     right = {(t["platform"], t["native_id"]): t["response_id"] for t in truth}
     with session_factory(db_url)() as session:
         rows = session.execute(
             select(
                 models.Post.platform,
                 models.Post.native_id,
+                models.Post.url,
                 models.ConsentMatch.state,
                 models.ConsentRecord.response_id,
             )
@@ -39,7 +46,12 @@ def scores(db_url: str, truth: list[dict[str, Any]]) -> dict[str, Any]:
             )
         ).all()
     matched = [r for r in rows if r.state == "matched"]
-    signed = [r for r in rows if right[(r.platform, r.native_id)] is not None]
+    signed = [
+        r
+        for r in rows
+        if right[(r.platform, r.native_id)] is not None
+        and (listed is None or r.platform != "facebook" or r.url in listed)
+    ]
     found = [
         r for r in signed if r.state in FOUND and r.response_id == right[(r.platform, r.native_id)]
     ]
@@ -69,9 +81,12 @@ def test_precision_and_recall_on_the_sandbox_world(
         outcome = setup.cli("harvest")
         assert outcome.exit_code == 0, outcome.stderr
         truth = requests.get(f"{server.base_url}/__sandbox__/truth", timeout=10).json()
+        listed = {
+            url for row in server.state.world.consent_rows for url in row["video_urls"].split(";")
+        }
     finally:
         server.stop()
-    got = scores(sqlite_url, truth)
+    got = scores(sqlite_url, truth, listed)
     figures = (
         f"consent matching, sandbox seed {seed}: {got['posts']} posts {got['states']}; "
         f"precision(matched) {got['precision']:.4f} over {got['matched']}; "

@@ -80,3 +80,5 @@ YT_VIDEOS = "youtube GET /youtube/v3/videos"
 YT_CHANNELS = "youtube GET /youtube/v3/channels"
 IG_GRAPHQL = "instagram GET /graphql/query"
 FB_TAGGED = "graph GET /v25.0/{id}/tagged"
+# the Video nodes of a tagged page's videos, 50 ids a call (their length: harvester/facebook.py)
+FB_VIDEOS = "graph GET /v25.0"

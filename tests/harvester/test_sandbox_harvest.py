@@ -12,6 +12,7 @@ from db.models import HarvestRun, Post
 from sandbox.constants import HASHTAGS
 from tests.harvester.support import (
     FB_TAGGED,
+    FB_VIDEOS,
     IG_GRAPHQL,
     X_SEARCH,
     YT_CHANNELS,
@@ -64,6 +65,15 @@ def _new_channel_lookups(sandbox: Any, db_url: str, added: list[Any]) -> int:
     return lookups
 
 
+def _video_pages(posts: list[Any]) -> int:
+    """Video reads: 50 ids a call, per tagged page of 100 posts."""
+    newest_first = sorted(posts, key=lambda p: p.published_at, reverse=True)
+    return sum(
+        ceil(sum(p.is_video for p in newest_first[start : start + FB_PAGE]) / 50)
+        for start in range(0, len(newest_first), FB_PAGE)
+    )
+
+
 def test_a_second_run_costs_one_request_per_query_and_new_posts_cost_the_minimum(
     ready: Setup, sandbox: Any
 ) -> None:
@@ -107,6 +117,8 @@ def test_a_second_run_costs_one_request_per_query_and_new_posts_cost_the_minimum
             for tag in HASHTAGS
         ),
         FB_TAGGED: max(1, ceil(len(by_platform["facebook"]) / FB_PAGE)),
+        # one Video read per tagged page that holds videos (a length is not on a post)
+        FB_VIDEOS: _video_pages(by_platform["facebook"]),
     }
     before = requests_made(ready)
     harvest_ok(ready)

@@ -104,5 +104,6 @@ def test_matched_names_the_right_form_and_nothing_goes_out_under_another_persons
         video = item["snippet"]["resourceId"]["videoId"]
         assert truth[("youtube", video)] == by_external[item_id]
     for post_id, post in state.published["facebook"].items():
-        link = post["link"].split("?utm_source", 1)[0].split("&utm_source", 1)[0]
+        posted = post["attachments"]["data"][0]["unshimmed_url"]
+        link = posted.split("?utm_source", 1)[0].split("&utm_source", 1)[0]
         assert urls[link] == by_external[post_id]
