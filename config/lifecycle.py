@@ -86,4 +86,9 @@ def notes(settings: Campaign, today: date) -> list[str]:
             "publish.tiktok: TikTok pulls the video files itself (PULL_FROM_URL): their "
             "domain must be verified in the TikTok app (URL properties)"
         )
+        found.append(
+            "publish.tiktok: TikTok rotates the refresh token on every refresh: storydesk "
+            "keeps the newest in publish.tiktok.token_file (owner-only; default beside the "
+            "campaign file); keep that file when moving the campaign"
+        )
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
@@ -19,7 +20,26 @@ if TYPE_CHECKING:
 
 class TikTokPublish(Target):
     base_url: Url = "https://open.tiktokapis.com"
-    access_token_env: EnvName = "STORYDESK_TIKTOK_ACCESS_TOKEN"
+    # Access tokens last hours and refresh tokens rotate on every refresh (platforms/
+    # tiktok_tokens.py): the app's key and secret refresh them; the newest refresh token is
+    # kept in an owner-only token file, the environment's only starts the chain.
+    client_key_env: EnvName = Field(
+        "STORYDESK_TIKTOK_CLIENT_KEY", description="Variable holding the TikTok app's client key."
+    )
+    client_secret_env: EnvName = Field(
+        "STORYDESK_TIKTOK_CLIENT_SECRET",
+        description="Variable holding the TikTok app's client secret.",
+    )
+    refresh_token_env: EnvName = Field(
+        "STORYDESK_TIKTOK_REFRESH_TOKEN",
+        description="Variable holding the campaign account's first refresh token (used only "
+        "while there is no token file; TikTok rotates it on every refresh).",
+    )
+    token_file: str | None = Field(
+        None,
+        description="Owner-only file keeping the newest TikTok tokens (default: beside the "
+        "campaign file, `<name>.tiktok-token.json`).",
+    )
     # Content from an app TikTok has not audited is private-only (developers.tiktok.com/doc/
     # content-posting-api-get-started): the default sends a draft to the account's inbox.
     mode: Literal["inbox", "direct"] = Field(
@@ -49,12 +69,30 @@ class TikTokPublish(Target):
         return self
 
 
+def token_path(loaded: LoadedCampaign) -> Path:
+    tt: TikTokPublish = loaded.settings.publish.tiktok
+    if tt.token_file:
+        return Path(tt.token_file).expanduser()
+    campaign = Path(loaded.path)
+    return campaign.with_name(f"{campaign.stem}.tiktok-token.json")
+
+
 def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
+    from platforms.tiktok_tokens import TokenStore
     from publisher.tiktok import TikTokTarget
 
     tt: TikTokPublish = loaded.settings.publish.tiktok
-    token = require_env(tt.access_token_env, "publish.tiktok.access_token_env", loaded.settings)
-    return TikTokTarget(http.session(token=token, settings=tt, section="publish.tiktok"), tt, clock)
+    key = require_env(tt.client_key_env, "publish.tiktok.client_key_env", loaded.settings)
+    secret = require_env(tt.client_secret_env, "publish.tiktok.client_secret_env", loaded.settings)
+    path = token_path(loaded)
+    first = None
+    if not path.exists():
+        first = require_env(
+            tt.refresh_token_env, "publish.tiktok.refresh_token_env", loaded.settings
+        )
+    session = http.session(settings=tt, section="publish.tiktok")
+    tokens = TokenStore(session, f"{tt.base_url}/v2/oauth/token/", path, key, secret, first, clock)
+    return TikTokTarget(session, tt, clock, tokens)
 
 
 PLATFORM = Platform(

@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from config.clock import Clock
+from config.errors import CredentialRejected
 from platforms.tiktok import TikTokPublish
+from platforms.tiktok_tokens import TokenStore
 from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
 from publisher.http import call, json_of
 
@@ -25,9 +27,34 @@ TITLE_LIMIT = 150
 class TikTokTarget:
     name = "tiktok"
 
-    def __init__(self, session: Any, settings: TikTokPublish, clock: Clock) -> None:
-        self.session, self.settings, self.clock = session, settings, clock
+    def __init__(
+        self, session: Any, settings: TikTokPublish, clock: Clock, tokens: TokenStore
+    ) -> None:
+        self.session, self.settings, self.clock, self.tokens = session, settings, clock, tokens
         self.root = f"{settings.base_url}/v2/post/publish"
+
+    def _post(self, url: str, what: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """One call with a live access token; a token TikTok no longer takes (expired early,
+        revoked) is refreshed once and the call made again (a 401 was not acted on)."""
+        for last in (False, True):
+            token = self.tokens.access_token()
+            try:
+                response = call(
+                    self.session,
+                    "POST",
+                    url,
+                    what,
+                    self.clock.now(),
+                    json=payload,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            except CredentialRejected:
+                if last:
+                    raise
+                self.tokens.refresh(stale=self.tokens.current())
+                continue
+            return json_of(response, what)
+        raise AssertionError("unreachable")
 
     def _file(self, job: Job) -> str:
         if not job.video_file:
@@ -42,17 +69,7 @@ class TikTokTarget:
     def _privacy(self) -> str:
         """creator_info first, as TikTok requires before a direct post: the level must be one
         the account offers."""
-        body = json_of(
-            call(
-                self.session,
-                "POST",
-                f"{self.root}/creator_info/query/",
-                "tiktok creator info",
-                self.clock.now(),
-                json={},
-            ),
-            "tiktok creator info",
-        )
+        body = self._post(f"{self.root}/creator_info/query/", "tiktok creator info", {})
         options = (body.get("data") or {}).get("privacy_level_options") or []
         if self.settings.privacy_level not in options:
             raise Refused(
@@ -78,24 +95,11 @@ class TikTokTarget:
                 "source_info": source,
             }
             url = f"{self.root}/video/init/"
-        body = json_of(
-            call(self.session, "POST", url, "tiktok init", self.clock.now(), json=payload),
-            "tiktok init",
-        )
+        body = self._post(url, "tiktok init", payload)
         return str(body["data"]["publish_id"])
 
     def _status(self, publish_id: str) -> str:
-        body = json_of(
-            call(
-                self.session,
-                "POST",
-                f"{self.root}/status/fetch/",
-                "tiktok status",
-                self.clock.now(),
-                json={"publish_id": publish_id},
-            ),
-            "tiktok status",
-        )
+        body = self._post(f"{self.root}/status/fetch/", "tiktok status", {"publish_id": publish_id})
         return str((body.get("data") or {}).get("status", ""))
 
     def publish(self, job: Job) -> Published:

@@ -197,6 +197,7 @@ def _routes() -> list[tuple[str, str, Handler]]:
         ("/explore/tags/", "instagram", instagram_api.handle),
         ("/graphql/", "instagram", instagram_api.handle),
         ("/v2/post/publish/", "tiktok", tiktok_api.handle),
+        ("/v2/oauth/token", "tiktok", tiktok_api.token_endpoint),
         ("/rest/posts", "linkedin", linkedin_api.handle),
         ("/v", "graph", graph_api.handle),
     ]

@@ -6,7 +6,14 @@ As TikTok documents it (developers.tiktok.com/doc/content-posting-api-get-starte
   finishes in the app: status ends at SEND_TO_USER_INBOX;
 - direct post (`/video/init/`, scope video.publish): content from an unaudited client is
   private-only, so anything but SELF_ONLY is refused until the app passed the audit;
-- PULL_FROM_URL only from a domain verified in the app (URL properties).
+- PULL_FROM_URL only from a domain verified in the app (URL properties);
+- user tokens (developers.tiktok.com/doc/oauth-user-access-token-management and
+  …/oauth-refresh-a-user-access-token, updated 2026-11): `POST /v2/oauth/token/` with
+  grant_type=refresh_token gives an access token for 2 hours and a NEW refresh token for 180
+  days; "The previous refresh token stops working once a new one is issued". Only access
+  tokens issued here and not expired are taken (401 access_token_invalid otherwise). The
+  sandbox takes any refresh token it has not rotated out as the first one (it does not model
+  the authorisation step that issues it).
 """
 
 from __future__ import annotations
@@ -24,9 +31,67 @@ def _envelope(data: dict[str, Any], code: str = "ok", message: str = "") -> dict
     }
 
 
+ACCESS_SECONDS = 2 * 3600
+REFRESH_SECONDS = 180 * 86400
+
+
+def _oauth_error(status: int, code: str, description: str) -> Response:
+    return error(
+        status, {"error": code, "error_description": description, "log_id": "202612030000sandbox"}
+    )
+
+
+def token_endpoint(state: SandboxState, req: Request) -> Response:
+    """POST /v2/oauth/token/, the refresh_token grant: rotates the refresh token."""
+    form = req.form()
+    if not form.get("client_key") or not form.get("client_secret"):
+        return _oauth_error(401, "invalid_client", "Client key or secret is invalid.")
+    if form.get("grant_type") != "refresh_token":
+        return _oauth_error(400, "unsupported_grant_type", "The grant type is not supported.")
+    now = state.epoch()
+    refresh = form.get("refresh_token") or ""
+    live: dict[str, float] = state.published["tiktok-refresh"]  # token -> expiry
+    spent: dict[str, float] = state.published["tiktok-refresh-spent"]
+    if not refresh or refresh in spent or live.get(refresh, now + 1) <= now:
+        return _oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.")
+    live.pop(refresh, None)
+    spent[refresh] = now
+    access: dict[str, float] = state.published["tiktok-access"]  # token -> expiry
+    serial = len(spent)
+    new_refresh, new_access = f"rft.sandbox-{serial}", f"act.sandbox-{serial}"
+    live[new_refresh] = now + REFRESH_SECONDS
+    access[new_access] = now + ACCESS_SECONDS
+    return Response(
+        200,
+        {
+            "access_token": new_access,
+            "expires_in": ACCESS_SECONDS,
+            "open_id": "sandbox-open-id",
+            "refresh_expires_in": REFRESH_SECONDS,
+            "refresh_token": new_refresh,
+            "scope": "user.info.basic,video.upload,video.publish",
+            "token_type": "Bearer",
+        },
+    )
+
+
+def _token_ok(state: SandboxState, req: Request) -> bool:
+    header = req.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    expiry = state.published["tiktok-access"].get(token)
+    return expiry is not None and expiry > state.epoch()
+
+
 def handle(state: SandboxState, req: Request) -> Response:
-    if not req.headers.get("authorization", "").startswith("Bearer "):
-        return error(401, _envelope({}, "access_token_invalid", "The access token is invalid."))
+    if not _token_ok(state, req):
+        return error(
+            401,
+            _envelope(
+                {},
+                "access_token_invalid",
+                "The access token is invalid or not found in the request.",
+            ),
+        )
     action = req.path.removeprefix("/v2/post/publish/").strip("/")
     body = req.json() or {}
     store = state.published["tiktok"]

@@ -79,7 +79,10 @@ def test_matched_names_the_right_form_and_nothing_goes_out_under_another_persons
             if copy["goes_out"]:
                 assert urls.get(copy["url"], copy["form"]) == copy["form"], copy
     published = setup.cli("publish")
-    assert published.exit_code in (0, 1), published.stderr
+    # 75 only when Instagram's 24-hour publishing limit (50 in the sandbox) holds the rest
+    assert published.exit_code in (0, 1) or (
+        published.exit_code == 75 and "content_publishing_limit" in published.stderr
+    ), published.stderr
 
     loaded = load(setup)
     done = [r for r in outbox(setup.db_url) if r.state == "done"]

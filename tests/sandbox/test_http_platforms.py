@@ -177,7 +177,7 @@ def test_linkedin_refuses_a_call_without_a_version(sandbox: Any) -> None:
 
 def test_tiktok_pull_from_url_then_status_until_complete(sandbox: Any) -> None:
     base = f"{sandbox.base_url}/v2/post/publish"
-    auth = {"Authorization": "Bearer act.sandbox", "Content-Type": "application/json"}
+    auth = {"Authorization": f"Bearer {tiktok_token(sandbox)}", "Content-Type": "application/json"}
     creator = requests.post(f"{base}/creator_info/query/", headers=auth, timeout=10).json()
     assert creator["error"]["code"] == "ok"
     assert "SELF_ONLY" in creator["data"]["privacy_level_options"]
@@ -249,7 +249,7 @@ def test_linkedin_answers_426_to_a_sunset_version_and_cuts_unescaped_little_text
 
 def test_tiktok_inbox_drafts_unaudited_privacy_and_verified_domains(sandbox: Any) -> None:
     base = f"{sandbox.base_url}/v2/post/publish"
-    auth = {"Authorization": "Bearer act.sandbox", "Content-Type": "application/json"}
+    auth = {"Authorization": f"Bearer {tiktok_token(sandbox)}", "Content-Type": "application/json"}
     ours = {"source": "PULL_FROM_URL", "video_url": f"{sandbox.base_url}/__sandbox__/files/R1.mp4"}
     elsewhere = {"source": "PULL_FROM_URL", "video_url": "https://files.example.org/R1.mp4"}
 
@@ -283,3 +283,17 @@ def test_tiktok_inbox_drafts_unaudited_privacy_and_verified_domains(sandbox: Any
         f"{base}/video/init/", headers=auth, json={"post_info": public, "source_info": elsewhere}
     )
     assert audited.status_code == 200
+
+
+def tiktok_token(sandbox: Any) -> str:
+    answer = requests.post(
+        f"{sandbox.base_url}/v2/oauth/token/",
+        data={
+            "client_key": "k",
+            "client_secret": "s",
+            "grant_type": "refresh_token",
+            "refresh_token": "rft.first",
+        },
+        timeout=10,
+    ).json()
+    return str(answer["access_token"])
