@@ -19,6 +19,7 @@ MODULES = (
     "platforms.linkedin",
     "platforms.tiktok",
     "platforms.gallery",
+    "platforms.bluesky",
 )
 
 _registry: dict[str, Platform] = {}

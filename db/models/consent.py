@@ -38,6 +38,7 @@ class ConsentRecord(Base):
     facebook_profile: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
     tiktok_handle: Mapped[str | None] = mapped_column(String(128), info=PERSONAL)
     linkedin_profile: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
+    bluesky_handle: Mapped[str | None] = mapped_column(String(256), info=PERSONAL)
     video_urls: Mapped[list[str]] = mapped_column(default=list, info=FORM)
     video_file: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     # agreed uses: "website", "social" or platform names; empty covers nothing
