@@ -27,6 +27,7 @@ CONSENT_COLUMNS = [
     "facebook_profile",
     "tiktok_handle",
     "linkedin_profile",
+    "bluesky_handle",
     "video_urls",
     "consent_scope",
     "expires_at",

@@ -179,6 +179,7 @@ Handler = Callable[[SandboxState, Request], Response]
 def _routes() -> list[tuple[str, str, Handler]]:
     # Imported here: each platform module imports this one for Request/Response.
     from sandbox import (
+        bluesky_api,
         control,
         graph_api,
         instagram_api,
@@ -190,6 +191,7 @@ def _routes() -> list[tuple[str, str, Handler]]:
 
     return [
         ("/__sandbox__/", "control", control.handle),
+        ("/xrpc/", "bluesky", bluesky_api.handle),
         ("/2/", "x", x_api.handle),
         ("/youtube/v3/", "youtube", youtube_api.handle),
         ("/token", "google-oauth", youtube_api.token_endpoint),

@@ -159,6 +159,8 @@ def post_url(post: WorldPost, handle: str) -> str:
         return f"https://www.youtube.com/watch?v={post.native_id}"
     if post.platform == "instagram":
         return f"https://www.instagram.com/p/{shortcode(post.native_id)}/"
+    if post.platform == "bluesky":
+        return f"https://bsky.app/profile/{handle}/post/{post.native_id.rsplit('/', 1)[1]}"
     page, story = post.native_id.split("_")
     return f"https://www.facebook.com/{page}/posts/{story}"
 
@@ -287,6 +289,9 @@ def generate_world(
             world_posts.append(post)
     _renumber_by_time(world_posts)
     _x_as_it_is(world_posts)
+    from sandbox.bluesky_api import add_copies  # the other platforms' draws stay as they were
+
+    world_posts += add_copies(world_posts, people)
     consent_rows = _consent_rows(people, world_posts, rng, now)
     world = World(people, world_posts, consent_rows, now)
     if namesakes:
@@ -470,6 +475,7 @@ def _consent_rows(
             "facebook_profile": "",
             "tiktok_handle": "",
             "linkedin_profile": "",
+            "bluesky_handle": "",
             "video_urls": "",
             "consent_scope": rng.choice(
                 ["website;social", "website;social", "all", "website;x;youtube"]
@@ -497,6 +503,9 @@ def _consent_rows(
             row["facebook_profile"] = (
                 f"https://www.facebook.com/profile.php?id={person.ids['facebook']}"
             )
+            if "bluesky" in person.handles:  # by handle or by DID, as forms write them
+                written = (person.handles["bluesky"], person.ids["bluesky"])
+                row["bluesky_handle"] = written[person.index % 8 == 0]
         if rng.random() < 0.05:
             row["consent_scope"] = ""
         if person.age is not None and person.age < 18 and rng.random() < 0.85:

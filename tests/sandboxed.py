@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from platforms import registry
 from tests.helpers import invoke
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def campaign_text(
     if every is not None:
         text = re.sub(r'^every = "[^"]+"', f'every = "{every}"', text, flags=re.M)
     if targets is not None:
-        for name in ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"):
+        for name in registry.names("publish"):
             if name not in targets:
                 text = text.replace(f"[publish.{name}]\n", f"[publish.{name}]\nenabled = false\n")
     return text + "\n" + extra
