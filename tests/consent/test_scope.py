@@ -49,8 +49,11 @@ def test_the_scope_chooses_the_targets(desk: Setup) -> None:
     [
         ([], set()),
         (["website"], {"gallery"}),
-        (["social"], {"x", "youtube", "instagram", "facebook", "linkedin", "tiktok"}),
-        (["all"], {"x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"}),
+        (["social"], {"x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "bluesky"}),
+        (
+            ["all"],
+            {"x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "bluesky", "gallery"},
+        ),
         (["Twitter", "web"], {"x", "gallery"}),
     ],
 )

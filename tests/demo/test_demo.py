@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from platforms import registry
 from tests.helpers import Outcome, invoke
 
 REPO = Path(__file__).resolve().parents[2]
-PLATFORMS = ("x", "youtube", "instagram", "facebook")
-TARGETS = ("x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery")
+# every platform of the registry, Bluesky included: the demo harvests and reshares on each
+PLATFORMS = tuple(registry.names("harvest"))
+TARGETS = tuple(registry.names("publish"))
 
 
 def _section(out: str, title: str) -> dict[str, int]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import HarvestRun, Post
+from platforms import registry
 from sandbox.constants import HASHTAGS
 from tests.harvester.support import (
     FB_TAGGED,
@@ -39,12 +40,12 @@ def test_the_whole_seeded_campaign_is_harvested_from_all_four_platforms(
     ready: Setup, sandbox: Any
 ) -> None:
     out = harvest_ok(ready)
-    for platform in ("x", "youtube", "instagram", "facebook"):
+    for platform in registry.names("harvest"):
         assert f"{platform}: ok:" in out
     want = expected(sandbox)
     got = stored_set(ready.db_url)
     assert got == want
-    assert {p for p, _ in got} == {"x", "youtube", "instagram", "facebook"}
+    assert {p for p, _ in got} == set(registry.names("harvest"))
     # what truth has beyond that is only the few posts that carry no campaign hashtag
     left_out = truth(sandbox.base_url) - got
     assert len(left_out) < len(got) / 5
@@ -84,7 +85,16 @@ def test_a_second_run_costs_one_request_per_query_and_new_posts_cost_the_minimum
     harvest_ok(ready)
     second = diff(before, requests_made(ready))
     assert stored_set(ready.db_url) == first
-    assert second == {X_SEARCH: 1, YT_SEARCH: 1, IG_GRAPHQL: len(HASHTAGS), FB_TAGGED: 1}
+    assert second == {
+        X_SEARCH: 1,
+        YT_SEARCH: 1,
+        IG_GRAPHQL: len(HASHTAGS),
+        FB_TAGGED: 1,
+        # Bluesky: a session, then one search per hashtag (its tag filter is AND-matched)
+        "bluesky POST /xrpc/com.atproto.server.createSession": 1,
+        "bluesky GET /xrpc/app.bsky.actor.getProfile": 1,
+        "bluesky GET /xrpc/app.bsky.feed.searchPosts": len(HASHTAGS),
+    }
     with session_factory(ready.db_url)() as session:
         runs = session.execute(
             select(HarvestRun.platform, HarvestRun.new_count).order_by(HarvestRun.id)

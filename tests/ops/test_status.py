@@ -16,6 +16,7 @@ from config.schema import LoadedCampaign
 from db import models
 from db.models import Campaign, HarvestCursor, HarvestRun, Publication, QuotaUsage
 from db.session import transaction
+from platforms import registry
 from storydesk.ops.status import build_status
 from tests.helpers import invoke
 from tests.sandboxed import campaign_text
@@ -269,4 +270,4 @@ def test_status_command_exits_1_while_an_alarm_stands(
     report = json.loads(as_json.stdout)
     assert report["schema"] == report["schema_head"]
     assert [a["kind"] for a in report["alarms"]] == ["credential"]
-    assert {p["platform"] for p in report["platforms"]} == {"x", "youtube", "instagram", "facebook"}
+    assert {p["platform"] for p in report["platforms"]} == set(registry.names("harvest"))
