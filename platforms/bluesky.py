@@ -18,7 +18,7 @@ from config.credentials import require_env
 from config.errors import CredentialRejected, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, Target, Url
 from platforms.base import Platform
-from platforms.http import DEFAULT_TIMEOUT
+from platforms.transport import HttpPolicy
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -74,17 +74,27 @@ def post_url(actor: str, uri: str) -> str:
 
 
 def client(
-    settings: BlueskyHarvest | BlueskyPublish, field: str, loaded: LoadedCampaign, timeout: float
+    settings: BlueskyHarvest | BlueskyPublish,
+    field: str,
+    loaded: LoadedCampaign,
+    profile: bool,
 ) -> Any:
-    """A signed-in atproto Client (createSession), every call bounded in time."""
+    """A signed-in atproto Client (createSession), every call held to the section's HTTP
+    policy (timeouts, deadline, answer size, redirects). `profile`:
+    also look the account's profile up (app.bsky.actor.getProfile, one request more): the
+    SDK's repost and unrepost write to the repository of `client.me`; searching and looking
+    posts up need only the session."""
     from atproto import Client
     from atproto_client.request import Request
 
+    from platforms.httpx_policy import client_options
+
     handle = require_env(settings.handle_env, f"{field}.handle_env", loaded.settings)
     password = require_env(settings.app_password_env, f"{field}.app_password_env", loaded.settings)
-    built = Client(settings.base_url, request=Request(timeout=timeout))
+    policy = HttpPolicy.of(settings, field)
+    built = Client(settings.base_url, request=Request(**client_options(policy)))
     try:
-        built.login(handle, password)
+        built.login(handle, password, fetch_bsky_profile=profile)
     except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
         error = classify(exc, "createSession", datetime.now(UTC))
         if error is None:
@@ -95,11 +105,11 @@ def client(
 
 def search_client(loaded: LoadedCampaign) -> Any:
     s: BlueskyHarvest = loaded.settings.platforms.bluesky
-    return client(s, "platforms.bluesky", loaded, s.timeout_seconds)
+    return client(s, "platforms.bluesky", loaded, profile=False)
 
 
 def account_client(loaded: LoadedCampaign) -> Any:
-    return client(loaded.settings.publish.bluesky, "publish.bluesky", loaded, DEFAULT_TIMEOUT)
+    return client(loaded.settings.publish.bluesky, "publish.bluesky", loaded, profile=True)
 
 
 def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | None:

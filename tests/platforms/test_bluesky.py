@@ -15,6 +15,7 @@ from db.models import Post
 from harvester.bluesky import page_to_posts
 from platforms import registry
 from sandbox.constants import HASHTAGS
+from tests.harvester.support import edit_platforms
 from tests.sandboxed import Setup, session_factory
 
 TAG = "LearningNeverStops"
@@ -171,3 +172,13 @@ def test_compliance_notices_a_deleted_bluesky_post(ready: Setup) -> None:
     with session_factory(ready.db_url)() as session:
         post = session.get_one(Post, gone.id)
         assert post.source_state == "deleted" and post.text == ""
+
+
+def test_a_bluesky_harvest_is_held_to_its_section_s_http_policy(ready: Setup) -> None:
+    # a search page of the twin is far larger than 2 KB; the session's answer is not
+    edit_platforms(ready.config, bluesky={"max_response_mb": "0.002"})
+    outcome = ready.cli("harvest", "--platform", "bluesky")
+    assert outcome.exit_code == 1
+    assert "/xrpc/app.bsky.feed.searchPosts: the answer is larger than" in outcome.stderr
+    assert "(platforms.bluesky.max_response_mb)" in outcome.stderr
+    assert _bluesky_posts(ready) == []
