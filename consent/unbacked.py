@@ -17,9 +17,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
-from db.copies import SAME_PLATFORM, CopyCheck, check_copies, latest_approval
+from db.copies import CopyCheck, check_copies, latest_approval
 from db.models import Publication, Testimony
 from db.outbox import request_takedown
+from platforms import registry
 
 ACTOR = "matcher"
 # out on the platform, or possibly out (an in-flight call, a container already made)
@@ -76,12 +77,13 @@ def take_down_unbacked(session: Session, loaded: LoadedCampaign, now: datetime) 
         if not lost:
             continue
         for publication in publications:
-            # X and YouTube reshare that platform's own copy; the other targets link to or
+            # X, YouTube and Bluesky reshare that platform's own copy; the others link to or
             # quote some copy that went out, which may be the lost one
             carried = [
                 c
                 for c in lost
-                if publication.target not in SAME_PLATFORM or c.platform == publication.target
+                if not registry.get(publication.target).reshares_own_post
+                or c.platform == publication.target
             ]
             if not carried:
                 continue

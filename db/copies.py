@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
 from db.scope import refusal, scope_targets
+from platforms import registry
 
-# the targets that reshare the participant's own post on its platform: they need that copy
-SAME_PLATFORM = {"x": "X", "youtube": "YouTube"}
 HARD = {
     "guardian-required": "the participant is under the age of consent and no guardian has "
     "signed the form; only a guardian's signature on the form can change this",
@@ -302,11 +301,12 @@ def _consent_refusal(
 
 
 def target_refusal(checks: list[CopyCheck], target: str) -> str | None:
-    """Why no copy can carry `target`, or None: X and YouTube reshare the participant's own
-    post on that platform, so that very copy must go out; the other targets link to or
-    describe a copy that goes out (the video file comes from the form itself)."""
-    if target in SAME_PLATFORM:
-        name = SAME_PLATFORM[target]
+    """Why no copy can carry `target`, or None: a target that reshares the participant's own
+    post (X, YouTube, Bluesky: the registry says) needs that very copy to go out; the other
+    targets link to or describe a copy that goes out (the video file comes from the form)."""
+    platform = registry.get(target)
+    if platform.reshares_own_post:
+        name = platform.label
         own = [c for c in checks if c.platform == target]
         if not own:
             return f"no copy on {name}"

@@ -77,6 +77,9 @@ class Platform:
     author_id_shape: re.Pattern[str] = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
     aliases: tuple[str, ...] = ()
     website: bool = False
+    # its target reshares the participant's own post on this platform (a retweet, a playlist
+    # entry, a repost), so only a copy on this platform that goes out can carry it
+    reshares_own_post: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -242,4 +242,5 @@ PLATFORM = Platform(
     id_shape=re.compile(rf"^{DID}/[a-z2-7]{{13}}$"),  # DID/record key (a TID)
     author_id_shape=re.compile(rf"^{DID}$"),
     aliases=("bsky",),
+    reshares_own_post=True,
 )

@@ -212,4 +212,5 @@ PLATFORM = Platform(
     consent_field="x_handle",
     id_shape=re.compile(r"^[0-9]{1,20}$"),  # a decimal snowflake
     aliases=("twitter",),
+    reshares_own_post=True,
 )

@@ -224,4 +224,5 @@ PLATFORM = Platform(
     consent_field="youtube_channel",
     id_shape=re.compile(r"^[A-Za-z0-9_-]{11}$"),  # 11 URL-safe base64 characters
     consent_reader=_consent_reader,
+    reshares_own_post=True,
 )

@@ -90,12 +90,19 @@ def create_target(write: dict[str, Any]) -> str | None:
         return "linkedin"
     if platform == "tiktok" and path.rstrip("/").endswith("/video/init"):
         return "tiktok"
+    if platform == "bluesky" and path == "/xrpc/com.atproto.repo.createRecord":
+        return "bluesky"  # a repost record
     return None
 
 
 def delete_target(write: dict[str, Any]) -> str | None:
-    """The publish target a successful DELETE took a post down from, if any."""
-    if write["method"] != "DELETE" or write["status"] >= 300:
+    """The publish target a successful DELETE took a post down from, if any (XRPC deletes
+    a record with a POST procedure)."""
+    if write["status"] >= 300:
+        return None
+    if write["platform"] == "bluesky" and write["path"] == "/xrpc/com.atproto.repo.deleteRecord":
+        return "bluesky"
+    if write["method"] != "DELETE":
         return None
     platform, last = write["platform"], write["path"].rstrip("/").rsplit("/", 1)[-1]
     if platform == "graph":  # Page post ids are page_post; reels are bare numbers

@@ -15,11 +15,12 @@ from sqlalchemy import delete, select, update
 
 from db import models
 from db.outbox import queue_publications
+from platforms import registry
 from publisher.jobs import build_job, why_not_now
 from tests.consent.conftest import NOW, NOWHERE, add_post, form, sessions_of, write_export
 from tests.sandboxed import load, make_setup
 
-TARGETS = ["x", "youtube", "instagram", "facebook", "linkedin", "tiktok", "gallery"]
+TARGETS = registry.names("publish")
 STATES = ["matched", "needs-check", "guardian-required", "revoked", "none"]
 
 

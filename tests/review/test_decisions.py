@@ -6,20 +6,23 @@ from sqlalchemy import func, select
 
 from db import models
 from db.scope import scope_targets
+from platforms import registry
 from tests.review.conftest import State, as_user, opened, queue_json, state
 from tests.sandboxed import Setup, load
 
 
 def allowed(setup: Setup, scope: list[str] | None, tid: int | None = None) -> list[str]:
     """The campaign's enabled targets that the form's scope covers, in campaign order; for
-    testimony `tid`, only X and YouTube when it has a copy there (they reshare that copy)."""
+    testimony `tid`, the targets that reshare the participant's own post (X, YouTube,
+    Bluesky) only when it has a copy there."""
     covered = scope_targets(scope or [])
     if tid is not None:
         with opened(setup) as session:
             platforms = set(
                 session.scalars(select(models.Post.platform).where(models.Post.testimony_id == tid))
             )
-        covered -= {"x", "youtube"} - platforms
+        own_post = {p.name for p in registry.all_platforms() if p.reshares_own_post}
+        covered -= own_post - platforms
     return [t for t in load(setup).settings.publish.enabled_targets() if t in covered]
 
 
