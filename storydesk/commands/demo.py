@@ -26,6 +26,7 @@ def command(app: AppContext, folder: Path | None, posts: int, seed: int) -> int:
     twin), harvest the campaign from every platform, import the consent forms, match,
     approve the cleanly consented testimonies as reviewer "demo", publish to every target,
     build the gallery, and print a summary with the next commands to try."""
+    from platforms import registry
     from sandbox.server import start_sandbox
     from storydesk.context import AppContext as Context
     from storydesk.demo import prepare_folder, run_demo, write_campaign
@@ -34,9 +35,8 @@ def command(app: AppContext, folder: Path | None, posts: int, seed: int) -> int:
     prepare_folder(folder)
     server = start_sandbox(port=0, posts=posts, seed=seed)
     try:
-        click.echo(
-            f"sandbox serving X, YouTube, Instagram, Facebook, LinkedIn, TikTok at {server.base_url}"
-        )
+        twins = ", ".join(p.label for p in registry.all_platforms() if not p.website)
+        click.echo(f"sandbox serving {twins} at {server.base_url}")
         config = write_campaign(folder, server.base_url)
         db_url = f"sqlite:///{(folder / 'storydesk.db').resolve()}"
         click.echo(f"demo folder: {folder} (campaign.toml, storydesk.db, consent.csv, gallery/)")
