@@ -17,7 +17,8 @@ from pydantic import Field
 from config.credentials import require_env
 from config.errors import CredentialRejected, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, Target, Url
-from platforms.base import Platform
+from config.retry import retry
+from platforms.base import Platform, reraise
 from platforms.transport import HttpPolicy
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ ORIGIN = "https://bsky.social"
 # did:plc is 24 base32 characters; did:web a host name (atproto.com/specs/did)
 DID = r"did:(?:plc:[a-z2-7]{24}|web:[a-zA-Z0-9.-]{1,40})"
 GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 uris
+SIGN_IN_RETRIES = 2  # publish sections have no max_retries: a look-up's share (publisher)
 
 
 class BlueskyHarvest(Harvest):
@@ -77,6 +79,7 @@ def client(
     settings: BlueskyHarvest | BlueskyPublish,
     field: str,
     loaded: LoadedCampaign,
+    clock: Clock,
     profile: bool,
 ) -> Any:
     """A signed-in atproto Client (createSession), every call held to the section's HTTP
@@ -93,23 +96,27 @@ def client(
     password = require_env(settings.app_password_env, f"{field}.app_password_env", loaded.settings)
     policy = HttpPolicy.of(settings, field)
     built = Client(settings.base_url, request=Request(**client_options(policy)))
-    try:
-        built.login(handle, password, fetch_bsky_profile=profile)
-    except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
-        error = classify(exc, "createSession", datetime.now(UTC))
-        if error is None:
-            raise
-        raise error from exc
+
+    def sign_in() -> None:
+        try:
+            built.login(handle, password, fetch_bsky_profile=profile)
+        except Exception as exc:  # noqa: BLE001 - sorted by the platform's one mapping
+            reraise(classify, exc, "createSession", clock.now())
+
+    # signing in is safe to repeat: a server error or a garbled answer is tried again
+    attempts = settings.max_retries if isinstance(settings, BlueskyHarvest) else SIGN_IN_RETRIES
+    retry(sign_in, clock, attempts, "bluesky createSession")
     return built
 
 
-def search_client(loaded: LoadedCampaign) -> Any:
+def search_client(loaded: LoadedCampaign, clock: Clock) -> Any:
     s: BlueskyHarvest = loaded.settings.platforms.bluesky
-    return client(s, "platforms.bluesky", loaded, profile=False)
+    return client(s, "platforms.bluesky", loaded, clock, profile=False)
 
 
-def account_client(loaded: LoadedCampaign) -> Any:
-    return client(loaded.settings.publish.bluesky, "publish.bluesky", loaded, profile=True)
+def account_client(loaded: LoadedCampaign, clock: Clock) -> Any:
+    s: BlueskyPublish = loaded.settings.publish.bluesky
+    return client(s, "publish.bluesky", loaded, clock, profile=True)
 
 
 def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | None:
@@ -119,7 +126,9 @@ def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | N
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     content = getattr(response, "content", None)
-    name = getattr(content, "error", None) or ""
+    # an XRPC error body is {"error": NAME, "message": ...}; any other body is no name
+    name = getattr(content, "error", None)
+    name = name if isinstance(name, str) else ""
     if isinstance(exc, atp.RateLimitExceededError):
         headers = getattr(response, "headers", None) or {}
         reset = str(headers.get("ratelimit-reset", ""))
@@ -143,6 +152,10 @@ def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | N
         return Refused(f"bluesky {what}: HTTP {status} {name}".rstrip())
     if isinstance(exc, atp.ModelError):
         return Transient(f"bluesky {what}: the answer does not have the lexicon's shape")
+    if isinstance(exc, ValueError):
+        # the SDK parses every answer as JSON (pydantic_core.from_json) before looking at it:
+        # a cut-off or garbled body surfaces as this
+        return Transient(f"bluesky {what}: the answer could not be read ({exc})")
     return None
 
 
@@ -152,7 +165,7 @@ def _collectors(
     from harvester.bluesky import BlueskyCollector
 
     settings: BlueskyHarvest = loaded.settings.platforms.bluesky
-    signed_in = search_client(loaded)
+    signed_in = search_client(loaded, clock)
     return [
         BlueskyCollector(signed_in, settings, tag, clock)
         for tag in loaded.settings.campaign.hashtags
@@ -162,7 +175,7 @@ def _collectors(
 def _target(loaded: LoadedCampaign, clock: Clock) -> PublishTarget:
     from publisher.bluesky import BlueskyTarget
 
-    return BlueskyTarget(lambda: account_client(loaded), clock)
+    return BlueskyTarget(lambda: account_client(loaded, clock), clock)
 
 
 def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> Any:
@@ -177,7 +190,7 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
         from db.session import transaction
 
         settings: BlueskyHarvest = loaded.settings.platforms.bluesky
-        signed_in = search_client(loaded)
+        signed_in = search_client(loaded, clock)
         with sessions() as session:
             native_ids = list(
                 session.scalars(
