@@ -18,6 +18,7 @@ from config.clock import SystemClock
 from config.loader import load_campaign
 from config.schema import LoadedCampaign
 from db.models import HarvestRun
+from platforms import registry
 from storydesk.ops.daemon import Daemon
 from storydesk.ops.jobs import Outcome, Runner, plan
 from storydesk.ops.logs import EventLog
@@ -28,9 +29,9 @@ from tests.sandboxed import campaign_text
 @pytest.fixture
 def loaded(tmp_path: Path) -> LoadedCampaign:
     text = campaign_text("http://127.0.0.1:9", tmp_path, every="1s")
-    text = text.replace("[platforms.youtube]\n", "[platforms.youtube]\nenabled = false\n")
-    text = text.replace("[platforms.instagram]\n", "[platforms.instagram]\nenabled = false\n")
-    text = text.replace("[platforms.facebook]\n", "[platforms.facebook]\nenabled = false\n")
+    for name in registry.names("harvest"):  # X only
+        if name != "x":
+            text = text.replace(f"[platforms.{name}]\n", f"[platforms.{name}]\nenabled = false\n")
     (tmp_path / "c.toml").write_text(text + "\n[operations]\njitter_seconds = 0\n")
     return load_campaign(tmp_path / "c.toml")
 

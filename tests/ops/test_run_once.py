@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import HarvestRun
 from db.session import make_engine
+from sandbox.constants import HASHTAGS
 from storydesk.ops import locks
 from tests.sandboxed import Setup, load, session_factory
 
@@ -69,7 +70,15 @@ def test_two_runs_at_the_same_moment_one_works_the_other_exits_75(ready: Setup) 
         per_platform = session.execute(
             select(HarvestRun.platform, func.count()).group_by(HarvestRun.platform)
         ).all()
-    assert dict(per_platform) == {"x": 1, "youtube": 1, "instagram": 3, "facebook": 1}
+    # one run row per query: a hashtag each on Instagram and Bluesky
+    per_tag = len(HASHTAGS)
+    assert dict(per_platform) == {
+        "x": 1,
+        "youtube": 1,
+        "instagram": per_tag,
+        "facebook": 1,
+        "bluesky": per_tag,
+    }
 
 
 def test_only_try_later_exits_75(ready: Setup) -> None:
