@@ -38,7 +38,9 @@ def command(app: AppContext, log_json: bool, metrics_port: int | None, metrics_h
     log = event_log(app, log_json)
     bridge_library_logs(log)
     runner = build_runner(app, log)
-    daemon = Daemon(runner, plan(loaded), log, loaded.settings.operations.jitter_seconds)
+    daemon = Daemon(
+        runner, plan(loaded), log, loaded.settings.operations.jitter_seconds, clock=app.clock
+    )
     server = None
     if metrics_port is not None:
         from storydesk.ops.metrics import serve_metrics

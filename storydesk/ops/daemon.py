@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 import schedule
 
+from config.clock import Clock, SystemClock
 from storydesk.ops.jobs import Job, Runner
 from storydesk.ops.logs import EventLog
 
@@ -40,12 +40,12 @@ class Daemon:
         log: EventLog,
         jitter_seconds: float = 0,
         grace_seconds: float = 3.0,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
     ) -> None:
         self.runner, self.jobs, self.log = runner, jobs, log
         self.jitter = jitter_seconds
         self.grace = grace_seconds
-        self.sleep = sleep
+        self.clock = clock or SystemClock()
         self.scheduler = schedule.Scheduler()
         self.stopping = False
         self.busy: Job | None = None
@@ -117,13 +117,15 @@ class Daemon:
 
     # the loop ---------------------------------------------------------------------------
     def wait(self, seconds: float) -> None:
-        """Sleep in short slices so a stop is noticed within a fraction of a second."""
-        deadline = time.monotonic() + max(seconds, 0)
-        while not self.stopping:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self.sleep(min(left, 0.2))
+        """Sleep in short slices so a stop is noticed within a fraction of a second. The
+        slices are counted, not timed against the clock's date (a clock set back would
+        stretch the wait), and slept on the injected clock: tests run the daemon's minutes
+        on a fake one."""
+        left = max(seconds, 0)
+        while not self.stopping and left > 0:
+            step = min(left, 0.2)
+            self.clock.sleep(step)
+            left -= step
 
     def run(self, max_cycles: int | None = None) -> int:
         previous = self.install_signals()

@@ -1,20 +1,24 @@
-"""The daemon loop in-process with stub work: intervals, no overlap, stopping on signals."""
+"""The daemon loop in-process with stub work: intervals and no overlap on a fake clock,
+stopping on real signals."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import signal
 import threading
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import schedule
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.clock import SystemClock
+from config.clock import Clock, FakeClock, SystemClock
 from config.loader import load_campaign
 from config.schema import LoadedCampaign
 from db.models import HarvestRun
@@ -44,14 +48,18 @@ def sessions(sqlite_url: str) -> sessionmaker[Session]:
 
 
 def make_daemon(
-    sessions: sessionmaker[Session], loaded: LoadedCampaign, grace: float = 0.5
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    grace: float = 0.5,
+    clock: Clock | None = None,
 ) -> tuple[Daemon, Stubs, io.StringIO]:
-    clock = SystemClock()
+    clock = clock or SystemClock()
     stubs = Stubs(sessions, loaded, clock)
     out = io.StringIO()
     log = EventLog(out, clock=clock)
     runner = Runner(sessions, loaded, clock, stubs.actions(), log)
-    return Daemon(runner, plan(loaded), log, 0, grace_seconds=grace), stubs, out
+    daemon = Daemon(runner, plan(loaded), log, 0, grace_seconds=grace, clock=clock)
+    return daemon, stubs, out
 
 
 def signal_after(seconds: float, sig: int = signal.SIGTERM) -> threading.Timer:
@@ -60,13 +68,48 @@ def signal_after(seconds: float, sig: int = signal.SIGTERM) -> threading.Timer:
     return timer
 
 
-# The daemon's minute on the wall clock (schedule reads datetime.now itself): not in the
-# unit tier, where a loaded machine would make its timing assertions flaky.
-@pytest.mark.slow
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """One fake clock for the daemon, its jobs, its log and `schedule` (which reads
+    datetime.datetime.now itself: its module's `datetime` is replaced for this test only)."""
+    clock = FakeClock()
+
+    class FakeDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> FakeDatetime:  # type: ignore[override]
+            at = clock.now()
+            naive = at.astimezone(tz) if tz else at.replace(tzinfo=None)
+            return cls.combine(naive.date(), naive.time(), naive.tzinfo)
+
+    fake = types.SimpleNamespace(**vars(datetime))
+    fake.datetime = FakeDatetime
+    monkeypatch.setattr(schedule, "datetime", fake)
+    return clock
+
+
+class SignalAt:
+    """A FakeClock whose sleep delivers SIGTERM once `at` seconds of fake time have passed:
+    the daemon sees the signal exactly as from `kill`, at a moment the test chose."""
+
+    def __init__(self, clock: FakeClock, at: float) -> None:
+        self.clock, self.due = clock, clock.now() + datetime.timedelta(seconds=at)
+        self.sent = False
+
+    def now(self) -> datetime.datetime:
+        return self.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+        if not self.sent and self.clock.now() >= self.due:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def test_jobs_repeat_at_their_interval_never_overlapping_and_sigterm_stops_it(
-    sessions: sessionmaker[Session], loaded: LoadedCampaign
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, fake_time: FakeClock
 ) -> None:
-    daemon, stubs, log = make_daemon(sessions, loaded)
+    clock = SignalAt(fake_time, 3.5)
+    daemon, stubs, log = make_daemon(sessions, loaded, clock=clock)
     active: list[int] = [0]
     most: list[int] = [0]
     harvest = stubs.harvest
@@ -75,17 +118,18 @@ def test_jobs_repeat_at_their_interval_never_overlapping_and_sigterm_stops_it(
         active[0] += 1
         most[0] = max(most[0], active[0])
         try:
-            time.sleep(1.2)  # longer than the 1 s interval
+            clock.sleep(1.2)  # longer than the 1 s interval
             return harvest(platform, progress)
         finally:
             active[0] -= 1
 
     daemon.runner.actions.harvest = slow_harvest
-    signal_after(3.5)
-    started = time.monotonic()
+    started = fake_time.now()
     assert daemon.run() == 0
-    assert time.monotonic() - started < 4.5
-    assert stubs.calls.count("harvest:x") >= 2
+    took = (fake_time.now() - started).total_seconds()
+    assert 3.5 <= took < 4.5  # stopped within a wait slice of the signal
+    # 1 s intervals over 3.5 s, each harvest taking 1.2 s: two or three of each
+    assert 2 <= stubs.calls.count("harvest:x") <= 3
     assert stubs.calls.count("publish") >= 2 and stubs.calls.count("match") >= 2
     assert most[0] == 1
     assert "event=daemon.stopping signal=SIGTERM" in log.getvalue()
