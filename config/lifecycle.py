@@ -6,8 +6,9 @@ least a year, then answers 426; TikTok pulls files only from domains verified in
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from config.fields import parse_duration
 from config.schema import Campaign
 
 # developers.facebook.com/docs/graph-api/changelog/versions (read 2026-12): version -> end
@@ -22,6 +23,8 @@ GRAPH_ENDS = {
 }
 CURRENT_GRAPH = "v25.0"
 WARN_DAYS = 90
+# Instagram's /{hashtag-id}/recent_media: media "published within the last 24 hours"
+RECENT_MEDIA_WINDOW = timedelta(hours=24)
 LINKEDIN_SUPPORT_MONTHS = 12  # learn.microsoft.com/linkedin/marketing/versioning
 
 
@@ -80,6 +83,12 @@ def notes(settings: Campaign, today: date) -> list[str]:
         problem = hashtag_problem(settings.campaign.hashtags)
         if problem:
             found.append(problem)
+        if parse_duration(instagram.every) >= RECENT_MEDIA_WINDOW:
+            found.append(
+                f"platforms.instagram.every: the Graph API's recent_media shows only the last "
+                f"24 hours: with every = {instagram.every!r} posts older than that are never "
+                "seen; harvest more often"
+            )
     tiktok = settings.publish.tiktok
     if tiktok is not None and tiktok.enabled:
         found.append(

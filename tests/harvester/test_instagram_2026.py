@@ -148,3 +148,17 @@ def test_the_compliance_sweep_looks_posts_up_by_id_and_never_walks_a_hashtag(
     assert IG_GRAPHQL not in made  # no hashtag query at all
     assert made.get("instagram POST /graphql/query", 0) >= 1
     assert json.loads(outcome.stdout)["gone_by_platform"] == {"instagram": {"deleted": 1}}
+
+
+def test_check_config_notes_a_graph_collector_run_less_often_than_daily(tmp_path: Path) -> None:
+    text = (SHIPPED.parent / "learning-never-stops.toml").read_text()
+    slow = tmp_path / "slow.toml"
+    slow.write_text(
+        text.replace("[platforms.instagram]\n", '[platforms.instagram]\nevery = "2d"\n', 1).replace(
+            'every = "2h"\ncollector = "graph"', 'collector = "graph"'
+        )
+    )
+    outcome = invoke("check-config", str(slow))
+    assert "platforms.instagram.every: the Graph API's recent_media shows only the last 24" in (
+        outcome.stderr
+    ), outcome.stdout + outcome.stderr
