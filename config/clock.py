@@ -41,7 +41,3 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=max(seconds, 0))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

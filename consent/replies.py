@@ -165,7 +165,9 @@ def _yt_execute(request: Any, what: str, now: Callable[[], datetime]) -> Any:
     from platforms import youtube
 
     try:
-        return request.execute(num_retries=2)
+        # no library retries: they sleep on the wall clock, and an insert answered 5xx may
+        # have posted (a retry would reply twice); the caller's bounds decide what is tried again
+        return request.execute(num_retries=0)
     except Exception as exc:  # noqa: BLE001 - classified, or raised as it is
         reraise(youtube.classify, exc, what, now())
 

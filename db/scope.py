@@ -44,7 +44,3 @@ def refusal(record: ConsentRecord | None, target: str, now: datetime) -> str | N
     if target not in scope_targets(record.consent_scope):
         return f"the consent scope ({', '.join(record.consent_scope)}) does not cover {target}"
     return None
-
-
-def allowed_targets(record: ConsentRecord | None, targets: list[str], now: datetime) -> list[str]:
-    return [t for t in targets if refusal(record, t, now) is None]

@@ -75,9 +75,6 @@ class Daemon:
     def run_job(self, job: Job) -> None:
         if self.stopping:
             return
-        if self.busy is not None:  # cannot happen in one thread; kept as the rule's guard
-            self.log.warning("job.overlap", job=job.name, running=self.busy.name)
-            return
         self.busy = job
         try:
             if self.runner.due([job]):
