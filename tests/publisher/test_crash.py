@@ -109,7 +109,19 @@ def test_kill_9_anywhere_then_rerun_posts_each_publication_exactly_once(
     context = f"seed {seed}, {kills} kills; rerun said: {rerun.stdout}{rerun.stderr}"
 
     # None lost: everything the dry run promised is done. TikTok cannot be asked whether
-    # an upload started before a crash, so such a row is left to a person, saying so.
+    # an upload started before a crash, so such a row is left to a person, saying so; and
+    # TikTok rotates its refresh token on every refresh with no grace (platform notes): a
+    # kill between its answer and our token file leaves a refresh token it refuses, so a
+    # person authorises the app again, told so in words.
+    if "authorise the app again" in rerun.stderr:  # TikTok's rows wait for a new token
+        wanted = {w for w in wanted if w[1] != "tiktok"}
+        rows = [
+            r
+            for r in rows
+            if r.target != "tiktok"
+            or r.state == "done"
+            or "cannot be asked" in (r.last_error or "")
+        ]
     done = {(r.testimony_id, r.target) for r in rows if r.state == "done"}
     flagged = [r for r in rows if r.state == "failed"]
     assert all(

@@ -32,11 +32,11 @@ BUDGET_SECONDS = 300  # the issue's bar: 50 decisions in under 5 minutes of wall
 
 @pytest.fixture
 def world(tmp_path: Path, sqlite_url: str) -> Iterator[Setup]:
-    """A campaign of 110 posts: 66 testimonies waiting, enough for 50 decisions, with every
-    consent state among them."""
+    """A campaign of 110 posts: 86 testimonies waiting, enough for 50 decisions, with every
+    consent state among them (seed 7: 5 guardian-required, 6 needs-check, 21 none)."""
     from sandbox.server import start_sandbox
 
-    server = start_sandbox(port=0, posts=110, seed=3)
+    server = start_sandbox(port=0, posts=110, seed=7)
     try:
         setup = make_setup(tmp_path, server.base_url, sqlite_url)
         harvest = setup.cli("harvest")
@@ -128,11 +128,17 @@ def decide_here(browser: Browser, n: int) -> tuple[int, tuple[str, str | None, b
     assert refused.startswith(f"testimony {tid}: ") and "--override" not in refused
     assert card_id(browser) == tid
     offered = browser.js("!!document.getElementById('override-text')")
+    no_scope = "no target can carry it" in refused and "gives no scope" in refused
     if consent in ("guardian-required", "revoked", "none"):
         assert f"consent is {consent}" in refused
         assert not offered, "no override exists for this"
+    elif no_scope:  # a form that allows no use: no override either
+        assert not offered, "no override exists for this"
+        say(browser, "r", "the form allows no use")
+        assert f"testimony {tid}: rejected" in (browser.text(".said") or "")
+        return tid, ("reject", "the form allows no use", False)
     else:
-        assert offered and browser.js("document.activeElement.id") == "override-text"
+        assert offered and browser.js("document.activeElement.id") == "override-text", refused
     if consent == "needs-check" and n == 0:
         browser.type("called her: it is her on the form")
         assert browser.press_and_load("Enter") == 200
@@ -170,9 +176,9 @@ def test_a_reviewer_decides_50_testimonies_with_the_keyboard_alone(
     # bar, then the queue again until 50 are decided
     for selection, count in (
         ("", 20),
-        ("?consent=needs-check", 99),
-        ("?consent=guardian-required", 99),
-        ("?consent=none", 99),
+        ("?consent=needs-check", 8),
+        ("?consent=guardian-required", 8),
+        ("?consent=none", 8),
         ("", DECISIONS),
     ):
         assert browser.open(base + selection) == 200
