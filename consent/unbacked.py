@@ -60,7 +60,7 @@ def _lost(session: Session, loaded: LoadedCampaign, testimony: Testimony) -> lis
         c
         for c in checks
         if c.consent_refusal is not None
-        and not c.consent_refusal.startswith("the post is ")
+        and c.available
         # an approval from before copies were recorded: every copy may have gone out
         and (not approved or c.post_id in approved)
     ]

@@ -54,6 +54,7 @@ class CopyCheck:
     consent_refusal: str | None  # why its consent does not let it out, None when it does
     overridden: list[str] = field(default_factory=list)  # breaks a reviewer overrode
     confirmed: bool = False  # a reviewer confirmed a needs-check likeness
+    available: bool = True  # still there at its source
     left_out: bool = False  # the approving reviewer chose not to send this copy
 
     @property
@@ -174,6 +175,7 @@ def check_copies(
             consent_refusal=None,
             overridden=[b for b in breaks if b in (entry.get("overridden") or [])],
             confirmed=bool(entry.get("confirmed")),
+            available=post.source_state == "available",
             left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
