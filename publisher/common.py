@@ -40,6 +40,9 @@ class Job:
     hashtags: list[str]
     external_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # ids other publications to this target already hold: a post found by its text after a
+    # crash is ours only if no other publication holds it (two captions can read the same)
+    held_elsewhere: frozenset[str] = frozenset()
 
     def copy_on(self, platform: str) -> Copy | None:
         return next((c for c in self.copies if c.platform == platform), None)

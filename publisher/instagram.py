@@ -104,16 +104,34 @@ class InstagramTarget:
             )
 
     def _own_media(self, job: Job) -> Published | None:
-        """Our reel of this testimony, if the account already has it (caption evidence)."""
+        """Our reel of this testimony, if the account already has it. The evidence is the
+        caption, and two testimonies can get the same one (same first name, city and words):
+        a reel another publication already holds is not ours, and two unheld reels with our
+        caption are for a person to tell apart, never guessed (a wrong guess would take down
+        another participant's video on withdrawal)."""
         body = self._get(
             f"{self.root}/{self.user}/media",
             "ig own media",
             {"fields": "id,caption,permalink,shortcode,timestamp", "limit": OWN_MEDIA_PAGE},
         )
         caption = self._caption(job)
-        for item in body.get("data") or []:
-            if isinstance(item, dict) and item.get("caption") == caption and item.get("id"):
-                return Published(str(item["id"]), item.get("permalink"))
+        ours = [
+            item
+            for item in body.get("data") or []
+            if isinstance(item, dict)
+            and item.get("caption") == caption
+            and item.get("id")
+            and str(item["id"]) not in job.held_elsewhere
+        ]
+        if len(ours) > 1:
+            raise Refused(
+                f"instagram: {len(ours)} reels on the account carry this testimony's caption "
+                f"({', '.join(str(i.get('permalink') or i['id']) for i in ours)}) and none is "
+                "held by another publication; storydesk does not guess which is this one. "
+                "Delete the extra reel, then run publish again"
+            )
+        if ours:
+            return Published(str(ours[0]["id"]), ours[0].get("permalink"))
         return None
 
     def _container(self, job: Job) -> str | None:

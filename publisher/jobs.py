@@ -61,6 +61,17 @@ def build_job(
         extra["publish_id"] = external.split(":", 1)[1]
     if row.external_url:
         extra["external_url"] = row.external_url
+    held: frozenset[str] = frozenset()
+    if every_copy or "container" in extra:  # the post may be out already: who holds what
+        held = frozenset(
+            session.scalars(
+                select(Publication.external_id).where(
+                    Publication.target == row.target,
+                    Publication.id != row.id,
+                    Publication.external_id.is_not(None),
+                )
+            )
+        )
     return Job(
         publication_id=row.id,
         testimony_id=row.testimony_id,
@@ -76,6 +87,7 @@ def build_job(
         hashtags=list(loaded.settings.campaign.hashtags),
         external_id=row.external_id,
         extra=extra,
+        held_elsewhere=held,
     )
 
 
