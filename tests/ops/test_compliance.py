@@ -141,7 +141,11 @@ def test_youtube_data_older_than_30_days_is_refreshed_or_dropped(setup: Setup) -
     loaded = load(setup)
     sessions: sessionmaker[Session] = session_factory(setup.db_url)
     with sessions() as session:
-        videos = session.scalars(select(Post).where(Post.platform == "youtube")).all()
+        videos = session.scalars(
+            select(Post)
+            .where(Post.platform == "youtube", Post.purged_at.is_(None))
+            .order_by(Post.id)
+        ).all()
     setup.control("delete", {"platform": "youtube", "native_id": videos[0].native_id})
     setup.control(
         "delete", {"platform": "youtube", "native_id": videos[1].native_id, "mode": "private"}
@@ -162,7 +166,8 @@ def test_youtube_data_older_than_30_days_is_refreshed_or_dropped(setup: Setup) -
     assert summary.refreshed["youtube"] == len(videos) - 2
     with sessions() as session:
         refreshed = session.get_one(Post, videos[2].id)
-        assert refreshed.source_checked_at == later.now() and refreshed.raw is not None
+        assert refreshed.source_checked_at == later.now(), refreshed.native_id
+        assert refreshed.raw is not None, (refreshed.native_id, refreshed.source_state)
         assert session.get_one(Post, videos[0].id).raw is None
         batches = (len(videos) + 49) // 50
         units = session.scalars(select(QuotaUsage.units)).all()
