@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import StorydeskError, TryLater
+from config.errors import ConfigError, StorydeskError, TryLater
 from config.schema import LoadedCampaign
 from db import audit
 from db.models import Publication
@@ -26,6 +26,9 @@ class TargetCounts:
     failed: int = 0
     waiting: int = 0
     taken_down: int = 0
+    # of the failed: those a person fixes in the campaign file or the environment (a
+    # credential refused, a setting missing): the run exits 78, not 1
+    misconfigured: int = 0
 
 
 @dataclass
@@ -88,6 +91,7 @@ def record_failure(
         else:  # credentials or configuration: a person must act; try again in an hour
             row.next_attempt_at = now + timedelta(hours=1)
             counts.failed += 1
+            counts.misconfigured += isinstance(exc, ConfigError)
         if row.attempts >= loaded.settings.publish.max_attempts:
             row.next_attempt_at = None
         retry_at = row.next_attempt_at

@@ -22,7 +22,8 @@ from storydesk.params import COUNT
 def command(app: AppContext, dry_run: bool, target: str | None, limit: int | None) -> int:
     """Reshare what is approved and due, exactly once per testimony and target; take down
     what was withdrawn; rebuild the gallery when it changed. Consent and scope are checked
-    again at this moment. Exit 1 if something failed, 75 if only rate limits stopped it."""
+    again at this moment. Exit 78 if a credential or setting must be fixed, 1 if something
+    else failed, 75 if only rate limits stopped it."""
     from publisher.outbox import publish_due
 
     summary = publish_due(app.sessions(), app.campaign(), app.clock, target, limit, dry_run)
@@ -44,6 +45,10 @@ def command(app: AppContext, dry_run: bool, target: str | None, limit: int | Non
     return exit_code(
         outcome
         for c in summary.targets.values()
-        for outcome, n in ((Outcome.FAILED, c.failed), (Outcome.TRY_LATER, c.waiting))
+        for outcome, n in (
+            (Outcome.BAD_CONFIG, c.misconfigured),
+            (Outcome.FAILED, c.failed),
+            (Outcome.TRY_LATER, c.waiting),
+        )
         if n
     )

@@ -51,7 +51,8 @@ def publish_outcome(summary: Any) -> Outcome:
     }
     error = "; ".join(summary.errors) or None
     if detail["failed"]:
-        return Outcome("publish", "failed", detail, error)
+        needs = "config" if any(c.misconfigured for c in counts) else None
+        return Outcome("publish", "failed", detail, error, needs)
     if detail["waiting"]:
         return Outcome("publish", "try-later", detail, error)
     return Outcome("publish", "ok", detail, error)

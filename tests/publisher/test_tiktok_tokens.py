@@ -100,7 +100,7 @@ def test_a_refused_refresh_token_fails_the_target_asking_for_a_new_authorisation
     path.chmod(0o600)
     outcome = setup.cli("publish", "--target", "tiktok")
     said = outcome.stdout + outcome.stderr
-    assert outcome.exit_code == 1, said  # the target failed; a person must act
+    assert outcome.exit_code == 78, said  # a person must authorise the app again
     assert "authorise the app again" in said and spent not in said
     assert not [w for w in setup.stats()["writes"] if w["path"].endswith("/init/")]
 
