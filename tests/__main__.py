@@ -2,8 +2,10 @@
 
 `python -m tests --fast`: the unit tier, for the edit-test loop: lint, format, types, then
 the tests that are neither marked slow (the benchmark scripts, the daemon on the wall clock,
-kill -9 and fresh-clone runs) nor on PostgreSQL (every database test also runs on SQLite).
-Anything after the flag goes to pytest as it is.
+kill -9 and fresh-clone runs, real processes racing for a lock, a pseudo-terminal's typed-ahead
+keys) nor on PostgreSQL (every database test also runs on SQLite), with the properties that run
+the database or the CLI per example searching a sixth as far (tests/tiers.py). Anything after
+the flag goes to pytest as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+
+from tests.tiers import TIER_VARIABLE
 
 FAST = ["-m", "not slow and not postgres", "-k", "not postgresql"]
 
@@ -38,6 +42,8 @@ def steps(args: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def main() -> int:
+    # the pytest run (and its xdist workers) inherit the tier: see tests/tiers.py
+    os.environ[TIER_VARIABLE] = "fast" if "--fast" in sys.argv[1:] else "full"
     for name, cmd in steps(sys.argv[1:]):
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
         code = subprocess.call(cmd)

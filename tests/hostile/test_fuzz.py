@@ -21,13 +21,14 @@ from config.loader import SHIPPED
 from consent.parse import COLUMNS
 from tests.helpers import Outcome, invoke
 from tests.sandboxed import Setup, make_setup
+from tests.tiers import examples
 
 NOWHERE = "http://127.0.0.1:9"
 SANDBOX = (SHIPPED / "sandbox.toml").read_text()
 # derandomized: the suite gates every landing, so it runs the same examples each time (run
 # with --hypothesis-seed=random to explore further)
 FUZZ = settings(
-    max_examples=40,
+    max_examples=examples(40),
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

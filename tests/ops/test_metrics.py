@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
@@ -39,6 +40,8 @@ def _metrics_url(log: Path, process: subprocess.Popen[str]) -> str:
     raise AssertionError("the daemon never said where its metrics are")
 
 
+# slow: the daemon as a real process, scraped over HTTP
+@pytest.mark.slow
 def test_the_daemon_serves_metrics_on_localhost_read_from_the_database(
     tmp_path: Path, sandbox: Any, sqlite_url: str
 ) -> None:

@@ -6,6 +6,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import HarvestRun
@@ -45,6 +46,8 @@ def test_a_run_while_the_lock_is_held_exits_75_at_once_naming_the_holder(ready: 
         assert session.scalar(select(func.count()).select_from(HarvestRun)) == 0
 
 
+# slow: two real processes racing for the lock while X answers 3 s late
+@pytest.mark.slow
 def test_two_runs_at_the_same_moment_one_works_the_other_exits_75(ready: Setup) -> None:
     # the first search answers slowly, so whichever run gets the lock holds it a while
     ready.control("faults", {"platform": "x", "kind": "slow", "delay": 3, "count": 1})

@@ -192,6 +192,8 @@ def _as_reader() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all"]
 
 
+# slow: six real processes run as another user (root reads any file)
+@pytest.mark.slow
 def test_read_commands_work_on_a_read_only_database_file(
     ready_sqlite_copy: tuple[Path, Path],
 ) -> None:

@@ -19,6 +19,7 @@ from platforms import registry
 from publisher.jobs import build_job, why_not_now
 from tests.consent.conftest import NOW, NOWHERE, add_post, form, sessions_of, write_export
 from tests.sandboxed import load, make_setup
+from tests.tiers import examples
 
 TARGETS = registry.names("publish")
 STATES = ["matched", "needs-check", "guardian-required", "revoked", "none"]
@@ -82,7 +83,7 @@ def test_publish_only_ever_uses_copy_form_pairs_with_direct_evidence(
         }
 
     @settings(
-        max_examples=60,
+        max_examples=examples(60),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

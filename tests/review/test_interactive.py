@@ -171,6 +171,8 @@ def test_without_a_terminal_review_refuses_in_one_line(desk: Setup) -> None:
     assert "use `queue` and `approve`, or `review --web`" in lines[0]
 
 
+# slow: a shell and the review in a pseudo-terminal, a key per card
+@pytest.mark.slow
 def test_keys_typed_ahead_never_reach_the_shell(desk: Setup) -> None:
     """The last card is decided with a reason typed with more keys after it; the shell
     that runs next reads what is left in the terminal: nothing."""
