@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from config.clock import Clock
+from config.errors import CredentialRejected, Gone, StorydeskError, TryLater
 from platforms.facebook import FacebookPublish
 from publisher.common import Job, Published, render
 from publisher.http import call, json_of
@@ -23,6 +24,38 @@ def _attached_links(item: dict[str, Any]) -> list[str]:
         for a in attachments
         if isinstance(a, dict)
     ]
+
+
+def delete_on_graph(
+    session: Any, root: str, object_id: str, account_id: str, what: str, clock: Clock
+) -> None:
+    """DELETE a Page post or a reel. Graph answers 100/33 ("does not exist, cannot be loaded
+    due to missing permissions") for a post already deleted and for a token that lost its
+    rights to the Page alike (github.com/jstolpe/blog_code/issues/4): "already gone" is
+    believed only when the same token still loads the account; otherwise the reshare may
+    still be up, and the takedown stays due until a person renews the token."""
+    try:
+        call(session, "DELETE", f"{root}/{object_id}", what, clock.now())
+    except Gone:
+        try:
+            call(
+                session,
+                "GET",
+                f"{root}/{account_id}",
+                f"{what}: checking the token still reaches {account_id}",
+                clock.now(),
+                params={"fields": "id"},
+            )
+        except TryLater:
+            raise
+        except StorydeskError as exc:
+            raise CredentialRejected(
+                f"{what}: Graph says {object_id} is not there, and the token cannot load "
+                f"the account {account_id} either ({exc.message}): the token may have lost "
+                "its rights, so the reshare may still be up; renew the token, then run "
+                "publish again"
+            ) from None
+        raise
 
 
 class FacebookTarget:
@@ -77,10 +110,11 @@ class FacebookTarget:
 
     def take_down(self, job: Job) -> None:
         if job.external_id:
-            call(
+            delete_on_graph(
                 self.session,
-                "DELETE",
-                f"{self.root}/{job.external_id}",
+                self.root,
+                job.external_id,
+                self.settings.page_id,
                 "fb delete",
-                self.clock.now(),
+                self.clock,
             )

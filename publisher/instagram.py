@@ -23,6 +23,7 @@ from config.errors import TryLater
 from config.fields import is_loopback
 from platforms.instagram import InstagramPublish
 from publisher.common import POLL_DELAYS, Job, Published, Refused, Skip, Transient, render
+from publisher.graph import delete_on_graph
 from publisher.http import call, json_of
 
 CAPTION_LIMIT = 2200
@@ -211,10 +212,6 @@ class InstagramTarget:
 
     def take_down(self, job: Job) -> None:
         if job.external_id and not job.external_id.startswith("container:"):
-            call(
-                self.session,
-                "DELETE",
-                f"{self.root}/{job.external_id}",
-                "ig delete",
-                self.clock.now(),
+            delete_on_graph(
+                self.session, self.root, job.external_id, self.user, "ig delete", self.clock
             )

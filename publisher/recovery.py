@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
-from config.errors import StorydeskError, TryLater
+from config.errors import ConfigError, StorydeskError, TryLater
 from config.schema import LoadedCampaign
 from config.workers import on_this_host, process_gone, worker_id
 from db import audit
@@ -215,6 +215,7 @@ def take_down_due(
                     counts.waiting += 1
                 else:
                     counts.failed += 1
+                    counts.misconfigured += isinstance(exc, ConfigError)
                 continue
             mark_taken_down(session, row, now, "publisher")
             summary.count(row.target).taken_down += 1

@@ -108,6 +108,12 @@ def handle(state: SandboxState, req: Request) -> Response:
         )
     version, rest = parts[0], parts[1:]
     m = req.method
+    if state.published["graph-token"].get("rights_lost"):
+        # a Page token that lost its rights (the app removed from the Page, a role taken
+        # away) cannot load anything of the Page's: Meta answers 100/33 for a media and for
+        # the account alike (recorded: github.com/jstolpe/blog_code/issues/4), the same
+        # words as for an object that does not exist
+        return _missing(rest[0], m.lower())
     if m == "GET" and rest == ["ig_hashtag_search"]:
         return instagram_graph.hashtag_search(state, req, IG_USER_ID)
     if m == "GET" and len(rest) == 2 and rest[1] == "recent_media":
@@ -355,6 +361,8 @@ def _page_post(state: SandboxState, req: Request) -> Response:
 
 
 def _object(state: SandboxState, req: Request, object_id: str) -> Response:
+    if object_id in (FACEBOOK_PAGE_ID, IG_USER_ID):  # the campaign's own Page and account
+        return Response(200, {"id": object_id})
     container = state.published["ig-containers"].get(object_id)
     if container is not None:
         container["polls"] += 1

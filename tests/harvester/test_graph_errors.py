@@ -42,8 +42,8 @@ def test_a_facebook_harvest_meeting_a_graph_error_exits_by_its_code(
     assert ("rejected the token" if code == 190 else "rate limit") in said
 
 
-# publish sums up its targets: a credential a person must renew counts as failed (exit 1)
-@pytest.mark.parametrize(("code", "exit_code"), [(190, 1), (613, 75)])
+# publish as harvest: a credential a person must renew is a configuration to fix (exit 78)
+@pytest.mark.parametrize(("code", "exit_code"), [(190, 78), (613, 75)])
 def test_a_facebook_publish_meeting_a_graph_error_waits_or_asks_by_its_code(
     ready: Setup, code: int, exit_code: int
 ) -> None:

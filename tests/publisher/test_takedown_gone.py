@@ -134,3 +134,37 @@ def test_a_takedown_by_hand_names_the_testimony_account_and_url_once(ready: Setu
     assert f"what to do: delete it in the tiktok app, then run `storydesk taken-down {row.id}`" in (
         status.stdout
     )
+
+
+@pytest.mark.parametrize("target", ["facebook", "instagram"])
+def test_a_token_that_lost_its_rights_never_passes_for_a_reshare_already_gone(
+    ready: Setup, sandbox: Any, target: str
+) -> None:
+    """Graph answers "does not exist, cannot be loaded due to missing permissions" (100/33)
+    for a deleted post and for a token that lost the Page alike: the reshare, still up, is
+    not recorded as taken down; the takedown stays due and goes through with a new token."""
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    queue: list[dict[str, Any]] = json.loads(
+        ready.cli("queue", "--json", "--status", "approved", "--limit", "0").stdout
+    )
+    consent_of = {item["id"]: item["consent_id"] for item in queue}
+    row = next(r for r in outbox(ready.db_url) if r.target == target and r.state == "done")
+    assert (
+        ready.cli("consent", "revoke", str(consent_of[row.testimony_id]), "--reason", "w").exit_code
+        == 0
+    )
+    sandbox.state.published["graph-token"]["rights_lost"] = True  # the app removed from the Page
+    cycle = ready.cli("publish", "--target", target)
+    said_now = cycle.stdout + cycle.stderr
+    assert cycle.exit_code == 78, said_now  # a person must renew the token
+    assert "may have lost its rights" in said_now and "renew the token" in said_now
+    after = {r.id: r for r in outbox(ready.db_url)}
+    assert after[row.id].state == "done"
+    assert row.external_id in sandbox.state.published[target]  # still up, and we say so
+
+    sandbox.state.published["graph-token"]["rights_lost"] = False  # a new Page token
+    again = ready.cli("publish", "--target", target)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert {r.id: r for r in outbox(ready.db_url)}[row.id].state == "taken-down"
+    assert row.external_id not in sandbox.state.published[target]
