@@ -10,6 +10,7 @@ import hashlib
 import json
 import socket
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -221,7 +222,10 @@ def _pages(
     after `limit` pages; the cursor is kept, so the next run goes on from there."""
     cursors: set[str] = set()
     seen: set[str] = set()
-    for number, page in enumerate(collector.pages(position), start=1):
+    pages = collector.pages(position)
+    if getattr(collector, "fetch_ahead", False):
+        pages = _fetched_ahead(pages, limit)
+    for number, page in enumerate(pages, start=1):
         if page.posts:
             cursor = page.cursor or json.dumps(page.position, sort_keys=True, default=str)
             ids = {p.native_id for p in page.posts}
@@ -240,6 +244,21 @@ def _pages(
                 f"{collector.platform}: run {run_id}: stopped after {limit} pages "
                 f"(max_pages_per_run); the next run goes on from cursor {_shown(page.position)}"
             )
+
+
+def _fetched_ahead(pages: Iterator[Page], limit: int) -> Iterator[Page]:
+    """The same pages, the next one asked for while the caller stores this one, so waiting
+    for the platform's answer overlaps the storing. One page ahead at most and never past
+    `limit`: a page fetched but not stored (the run stopped) is asked for again by the next
+    run, whose cursor has not moved past it. Only for collectors whose pages touch nothing
+    but the network (a quota read from the database would miss the page being stored)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="fetch-ahead") as pool:
+        pending: Future[Page | None] | None = pool.submit(next, pages, None)
+        number = 0
+        while pending is not None and (page := pending.result()) is not None:
+            number += 1
+            pending = pool.submit(next, pages, None) if number < limit else None
+            yield page
 
 
 def _shown(position: dict[str, Any]) -> str:

@@ -114,6 +114,8 @@ class _StaleCursor(Exception):
 
 class XCollector:
     platform = "x"
+    # its pages read nothing stored: the next is fetched while one is stored (pipeline.py)
+    fetch_ahead = True
 
     def __init__(self, client: Any, settings: XHarvest, campaign: Campaign, clock: Clock) -> None:
         self.client, self.settings, self.clock = client, settings, clock
