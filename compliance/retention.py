@@ -22,10 +22,10 @@ from db import audit
 from db.models import ConsentMatch, ConsentRecord, Post, Publication, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
+from db.states import LIVE_PUBLICATION, ConsentState, ReviewState
 
 ACTOR = "compliance"
 CHUNK = 500
-LIVE = ("queued", "in-flight", "done", "failed")
 
 
 def purge_unmatched(
@@ -47,7 +47,8 @@ def purge_unmatched(
             # never matched: no testimony, or one still without consent and not approved
             or_(
                 Post.testimony_id.is_(None),
-                (Testimony.consent_state == "none") & (Testimony.review_state != "approved"),
+                (Testimony.consent_state == ConsentState.NONE)
+                & (Testimony.review_state != ReviewState.APPROVED),
             ),
         )
         .order_by(Post.id)
@@ -115,7 +116,7 @@ def _purge_one(
         session.scalars(
             select(Publication).where(
                 Publication.testimony_id.in_(testimonies),
-                Publication.state.in_(LIVE),
+                Publication.state.in_(LIVE_PUBLICATION),
                 Publication.taken_down_at.is_(None),
             )
         )

@@ -29,13 +29,14 @@ from db import audit, quota
 from db.models import Post
 from db.outbox import request_takedown
 from db.session import transaction
+from db.states import LIVE_PUBLICATION, ReviewState
 from harvester.x import posts_returned
 from harvester.youtube import parse_duration
 from platforms.base import reraise
 
 ACTOR = "compliance"
 # the review state of a testimony whose every copy is gone at its source
-SOURCE_GONE = "source-gone"
+SOURCE_GONE = ReviewState.SOURCE_GONE
 
 
 def source_gone(
@@ -68,7 +69,7 @@ def leave_queue_if_all_gone(session: Session, testimony_id: int, now: datetime) 
     from db.models import Testimony
 
     testimony = session.get(Testimony, testimony_id)
-    if testimony is None or testimony.review_state not in ("pending", "held"):
+    if testimony is None or testimony.review_state not in (ReviewState.PENDING, ReviewState.HELD):
         return  # a decision already made stands; its reshares come down by takedown
     session.flush()
     still_there = session.scalar(
@@ -148,14 +149,17 @@ def x_due(loaded: LoadedCampaign, now: datetime) -> Any:
         .where(
             Publication.testimony_id == Post.testimony_id,
             # out, or on its way out (db/outbox.py takes the same states down)
-            Publication.state.in_(("queued", "failed", "in-flight", "done")),
+            Publication.state.in_(LIVE_PUBLICATION),
             Publication.taken_down_at.is_(None),
         )
         .exists()
     )
     waiting = (
         select(Testimony.id)
-        .where(Testimony.id == Post.testimony_id, Testimony.review_state.in_(("pending", "held")))
+        .where(
+            Testimony.id == Post.testimony_id,
+            Testimony.review_state.in_((ReviewState.PENDING, ReviewState.HELD)),
+        )
         .exists()
     )
     return (

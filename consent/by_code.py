@@ -19,13 +19,14 @@ from consent.index import Form
 from consent.requests import mark_answered
 from consent.results import Verdict
 from db.models import ConsentRecord, ConsentRequest
+from db.states import ConsentState
 
 
 def verdicts(
     session: Session,
     campaign_id: str,
     forms: list[Form],
-    state_of: Callable[[Form], str],
+    state_of: Callable[[Form], ConsentState],
     now: datetime,
 ) -> dict[int, Verdict]:
     """post id -> verdict, for the copies asked whose code came back on a form."""
@@ -56,6 +57,8 @@ def verdicts(
         state = state_of(form)
         if len(pairs) > 1:
             evidence["also_on_forms"] = [by_id[f].response_id for _, f in pairs[1:]]
-            state = "revoked" if state == "revoked" else "needs-check"
+            state = (
+                ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
+            )
         found[post_id] = Verdict(state, form, evidence, 100.0)
     return found

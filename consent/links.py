@@ -26,13 +26,14 @@ from consent.results import Verdict
 from consent.unbacked import take_down_unbacked
 from db import audit
 from db.models import Decision, Post, Publication, Testimony
+from db.states import ConsentState, ReviewState
 
 DIRECT = {"video_url", "account_id", "handle", "account_id_renamed"}
 
 
 def direct_form(verdict: Verdict | None) -> int | None:
     """The form a post's own evidence names directly (not a likeness, not disputed)."""
-    if verdict is None or verdict.record is None or verdict.state == "needs-check":
+    if verdict is None or verdict.record is None or verdict.state == ConsentState.NEEDS_CHECK:
         return None
     if verdict.evidence.get("by") not in DIRECT or "also_on_forms" in verdict.evidence:
         return None
@@ -164,7 +165,9 @@ def _decided(session: Session, tids: set[int]) -> set[int]:
     ids = sorted(tids)
     busy = set(
         session.scalars(
-            select(Testimony.id).where(Testimony.id.in_(ids), Testimony.review_state != "pending")
+            select(Testimony.id).where(
+                Testimony.id.in_(ids), Testimony.review_state != ReviewState.PENDING
+            )
         )
     )
     busy |= set(

@@ -43,6 +43,7 @@ from consent.requests import mark_answered
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
 from db.session import large_page_cache, transaction
+from db.states import ConsentState
 
 NUMBER = re.compile(r"\d+")
 
@@ -56,17 +57,17 @@ def _age(record: Form, today: date) -> int | None:
     return None
 
 
-def strong_state(record: Form, minimum_age: int, today: date) -> str:
+def strong_state(record: Form, minimum_age: int, today: date) -> ConsentState:
     if record.state == "revoked":
-        return "revoked"
+        return ConsentState.REVOKED
     age = _age(record, today)
     if (
         age is not None
         and age < minimum_age
         and not (record.guardian_signed and record.guardian_name)
     ):
-        return "guardian-required"
-    return "matched"
+        return ConsentState.GUARDIAN_REQUIRED
+    return ConsentState.MATCHED
 
 
 def judge(
@@ -118,7 +119,9 @@ def judge(
             others := index.also.get((evidence["by"], key))
         ):
             evidence["also_on_forms"] = others  # which of them is it? a person decides
-            state = "revoked" if state == "revoked" else "needs-check"
+            state = (
+                ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
+            )
         return Verdict(state, record, evidence, 100.0)
     return _fuzzy(post, index, loaded)
 
@@ -144,13 +147,13 @@ def _fuzzy(post: PostFacts, index: FormIndex, loaded: LoadedCampaign) -> Verdict
             }
             if others := index.also.get(("handle", (post.platform, value))):
                 evidence["also_on_forms"] = others
-            return Verdict("needs-check", record, evidence, round(score, 1))
+            return Verdict(ConsentState.NEEDS_CHECK, record, evidence, round(score, 1))
     name = name_key(post.author_name)
     found = _by_name(index.names, name, post, thresholds, "name_and_city") if name else None
     if found is None and (letters := handle_letters(post.author_handle)):
         # no name on the post (Instagram's hashtag feed gives none), but 'lea.dubois.7'
         found = _by_name(index.joined, letters, post, thresholds, "name_in_handle")
-    return found or Verdict("none", None, {}, None)
+    return found or Verdict(ConsentState.NONE, None, {}, None)
 
 
 def _age_said(record: Form, numbers: set[str]) -> int:
@@ -214,7 +217,7 @@ def _by_name(
     }
     if len(tied) > 1:
         evidence["also_on_forms"] = [r.response_id for r in tied[1:]]
-    return Verdict("needs-check", record, evidence, round(best, 1))
+    return Verdict(ConsentState.NEEDS_CHECK, record, evidence, round(best, 1))
 
 
 def match_all(
@@ -283,7 +286,7 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             by_author[(post.platform, post.author_id)] = verdict.record
     for post in posts:  # a renamed handle: the stable id was matched by handle elsewhere
         if (
-            verdicts[post.id].state in ("none", "needs-check")
+            verdicts[post.id].state in (ConsentState.NONE, ConsentState.NEEDS_CHECK)
             and post.author_id
             and (post.platform, post.author_id) in by_author
         ):

@@ -34,6 +34,7 @@ from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.models.consent import form_fields
 from db.outbox import request_takedown
 from db.session import transaction
+from db.states import ConsentState
 
 FIELDS = form_fields()  # the columns the export fills, as marked on the model
 
@@ -472,7 +473,11 @@ def _revoke(session: Session, record: ConsentRecord, reason: str, actor: str, no
     record.revoke_reason = reason
     testimonies = list(session.scalars(select(Testimony).where(Testimony.consent_id == record.id)))
     for testimony in testimonies:
-        testimony.consent_state, testimony.priority, testimony.updated_at = "revoked", 2, now
+        testimony.consent_state, testimony.priority, testimony.updated_at = (
+            ConsentState.REVOKED,
+            2,
+            now,
+        )
     request_takedown(
         session, [t.id for t in testimonies], f"consent withdrawn: {reason}", now, actor
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from db import audit
 from db.models import Decision, Testimony
+from db.states import ReviewState
 
 
 def reopen_changed(session: Session, loaded: LoadedCampaign, now: datetime) -> list[int]:
@@ -34,7 +35,7 @@ def reopen_changed(session: Session, loaded: LoadedCampaign, now: datetime) -> l
         .join(Decision, Decision.id == latest.c.id)
         .where(
             Testimony.campaign_id == loaded.id,
-            Testimony.review_state == "approved",
+            Testimony.review_state == ReviewState.APPROVED,
             Decision.consent_id.is_not(None),
             Testimony.consent_id.is_distinct_from(Decision.consent_id),
         )
@@ -44,7 +45,7 @@ def reopen_changed(session: Session, loaded: LoadedCampaign, now: datetime) -> l
         session.execute(
             update(Testimony)
             .where(Testimony.id == tid)
-            .values(review_state="pending", updated_at=now)
+            .values(review_state=ReviewState.PENDING, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         audit.record(

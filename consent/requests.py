@@ -36,6 +36,7 @@ from db import audit
 from db.models import AuditEntry, ConsentRecord, ConsentRequest, Post, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
+from db.states import ConsentState
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
@@ -213,9 +214,9 @@ def _ask_one(
         testimony = session.get(Testimony, tid)
         if testimony is None or testimony.campaign_id != loaded.id:
             return Asked(tid, "failed", f"no testimony {tid} in this campaign")
-        if testimony.consent_state == "matched":
+        if testimony.consent_state == ConsentState.MATCHED:
             return Asked(tid, "skipped", "a signed form covers it already (consent: matched)")
-        if testimony.consent_state == "revoked":
+        if testimony.consent_state == ConsentState.REVOKED:
             return Asked(tid, "skipped", "consent was withdrawn: storydesk never asks again")
         posts = list(
             session.scalars(
@@ -576,7 +577,11 @@ def _withdraw(
             record = session.get_one(ConsentRecord, consent_id)
             if record.state != "revoked":
                 _revoke(session, record, proof, actor, now)
-        testimony.consent_state, testimony.priority, testimony.updated_at = "revoked", 2, now
+        testimony.consent_state, testimony.priority, testimony.updated_at = (
+            ConsentState.REVOKED,
+            2,
+            now,
+        )
         request_takedown(session, [testimony.id], f"consent withdrawn: {proof}", now, actor)
         audit.record(
             session,

@@ -18,8 +18,15 @@ from config.schema import LoadedCampaign
 from consent.index import Form, PostFacts
 from db.bulk import execute_many, stored, update_many
 from db.models import AuditEntry, ConsentMatch, Post, Testimony
+from db.states import ConsentState
 
-RANK = {"revoked": 5, "matched": 4, "guardian-required": 3, "needs-check": 2, "none": 1}
+RANK = {
+    ConsentState.REVOKED: 5,
+    ConsentState.MATCHED: 4,
+    ConsentState.GUARDIAN_REQUIRED: 3,
+    ConsentState.NEEDS_CHECK: 2,
+    ConsentState.NONE: 1,
+}
 
 
 @dataclass
@@ -33,7 +40,7 @@ class MatchSummary:
 
 @dataclass
 class Verdict:
-    state: str
+    state: ConsentState
     record: Form | None
     evidence: dict[str, Any]
     score: float | None
@@ -142,10 +149,10 @@ def write_testimonies(
     for tid, verdict in best.items():
         state, record = verdict.state, verdict.record
         summary.counts[state] = summary.counts.get(state, 0) + 1
-        if state == "matched":
+        if state == ConsentState.MATCHED:
             priority = 2 if tid in problems else 0
         else:
-            priority = 1 if state == "needs-check" else 2
+            priority = 1 if state == ConsentState.NEEDS_CHECK else 2
         consent_id = record.id if record else None
         evidence = verdict.evidence_text()
         if (old := current.get(tid)) is None or old == (state, consent_id, priority, evidence):

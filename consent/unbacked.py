@@ -20,11 +20,12 @@ from config.schema import LoadedCampaign
 from db.copies import CopyCheck, check_copies, latest_approval
 from db.models import Publication, Testimony
 from db.outbox import request_takedown
+from db.states import SETTLED_PUBLICATION, PublicationState
 from platforms import registry
 
 ACTOR = "matcher"
 # out on the platform, or possibly out (an in-flight call, a container already made)
-SETTLED = ("taken-down", "skipped")
+SETTLED = SETTLED_PUBLICATION
 
 
 def _live(session: Session, campaign_id: str) -> list[Publication]:
@@ -37,7 +38,7 @@ def _live(session: Session, campaign_id: str) -> list[Publication]:
                 Publication.state.not_in(SETTLED),
                 Publication.takedown_requested_at.is_(None),
                 or_(
-                    Publication.state.in_(("done", "in-flight")),
+                    Publication.state.in_((PublicationState.DONE, PublicationState.IN_FLIGHT)),
                     Publication.external_id.is_not(None),
                 ),
             )

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent.register import find_record
 from db.models import ConsentMatch, ConsentRecord, Post
+from db.states import ConsentState
 from platforms import registry
 
 
 def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dict[str, Any]]:
     counts = (
         select(ConsentMatch.consent_id, func.count().label("posts"))
-        .where(ConsentMatch.state != "none")
+        .where(ConsentMatch.state != ConsentState.NONE)
         .group_by(ConsentMatch.consent_id)
         .subquery()
     )

@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
 from db.scope import refusal, scope_targets
+from db.states import ConsentState
 from platforms import registry
 
 HARD = {
-    "guardian-required": "the participant is under the age of consent and no guardian has "
+    ConsentState.GUARDIAN_REQUIRED: "the participant is under the age of consent and no guardian has "
     "signed the form; only a guardian's signature on the form can change this",
-    "revoked": "the participant withdrew consent",
+    ConsentState.REVOKED: "the participant withdrew consent",
 }
 LEFT_OUT = "the reviewer chose not to send this copy"
 
@@ -158,7 +159,7 @@ def check_copies(
             entry = {
                 "overridden": breaks,
                 "confirmed": match is not None
-                and match.state == "needs-check"
+                and match.state == ConsentState.NEEDS_CHECK
                 and match.consent_id == testimony.consent_id,
             }
         check = CopyCheck(
@@ -167,7 +168,7 @@ def check_copies(
             native_id=post.native_id,
             url=post.url,
             author=post.author_handle or post.author_name,
-            state=match.state if match else "none",
+            state=match.state if match else ConsentState.NONE,
             form_id=match.consent_id if match else None,
             response_id=response_id,
             evidence=dict(match.evidence or {}) if match else {},
@@ -222,7 +223,7 @@ def opt_in_stand_in(
     request = campaign.consent.request
     if request is None or request.opt_in_as_consent != "social":
         return None, "the campaign file does not let an opt-in by reply stand in for a form"
-    if testimony.consent_id is not None or testimony.consent_state != "none":
+    if testimony.consent_id is not None or testimony.consent_state != ConsentState.NONE:
         return None, f"consent is {testimony.consent_state}: the form rules"
     row = session.scalars(
         select(ConsentRequest)
@@ -287,7 +288,7 @@ def _consent_refusal(
     if form is None:
         return "no consent form is tied to this testimony"
     if form.state == "revoked":
-        return HARD["revoked"]
+        return HARD[ConsentState.REVOKED]
     if match is None or match.consent_id is None:
         return "nothing ties this account to a consent form (consent none)"
     if match.consent_id != form.id:
@@ -295,9 +296,9 @@ def _consent_refusal(
         return f"its own evidence names another form ({named}), not {form.response_id}"
     if match.state in HARD:
         return HARD[match.state]
-    if match.state == "needs-check" and not confirmed:
+    if match.state == ConsentState.NEEDS_CHECK and not confirmed:
         return "its evidence is only a likeness (needs-check): a reviewer must confirm it"
-    if match.state not in ("matched", "needs-check"):
+    if match.state not in (ConsentState.MATCHED, ConsentState.NEEDS_CHECK):
         return f"consent is {match.state}"
     return None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db import audit
 from db.models import Publication
+from db.states import LIVE_PUBLICATION, SETTLED_PUBLICATION, PublicationState
 
 
 def queue_publications(
@@ -31,7 +32,7 @@ def queue_publications(
     queued: list[Publication] = []
     for target in targets:
         current = existing.get(target)
-        if current is not None and current.state not in ("taken-down", "skipped"):
+        if current is not None and current.state not in SETTLED_PUBLICATION:
             continue
         if current is None:
             current = Publication(
@@ -52,7 +53,7 @@ def queue_publications(
             current.skip_reason = None
             current.attempts = 0
             current.updated_at = now
-        current.state = "queued"
+        current.state = PublicationState.QUEUED
         current.next_attempt_at = now
         queued.append(current)
         session.flush()
@@ -84,14 +85,17 @@ def request_takedown(
     changed: list[Publication] = []
     query = select(Publication).where(
         Publication.testimony_id.in_(ids),
-        Publication.state.in_(("queued", "failed", "in-flight", "done")),
+        Publication.state.in_(LIVE_PUBLICATION),
     )
     if targets is not None:
         query = query.where(Publication.target.in_(list(targets)))
     rows = session.scalars(query)
     for publication in rows:
-        if publication.state in ("queued", "failed") and publication.external_id is None:
-            publication.state = "skipped"
+        if (
+            publication.state in (PublicationState.QUEUED, PublicationState.FAILED)
+            and publication.external_id is None
+        ):
+            publication.state = PublicationState.SKIPPED
             publication.skip_reason = f"cancelled: {reason}"
         if publication.takedown_requested_at is None:
             publication.takedown_requested_at = now

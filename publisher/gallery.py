@@ -28,6 +28,7 @@ from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.copies import check_copies, reshareable
 from db.models import ConsentRecord, Publication, Testimony
+from db.states import ConsentState, PublicationState, ReviewState
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
@@ -42,10 +43,10 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
         .outerjoin(ConsentRecord, ConsentRecord.id == Testimony.consent_id)
         .where(
             Publication.target == "gallery",
-            Publication.state == "done",
+            Publication.state == PublicationState.DONE,
             Publication.takedown_requested_at.is_(None),
-            Testimony.review_state == "approved",
-            Testimony.consent_state.in_(("matched", "needs-check")),
+            Testimony.review_state == ReviewState.APPROVED,
+            Testimony.consent_state.in_((ConsentState.MATCHED, ConsentState.NEEDS_CHECK)),
         )
         .order_by(Publication.published_at.desc(), Testimony.id.desc())
     ).all()
@@ -147,7 +148,7 @@ def withdrawn_cards(session: Session) -> list[int]:
                 Publication.target == "gallery",
                 Publication.takedown_requested_at.is_not(None),
                 Publication.taken_down_at.is_(None),
-                Publication.state != "in-flight",
+                Publication.state != PublicationState.IN_FLIGHT,
             )
             .order_by(Publication.id)
         )

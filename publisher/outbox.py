@@ -21,6 +21,7 @@ from config.workers import worker_id
 from db import audit
 from db.models import Publication
 from db.session import transaction
+from db.states import PublicationState
 from publisher.common import Skip, Unsure
 from publisher.jobs import build_job, why_not_now
 from publisher.recovery import gallery_behind, rebuild_gallery, reconcile, take_down_due
@@ -97,7 +98,7 @@ def _due(targets: list[str], now: datetime, max_attempts: int) -> Select[Publica
     return (
         select(Publication)
         .where(
-            Publication.state.in_(("queued", "failed")),
+            Publication.state.in_((PublicationState.QUEUED, PublicationState.FAILED)),
             Publication.next_attempt_at <= now,
             Publication.takedown_requested_at.is_(None),
             Publication.target.in_(targets),
@@ -131,7 +132,7 @@ def _claim(
                     Publication.attempts == row.attempts,
                 )
                 .values(
-                    state="in-flight",
+                    state=PublicationState.IN_FLIGHT,
                     claimed_by=worker,
                     claimed_at=now,
                     attempts=row.attempts + 1,
@@ -172,7 +173,7 @@ def _publish_one(
         job = build_job(session, loaded, row)
     counts = summary.count(job.target)
     if reason:
-        settle(sessions, row_id, clock.now(), "skipped", skip_reason=reason)
+        settle(sessions, row_id, clock.now(), PublicationState.SKIPPED, skip_reason=reason)
         counts.skipped += 1
         return "skipped"
 
@@ -188,7 +189,7 @@ def _publish_one(
             return "pause"
         result = target.publish(job)
     except Skip as exc:
-        settle(sessions, row_id, clock.now(), "skipped", skip_reason=exc.message)
+        settle(sessions, row_id, clock.now(), PublicationState.SKIPPED, skip_reason=exc.message)
         counts.skipped += 1
         return "skipped"
     except Unsure as exc:
@@ -199,7 +200,7 @@ def _publish_one(
         # The call may have gone out: never retried blind, asked about next cycle.
         message = f"{job.target}: unexpected answer ({type(exc).__name__}: {exc})"
         return leave_unsettled(sessions, row_id, message, clock, summary, job.target)
-    settle(sessions, row_id, clock.now(), "done", published=result)
+    settle(sessions, row_id, clock.now(), PublicationState.DONE, published=result)
     counts.published += 1
     return "gallery" if job.target == "gallery" else "done"
 

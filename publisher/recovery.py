@@ -20,6 +20,7 @@ from config.workers import on_this_host, process_gone, worker_id
 from db import audit
 from db.models import AuditEntry, Publication
 from db.session import transaction
+from db.states import PublicationState
 from publisher.common import Gone, Refused, Skip, Transient
 from publisher.jobs import build_job
 from publisher.registry import TargetRegistry
@@ -53,7 +54,7 @@ def reconcile(
             r.id
             for r in session.scalars(
                 select(Publication).where(
-                    Publication.state == "in-flight", Publication.target.in_(targets)
+                    Publication.state == PublicationState.IN_FLIGHT, Publication.target.in_(targets)
                 )
             )
             if is_dead(r.claimed_by, r.claimed_at, now)
@@ -65,7 +66,7 @@ def reconcile(
         try:
             found = registry.get(job.target).find_existing(job)
         except Skip as exc:  # the target cannot carry it (no copy there): nothing went out
-            settle(sessions, row_id, now, "skipped", skip_reason=exc.message)
+            settle(sessions, row_id, now, PublicationState.SKIPPED, skip_reason=exc.message)
             summary.count(job.target).skipped += 1
             continue
         except Exception as exc:  # noqa: BLE001 - a garbled answer stops no other row
@@ -90,7 +91,7 @@ def reconcile(
             )
             continue
         if found is not None:
-            settle(sessions, row_id, now, "done", published=found)
+            settle(sessions, row_id, now, PublicationState.DONE, published=found)
             summary.count(job.target).published += 1
             changed |= job.target == "gallery"
         else:
@@ -127,7 +128,7 @@ def _requeue(
             row.attempts = max(row.attempts - 1, 0)
         row.claimed_by, row.updated_at = None, now
         if unclear and row.attempts >= limit:
-            row.state, row.next_attempt_at = "failed", None
+            row.state, row.next_attempt_at = PublicationState.FAILED, None
             row.last_error = (
                 f"{row.target}: {row.attempts} attempts met no clear answer (the last: "
                 f"{(row.last_error or 'none')[:200]}), and {row.target} shows no post of ours; "
@@ -138,7 +139,7 @@ def _requeue(
             summary.errors.append(row.last_error)
             action, detail = "publication.failed", {"target": row.target, "error": row.last_error}
         else:
-            row.state, row.next_attempt_at = "queued", now
+            row.state, row.next_attempt_at = PublicationState.QUEUED, now
             why = (
                 "the answer did not say whether it went out"
                 if unclear
@@ -173,7 +174,7 @@ def take_down_due(
                 select(Publication).where(
                     Publication.takedown_requested_at.is_not(None),
                     Publication.taken_down_at.is_(None),
-                    Publication.state != "in-flight",
+                    Publication.state != PublicationState.IN_FLIGHT,
                     Publication.target.in_(targets),
                 )
             )
@@ -189,7 +190,10 @@ def take_down_due(
             row = session.scalar(query)
             if row is None:
                 continue
-            if row.external_id is None or row.state not in ("done", "failed"):
+            if row.external_id is None or row.state not in (
+                PublicationState.DONE,
+                PublicationState.FAILED,
+            ):
                 row.taken_down_at = now  # nothing ever went out
                 continue
             if row.target == "gallery":
@@ -227,7 +231,12 @@ def mark_taken_down(
     session: Session, row: Publication, now: datetime, actor: str, **detail: Any
 ) -> None:
     """The reshare is down (by the platform's API, or by hand: `detail` says how)."""
-    row.state, row.taken_down_at, row.updated_at, row.last_error = "taken-down", now, now, None
+    row.state, row.taken_down_at, row.updated_at, row.last_error = (
+        PublicationState.TAKEN_DOWN,
+        now,
+        now,
+        None,
+    )
     audit.record(
         session,
         at=now,
@@ -281,7 +290,7 @@ def rebuild_gallery(
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             row = session.scalar(query)
-            if row is None or row.state == "in-flight":
+            if row is None or row.state == PublicationState.IN_FLIGHT:
                 continue  # settled by another publisher meanwhile
             mark_taken_down(session, row, now, actor, gallery=str(built.path))
             result.taken_down.append(row_id)

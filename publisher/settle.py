@@ -16,6 +16,7 @@ from config.schema import LoadedCampaign
 from db import audit
 from db.models import Publication
 from db.session import transaction
+from db.states import PublicationState
 from publisher.common import Published, Refused, Transient
 
 
@@ -50,7 +51,7 @@ def held_back(sessions: sessionmaker[Session], row_id: int, now: datetime) -> bo
         row = session.get_one(Publication, row_id)
         if row.next_attempt_at is None or row.next_attempt_at <= now:
             return False
-        row.state, row.claimed_by, row.updated_at = "queued", None, now
+        row.state, row.claimed_by, row.updated_at = PublicationState.QUEUED, None, now
         row.attempts = max(row.attempts - 1, 0)
         audit.record(
             session,
@@ -77,7 +78,7 @@ def record_failure(
     counts = summary.count(target)
     with transaction(sessions) as session:
         row = session.get_one(Publication, row_id)
-        row.state, row.last_error, row.updated_at = "failed", exc.message, now
+        row.state, row.last_error, row.updated_at = PublicationState.FAILED, exc.message, now
         row.claimed_by = None
         if isinstance(exc, Transient):  # before TryLater, of which it is the short kind
             row.next_attempt_at = now + timedelta(minutes=min(2**row.attempts, 360))
@@ -168,7 +169,9 @@ def hold_target(
             select(Publication.id)
             .where(
                 Publication.target == target,
-                Publication.state.in_(("queued", "failed", "in-flight")),
+                Publication.state.in_(
+                    (PublicationState.QUEUED, PublicationState.FAILED, PublicationState.IN_FLIGHT)
+                ),
                 Publication.next_attempt_at < until,
             )
             .order_by(Publication.id)
@@ -196,7 +199,7 @@ def settle(
     sessions: sessionmaker[Session],
     row_id: int,
     now: datetime,
-    state: str,
+    state: PublicationState,
     published: Published | None = None,
     skip_reason: str | None = None,
 ) -> None:

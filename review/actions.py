@@ -33,6 +33,7 @@ from db.copies import (
 )
 from db.models import ConsentRecord, Decision, Publication, Testimony
 from db.outbox import queue_publications, request_takedown
+from db.states import LIVE_PUBLICATION, ConsentState, ReviewState
 
 
 @dataclass
@@ -94,7 +95,11 @@ def _decide(
             decided_at=now,
         )
     )
-    testimony.review_state = {"approve": "approved", "reject": "rejected", "hold": "held"}[action]
+    testimony.review_state = {
+        "approve": ReviewState.APPROVED,
+        "reject": ReviewState.REJECTED,
+        "hold": ReviewState.HELD,
+    }[action]
     testimony.updated_at = now
     detail: dict[str, Any] = {
         "note": note,
@@ -168,7 +173,7 @@ def approve(
                 Outcome(tid, False, f"testimony {tid}: no such testimony", result="not-found")
             )
             continue
-        if testimony.review_state == "approved":
+        if testimony.review_state == ReviewState.APPROVED:
             outcomes.append(
                 Outcome(tid, True, f"testimony {tid}: already approved", result="already-approved")
             )
@@ -179,13 +184,13 @@ def approve(
             outcomes.append(_refused(tid, f"refused: consent is {consent}: {HARD[consent]}"))
             continue
         stand_in = None
-        if consent == "none" or testimony.consent_id is None:
+        if consent == ConsentState.NONE or testimony.consent_id is None:
             # an opt-in by reply, where the campaign lets one stand in (db/copies.py decides)
             stand_in = opt_in_stand_in(session, testimony, loaded.settings)[0]
             if stand_in is None:
                 outcomes.append(_refused(tid, f"refused: consent is {consent}: {NONE_NEXT}"))
                 continue
-        if consent != "matched" and stand_in is None and override_reason is None:
+        if consent != ConsentState.MATCHED and stand_in is None and override_reason is None:
             outcomes.append(
                 _refused(
                     tid,
@@ -323,7 +328,7 @@ def withdraw(
         live = session.scalars(
             select(Publication.id).where(
                 Publication.testimony_id == tid,
-                Publication.state.in_(("queued", "failed", "in-flight", "done")),
+                Publication.state.in_(LIVE_PUBLICATION),
             )
         ).all()
         if live:

@@ -12,27 +12,28 @@ from config.schema import LoadedCampaign
 from db.copies import check_copies
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import scope_targets
+from db.states import ConsentState, ReviewState
 from review.queue import posts_of
 from review.side_by_side import FORM_ACCOUNT, side_by_side
 from review.terminal import printable
 
 NO_SCOPE = "the consent form gives no scope: nothing can be reshared"
 NEXT = {
-    "none": [
+    ConsentState.NONE: [
         "no form names this account: look for the participant's form (storydesk consent list)",
         "import the latest form export (storydesk consent import FILE), then storydesk match",
         "or reject it: storydesk reject {id} --reason TEXT",
     ],
-    "needs-check": [
+    ConsentState.NEEDS_CHECK: [
         "compare the post and the form side by side above",
         "the same person: storydesk approve {id} --override --reason TEXT",
         "not sure: storydesk hold {id} --note TEXT; another person: storydesk reject {id}",
     ],
-    "guardian-required": [
+    ConsentState.GUARDIAN_REQUIRED: [
         "a guardian must sign the form; import the signed export, then storydesk match",
         "nothing else can approve it",
     ],
-    "revoked": ["the participant withdrew consent: storydesk reject {id} --reason TEXT"],
+    ConsentState.REVOKED: ["the participant withdrew consent: storydesk reject {id} --reason TEXT"],
 }
 
 
@@ -131,7 +132,7 @@ def testimony_card(
     if loaded is not None:
         # an approval's plan while it stands; before one (or after a hold or rejection
         # replaced it) what an approval now would do
-        approved = testimony.review_state == "approved"
+        approved = testimony.review_state == ReviewState.APPROVED
         copies = [
             c.as_dict()
             for c in check_copies(session, testimony, loaded.settings, use_approval=approved)

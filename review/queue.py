@@ -9,10 +9,11 @@ from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Post, Testimony
+from db.states import ConsentState, ReviewState
 
 # source-gone: every copy was deleted at its source (compliance): out of the pending queue
-STATUSES = ("pending", "approved", "rejected", "held", "source-gone", "all")
-CONSENT_STATES = ("none", "matched", "needs-check", "guardian-required", "revoked")
+STATUSES = (*ReviewState, "all")
+CONSENT_STATES = tuple(ConsentState)
 
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
@@ -50,7 +51,7 @@ def _filtered(
 
 def count_queue(
     session: Session,
-    status: str = "pending",
+    status: str = ReviewState.PENDING,
     platform: str | None = None,
     consent: str | None = None,
     campaign_id: str | None = None,
@@ -79,7 +80,7 @@ def _after(session: Session, query: Query, after: int | None) -> Query:
 def next_in_queue(
     session: Session,
     after: int,
-    status: str = "pending",
+    status: str = ReviewState.PENDING,
     platform: str | None = None,
     consent: str | None = None,
     role: str | None = None,
@@ -104,7 +105,7 @@ def next_in_queue(
 
 def list_queue(
     session: Session,
-    status: str = "pending",
+    status: str = ReviewState.PENDING,
     platform: str | None = None,
     consent: str | None = None,
     limit: int | None = 50,

@@ -17,6 +17,7 @@ import requests
 from sqlalchemy import func, select
 
 from config.errors import ConfigError
+from db.states import ConsentState, PublicationState, ReviewState
 
 if TYPE_CHECKING:
     from config.schema import LoadedCampaign
@@ -121,7 +122,7 @@ def approve_clean(app: AppContext, loaded: LoadedCampaign) -> int:
     from review.queue import list_queue
 
     with app.sessions().begin() as session:
-        rows = list_queue(session, "pending", consent="matched", limit=None)
+        rows = list_queue(session, ReviewState.PENDING, consent=ConsentState.MATCHED, limit=None)
         clean = [r["id"] for r in rows if not r["problems"]]
         outcomes = approve(session, loaded, clean, REVIEWER, app.clock.now(), note="demo run")
     return sum(1 for o in outcomes if o.ok)
@@ -160,8 +161,8 @@ def collect_figures(app: AppContext, loaded: LoadedCampaign, report: DemoReport)
         )
         report.example_id = session.scalar(
             select(Testimony.id)
-            .where(Testimony.review_state == "pending")
-            .order_by(Testimony.consent_state != "needs-check", Testimony.id)
+            .where(Testimony.review_state == ReviewState.PENDING)
+            .order_by(Testimony.consent_state != ConsentState.NEEDS_CHECK, Testimony.id)
             .limit(1)
         )
         states = session.execute(
@@ -175,8 +176,8 @@ def collect_figures(app: AppContext, loaded: LoadedCampaign, report: DemoReport)
             problems.update({re.sub(r" \(.*\)$", "", p) for p in found})
     report.reshares = {t: 0 for t in loaded.settings.publish.enabled_targets()}
     for target, state, reason, count in states:
-        if state == "done":
+        if state == PublicationState.DONE:
             report.reshares[target] = report.reshares.get(target, 0) + count
-        elif state == "skipped":
+        elif state == PublicationState.SKIPPED:
             report.skipped[f"{target}: {reason}"] = count
     report.problems = dict(problems.most_common())

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from db.states import ReviewState
 from review.terminal import printable
 from storydesk.context import AppContext
 
@@ -77,7 +78,9 @@ class TerminalReview:
         with self.sessions() as session:
             items = [
                 i
-                for i in list_queue(session, "pending", None, self.consent, len(self.skipped) + 1)
+                for i in list_queue(
+                    session, ReviewState.PENDING, None, self.consent, len(self.skipped) + 1
+                )
                 if i["id"] not in self.skipped
             ]
             if not items:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Date, DateTime, MetaData, Text
+from sqlalchemy import JSON, Date, DateTime, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -76,3 +77,28 @@ class Base(DeclarativeBase):
         list[Any]: JSON,
         list[str]: JSON,
     }
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StateColumn(TypeDecorator[E], Generic[E]):
+    """A state column: its enum in and out, the plain word in the database."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum, self.length = enum, length
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum(value))  # ValueError for a word that is no state
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+    def copy(self, **kw: Any) -> StateColumn[E]:
+        return StateColumn(self.enum, self.length)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base
+from db.models.base import Base, StateColumn
+from db.states import ConsentState
 
 # The mark on a column: the form export fills it (FORM), and it says who a person is
 # (PERSONAL: a purge forgets it). The parser, the register and the purge read the marks.
@@ -95,7 +96,7 @@ class ConsentMatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), unique=True)
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"), index=True)
-    state: Mapped[str] = mapped_column(String(24))
+    state: Mapped[ConsentState] = mapped_column(StateColumn(ConsentState, 24))
     # e.g. {"by": "video_url", "value": "...", "form_field": "video_urls"}
     evidence: Mapped[dict[str, Any]]
     score: Mapped[float | None]

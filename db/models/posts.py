@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, RedactedText
+from db.models.base import Base, RedactedText, StateColumn
+from db.states import ConsentState, ReviewState
 
 
 class Campaign(Base):
@@ -88,12 +89,16 @@ class Testimony(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"))
     # none | matched | needs-check | guardian-required | revoked
-    consent_state: Mapped[str] = mapped_column(String(24), default="none")
+    consent_state: Mapped[ConsentState] = mapped_column(
+        StateColumn(ConsentState, 24), default=ConsentState.NONE
+    )
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"), index=True)
     consent_evidence: Mapped[dict[str, Any] | None]
     consent_score: Mapped[float | None]
     # pending | approved | rejected | held | source-gone (every copy deleted at its source)
-    review_state: Mapped[str] = mapped_column(String(16), default="pending")
+    review_state: Mapped[ReviewState] = mapped_column(
+        StateColumn(ReviewState, 16), default=ReviewState.PENDING
+    )
     # queue order: 0 matched and no problems, 1 needs-check, 2 the rest (kept by match/rules)
     priority: Mapped[int] = mapped_column(default=2)
     role: Mapped[str | None] = mapped_column(String(32))

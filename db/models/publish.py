@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, RedactedText
+from db.models.base import Base, RedactedText, StateColumn
+from db.states import PublicationState
 
 
 class Publication(Base):
@@ -21,7 +22,9 @@ class Publication(Base):
     testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id"))
     target: Mapped[str] = mapped_column(String(16))
     # queued | in-flight | done | failed | skipped | taken-down
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[PublicationState] = mapped_column(
+        StateColumn(PublicationState, 16), default=PublicationState.QUEUED
+    )
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(256))
     external_url: Mapped[str | None] = mapped_column(Text)

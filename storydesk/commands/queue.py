@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from db.states import ConsentState, ReviewState
 from storydesk.context import AppContext
 from storydesk.params import COUNT, PlatformChoice
 
@@ -12,9 +13,9 @@ from storydesk.params import COUNT, PlatformChoice
 @click.command(name="queue")
 @click.option(
     "--status",
-    default="pending",
+    default=ReviewState.PENDING.value,
     show_default=True,
-    type=click.Choice(["pending", "approved", "rejected", "held", "source-gone", "all"]),
+    type=click.Choice([*(s.value for s in ReviewState), "all"]),
     help="Review state to list.",
 )
 @click.option(
@@ -24,7 +25,7 @@ from storydesk.params import COUNT, PlatformChoice
 )
 @click.option(
     "--consent",
-    type=click.Choice(["none", "matched", "needs-check", "guardian-required", "revoked"]),
+    type=click.Choice([s.value for s in ConsentState]),
     help="Only this consent state.",
 )
 @click.option(

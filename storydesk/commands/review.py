@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from config.errors import ExitCode
+from db.states import ConsentState
 from storydesk.context import AppContext
 
 NO_TERMINAL = (
@@ -15,7 +16,7 @@ NO_TERMINAL = (
 @click.option("--as", "as_name", metavar="NAME", help="Reviewer name (default: $USER).")
 @click.option(
     "--consent",
-    type=click.Choice(["none", "matched", "needs-check", "guardian-required", "revoked"]),
+    type=click.Choice([s.value for s in ConsentState]),
     help="Only testimonies in this consent state.",
 )
 @click.option(

@@ -32,6 +32,7 @@ from config.redact import redact
 from config.schema import Alerts, LoadedCampaign
 from db.models import AlertNotice, Publication, Testimony
 from db.session import transaction
+from db.states import ConsentState, ReviewState
 
 
 class Channel(Protocol):
@@ -238,12 +239,18 @@ def digest_text(session: Session, loaded: LoadedCampaign) -> str:
 
     mine = Testimony.campaign_id == loaded.id
     pending = session.scalar(
-        select(func.count()).select_from(Testimony).where(mine, Testimony.review_state == "pending")
+        select(func.count())
+        .select_from(Testimony)
+        .where(mine, Testimony.review_state == ReviewState.PENDING)
     )
     check = session.scalar(
         select(func.count())
         .select_from(Testimony)
-        .where(mine, Testimony.review_state == "pending", Testimony.consent_state == "needs-check")
+        .where(
+            mine,
+            Testimony.review_state == ReviewState.PENDING,
+            Testimony.consent_state == ConsentState.NEEDS_CHECK,
+        )
     )
     by_hand = session.scalar(
         select(func.count())

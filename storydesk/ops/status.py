@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from config.errors import ExitCode
 from config.schema import LoadedCampaign, parse_duration
 from db.models import AuditEntry, HarvestCursor, HarvestRun, Lease, Post, Publication, Testimony
+from db.states import PublicationState
 from storydesk.ops.jobs import Job, last_started, lease_name, next_due, plan
 
 if TYPE_CHECKING:
@@ -355,7 +356,7 @@ def publications(
             "retry_scheduled": p.next_attempt_at is not None,
         }
         for p in session.scalars(
-            base.where(Publication.state == "failed")
+            base.where(Publication.state == PublicationState.FAILED)
             .order_by(Publication.updated_at.desc())
             .limit(20)
         )

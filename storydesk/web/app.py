@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from config.clock import Clock
 from config.errors import WorkFailed
 from config.schema import LoadedCampaign
+from db.states import ReviewState
 from storydesk.web import security
 from storydesk.web.view import Filters, next_card, page, roles_of
 
@@ -108,7 +109,7 @@ def create_app(desk: Desk) -> Flask:
         extra["choosing"] = (
             len(shown_copies) > 1
             and context["card"] is not None
-            and context["card"]["review"] != "approved"
+            and context["card"]["review"] != ReviewState.APPROVED
         )
         page = render_template(
             "review.html",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord
+from db.states import ConsentState, ReviewState
 from review.card import EVIDENCE, testimony_card
 from review.differences import differences
 from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue, next_in_queue
@@ -27,7 +28,7 @@ COUNT_CAP = 1_000  # "1000+ pending": counting a million rows is no reviewer's b
 
 @dataclass(frozen=True)
 class Filters:
-    status: str = "pending"
+    status: str = ReviewState.PENDING
     consent: str | None = None
     platform: str | None = None
     role: str | None = None
@@ -45,7 +46,7 @@ class Filters:
             return str(value)[:200]
 
         return cls(
-            status=pick("status", STATUSES) or "pending",
+            status=pick("status", STATUSES) or ReviewState.PENDING,
             consent=pick("consent", CONSENT_STATES),
             platform=pick("platform", platforms()),
             role=pick("role", roles),
@@ -55,7 +56,9 @@ class Filters:
     def query(self) -> dict[str, str]:
         """As query-string arguments, defaults left out."""
         found = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {k: v for k, v in found.items() if v and not (k == "status" and v == "pending")}
+        return {
+            k: v for k, v in found.items() if v and not (k == "status" and v == ReviewState.PENDING)
+        }
 
     def listed(self, session: Session, limit: int | None, after: int | None = None) -> Any:
         return list_queue(
@@ -162,7 +165,7 @@ def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> li
     plan = {c["post_id"]: c for c in card["copies"]}
     preview: dict[int, Any] = {}
     testimony = session.get(Testimony, card["id"])
-    if testimony is not None and card["review"] != "approved":
+    if testimony is not None and card["review"] != ReviewState.APPROVED:
         preview = {
             c.post_id: c
             for c in check_copies(
@@ -178,7 +181,7 @@ def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> li
                 **post,
                 "embed": embed(post),
                 "link": web_url(post["url"]),
-                "consent": check["consent"] if check else "none",
+                "consent": check["consent"] if check else ConsentState.NONE,
                 "form": check["form"] if check else None,
                 "evidence": evidence_line(check["evidence"]) if check else None,
                 "goes_out": bool(check and check["goes_out"]),

@@ -59,7 +59,7 @@ def scores(
     return {
         "recall_without_minors": sum(r in found for r in adults) / len(adults),
         "posts": len(rows),
-        "states": dict(Counter(r.state for r in rows)),
+        "states": dict(Counter(str(r.state) for r in rows)),
         "precision": sum(r.response_id == right[(r.platform, r.native_id)] for r in matched)
         / len(matched),
         "matched": len(matched),
