@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from config import redact
 from config.errors import ConfigError
-from config.schema import Campaign, LoadedCampaign
+from config.schema import REMOVED, Campaign, LoadedCampaign
 
 SHIPPED = Path(__file__).parent / "campaigns"
 # A campaign file is a page or two; anything this large is the wrong file.
@@ -66,7 +66,9 @@ def _problem_line(file: Path, text: str, err: Any) -> str:
     loc = [str(p) for p in err["loc"]]
     field = ".".join(loc)
     kind = err["type"]
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and tuple(loc) in REMOVED:
+        message = REMOVED[tuple(loc)]
+    elif kind == "extra_forbidden":
         message = "unknown key (misspelled?)"
     elif kind == "missing":
         message = "required but missing"

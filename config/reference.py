@@ -27,7 +27,6 @@ DESCRIPTIONS: dict[str, str] = {
     "campaign.mentions": "Accounts a post must mention when `rules.require_mention` is on.",
     "campaign.start": "First day of the campaign; earlier posts break a rule.",
     "campaign.end": "Last day, if the campaign ends; later posts break a rule.",
-    "campaign.languages": "Languages expected (informative; every language is harvested).",
     "roles.NAME.label": "How the role is shown to reviewers.",
     "roles.NAME.says": "What a participant in this role says about themselves.",
     "roles.NAME.questions": "The questions this role answers; detected in the text when quoted.",

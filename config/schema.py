@@ -31,7 +31,22 @@ from config.fields import (
 )
 from platforms import registry
 
-__all__ = ["Campaign", "LoadedCampaign", "check_template", "is_loopback", "parse_duration"]
+__all__ = [
+    "REMOVED",
+    "Campaign",
+    "LoadedCampaign",
+    "check_template",
+    "is_loopback",
+    "parse_duration",
+]
+
+# Keys that once existed: a file that still has one is told what became of it, not just
+# "unknown key", so the person fixing it knows nothing is lost by deleting the line.
+REMOVED: dict[tuple[str, ...], str] = {
+    # it never filtered anything, and a filter on a multilingual campaign would silently
+    # drop testimonies in a language nobody listed
+    ("campaign", "languages"): "removed: every language is harvested; delete this line",
+}
 
 
 class CampaignInfo(Strict):
@@ -41,7 +56,6 @@ class CampaignInfo(Strict):
     mentions: list[str] = []
     start: date
     end: date | None = None
-    languages: list[str] | None = None
 
     @field_validator("hashtags", "mentions")
     @classmethod

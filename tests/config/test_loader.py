@@ -73,6 +73,23 @@ def test_a_broken_file_gets_one_line_per_problem_naming_file_line_and_field(tmp_
     assert "Traceback" not in text
 
 
+def test_the_removed_languages_setting_says_every_language_is_harvested(tmp_path: Path) -> None:
+    # a language filter could silently lose testimonies: the key went, and an old file is
+    # told which line to delete rather than "unknown key"
+    text = REAL.read_text().replace(
+        "start = 2020-03-01\n", 'start = 2020-03-01\nlanguages = ["en", "fr"]\n', 1
+    )
+    path = tmp_path / "old.toml"
+    path.write_text(text)
+    line = text.splitlines().index('languages = ["en", "fr"]') + 1
+    outcome = invoke("check-config", str(path))
+    assert outcome.exit_code == 78
+    assert outcome.stderr.strip().splitlines() == [
+        f"storydesk: {path}: line {line}: campaign.languages: removed: every language is"
+        " harvested; delete this line"
+    ]
+
+
 def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "syntax.toml"
     path.write_text('[campaign]\nid = "x"\nname = \n')
