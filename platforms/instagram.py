@@ -4,6 +4,8 @@ API's hashtag search, and reels of approved testimonies through the Graph API.""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -16,12 +18,14 @@ from platforms.base import Platform
 
 if TYPE_CHECKING:
     import instaloader
+    import requests
     from sqlalchemy.orm import Session, sessionmaker
 
     from compliance.summary import ComplianceSummary
     from config.clock import Clock
     from config.schema import LoadedCampaign
     from harvester.common import Collector
+    from platforms.transport import HttpPolicy
     from publisher.common import Target as PublishTarget
 
 
@@ -89,14 +93,10 @@ class InstagramPublish(Target):
 def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Instaloader:
     import instaloader
 
-    from platforms.transport import HttpPolicy, apply_policy, route_hosts
+    from platforms.transport import HttpPolicy
 
     settings: InstagramHarvest = loaded.settings.platforms.instagram
     policy = HttpPolicy.of(settings, "platforms.instagram")
-    route_hosts(
-        {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url},
-        policy,
-    )
     loader = instaloader.Instaloader(
         sleep=False,
         quiet=True,
@@ -107,6 +107,11 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
         save_metadata=False,
         request_timeout=settings.timeout_seconds,
         rate_controller=lambda ctx: _rate_controller(ctx, clock),
+    )
+    route_instaloader(
+        loader.context,
+        {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url},
+        policy,
     )
     username = require_env(
         settings.username_env, "platforms.instagram.username_env", loaded.settings
@@ -127,9 +132,73 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
                 f"platforms.instagram.session_file_env: the session file named by "
                 f"{settings.session_file_env} does not exist (make it with `instaloader --login`)"
             ) from None
-    # the session instaloader made for the login: held to the policy like every other
-    apply_policy(loader.context._session, policy)
     return loader
+
+
+def route_instaloader(
+    context: instaloader.InstaloaderContext,
+    hosts: Mapping[str, str],
+    policy: HttpPolicy | None = None,
+) -> None:
+    """Send every session this instaloader context builds to host -> base_url (`hosts`), held
+    to `policy`; no other session in the process is touched.
+
+    instaloader 4.16 has no base-URL option and builds bare requests sessions of its own
+    (instaloadercontext.py): the anonymous one (get_anonymous_session: at start, and for
+    anonymous_copy, get_raw and head), the logged-in one (load_session, login,
+    two_factor_login), and for each GraphQL or iPhone query a copy of the current one (the
+    module function copy_session). The first two are wrapped on this context object; the
+    copy keeps the routes of the session it copies (_copies_keep_routes)."""
+    from platforms.transport import route_session
+
+    def route(session: requests.Session) -> requests.Session:
+        return route_session(session, hosts, policy)
+
+    anonymous = context.get_anonymous_session
+    setattr(context, "get_anonymous_session", lambda: route(anonymous()))  # noqa: B010
+    for name in ("load_session", "login", "two_factor_login"):
+        setattr(context, name, _then_route(context, getattr(context, name), route))
+    route(context._session)  # the anonymous session its constructor already built
+    _copies_keep_routes()
+
+
+def _then_route(
+    context: instaloader.InstaloaderContext,
+    builds: Callable[..., Any],
+    route: Callable[[requests.Session], requests.Session],
+) -> Callable[..., Any]:
+    def routed(*args: Any, **kwargs: Any) -> Any:
+        result = builds(*args, **kwargs)
+        route(context._session)
+        return result
+
+    return routed
+
+
+_copy_lock = threading.Lock()
+
+
+def _copies_keep_routes() -> None:
+    """instaloader's copy_session makes a bare requests.Session from a session's cookies and
+    headers: wrapped once, so that a copy also gets fresh adapters like the session's own
+    (transport.copy_routes). A copy of a session nobody routed stays exactly as instaloader
+    makes it, so this changes nothing for any other user of instaloader."""
+    import instaloader.instaloadercontext as context_module
+
+    from platforms.transport import copy_routes
+
+    with _copy_lock:
+        bare = context_module.copy_session
+        if getattr(bare, "keeps_routes", False):
+            return
+
+        def copy_session(
+            session: requests.Session, request_timeout: float | None = None
+        ) -> requests.Session:
+            return copy_routes(session, bare(session, request_timeout))
+
+        copy_session.keeps_routes = True  # type: ignore[attr-defined]
+        context_module.copy_session = copy_session
 
 
 def _rate_controller(context: Any, clock: Clock) -> Any:

@@ -3,6 +3,8 @@
 Where: tweepy and instaloader have no base-URL option. A requests transport adapter that
 rewrites scheme and host (keeping path, query, headers, auth and cookies) sends their calls
 wherever the campaign file says: the real platform by default, the sandbox in tests and demos.
+It is mounted on the sessions storydesk builds or is handed (route_session), never patched
+into requests: a session opened anywhere else in the process goes where it asked.
 
 How much: one HTTP policy (`HttpPolicy`, from the campaign file) for every platform call,
 whichever library makes it. requests sessions (Graph, LinkedIn, TikTok, and the sessions
@@ -367,36 +369,27 @@ class PolicyHttp:
         self.session.close()
 
 
-# Process-wide rewrites, for clients (instaloader) that open sessions of their own.
-_hosts: dict[str, PolicyAdapter] = {}
-_lock = threading.Lock()
-_original_get_adapter = requests.Session.get_adapter
+def route_session(
+    session: requests.Session, mapping: Mapping[str, str], policy: HttpPolicy | None = None
+) -> requests.Session:
+    """Hold `session` to `policy` and send its calls for each host of `mapping` (host ->
+    base_url) there. This session only: nothing is patched, so a session opened anywhere
+    else in the process goes where it asked (a client that opens sessions of its own has
+    each one routed by whoever builds it: platforms.instagram.route_instaloader)."""
+    if policy is not None:
+        apply_policy(session, policy)
+    for host, base_url in mapping.items():
+        target = None if is_identity(f"https://{host}", base_url) else base_url
+        for scheme in ("https", "http"):
+            session.mount(f"{scheme}://{host}/", PolicyAdapter(policy, target))
+    return session
 
 
-def _get_adapter(self: requests.Session, url: str) -> Any:
-    host = urlsplit(url).hostname or ""
-    adapter = _hosts.get(host)
-    if adapter is not None:
-        return adapter
-    return _original_get_adapter(self, url)
-
-
-def route_hosts(mapping: Mapping[str, str], policy: HttpPolicy | None = None) -> None:
-    """Send every requests.Session's calls to host -> base_url, held to `policy`, whichever
-    session a library opens for them (idempotent, thread-safe)."""
-    with _lock:
-        for host, base_url in mapping.items():
-            target = None if is_identity(f"https://{host}", base_url) else base_url.rstrip("/")
-            current = _hosts.get(host)
-            if current is None or current.base_url != target or current.policy != policy:
-                _hosts[host] = PolicyAdapter(policy, target)
-        if _hosts:
-            requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign]
-        else:
-            requests.Session.get_adapter = _original_get_adapter  # type: ignore[method-assign]
-
-
-def clear_routes() -> None:
-    with _lock:
-        _hosts.clear()
-        requests.Session.get_adapter = _original_get_adapter  # type: ignore[method-assign]
+def copy_routes(source: requests.Session, copy: requests.Session) -> requests.Session:
+    """Give `copy` fresh adapters like the PolicyAdapters of `source` (same policy, same
+    base URL): a copy of a routed session is routed, a copy of a bare one stays bare."""
+    for prefix, adapter in source.adapters.items():
+        if isinstance(adapter, PolicyAdapter):
+            copy.mount(prefix, PolicyAdapter(adapter.policy, adapter.base_url))
+    copy.max_redirects = source.max_redirects
+    return copy

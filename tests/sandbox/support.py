@@ -1,6 +1,6 @@
 """The real clients, unchanged, pointed at an in-process sandbox the way the app points them
 (platforms/x.py, platforms/youtube.py, platforms/instagram.py): tweepy through a mounted rewrite adapter, googleapiclient through
-client_options api_endpoint, instaloader through the process-wide host routes.
+client_options api_endpoint, instaloader through host routes mounted on its own sessions.
 
 Every answer a client receives is recorded, so a test can check it against the platform's
 own schema afterwards.

@@ -1,5 +1,6 @@
-"""instaloader 4.16, unchanged, against the sandbox through the process-wide host routes the
-app installs: hashtag posts with a loaded session; login_required without one."""
+"""instaloader 4.16, unchanged, against the sandbox through the host routes the app mounts on
+the sessions its instaloader context builds: hashtag posts with a loaded session;
+login_required without one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import instaloader
 import pytest
 
 from harvester.instagram import node_to_post
-from platforms.transport import clear_routes, route_hosts
+from platforms.instagram import route_instaloader
 from tests.sandbox.support import campaign_posts, control
 
 TAG = "LearningNeverStops"
@@ -18,13 +19,15 @@ TAG = "LearningNeverStops"
 
 @pytest.fixture
 def loader(sandbox: Any) -> Iterator[instaloader.Instaloader]:
-    route_hosts({"www.instagram.com": sandbox.base_url, "i.instagram.com": sandbox.base_url})
-    try:
-        yield instaloader.Instaloader(
-            sleep=False, quiet=True, max_connection_attempts=1, iphone_support=False
-        )
-    finally:
-        clear_routes()  # the routes are process-wide: leave none behind for other tests
+    loader = instaloader.Instaloader(
+        sleep=False, quiet=True, max_connection_attempts=1, iphone_support=False
+    )
+    route_instaloader(
+        loader.context,
+        {"www.instagram.com": sandbox.base_url, "i.instagram.com": sandbox.base_url},
+    )
+    yield loader
+    loader.close()
 
 
 def logged_in(loader: instaloader.Instaloader) -> instaloader.Instaloader:
