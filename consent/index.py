@@ -118,6 +118,8 @@ class FormIndex:
                 if key := normalise.video_key(url):
                     self._claim(self.videos, key, record, "video_url")
             for name, value in record.accounts.items():  # an account id, a handle, or both
+                if not value:  # most forms name an account on one or two platforms
+                    continue
                 account, handle = readers[name](value)
                 if account:
                     self._claim(self.ids, (name, account), record, "account_id")

@@ -253,7 +253,8 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             (sql_cast(Post.problems, Text) != "[]").label("problems"),
         ).where(Post.campaign_id == loaded.id)
     )
-    posts = [PostFacts._make(row) for row in rows]
+    # .all(): one fetchall, not a driver call per row
+    posts = [PostFacts._make(row) for row in rows.all()]
     if not posts:
         # Nothing to match (forms imported before any harvest): the register is not read,
         # so importing 100k forms does not also hold an index of them all in memory.
@@ -263,12 +264,14 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
         return summary
     records = [
         form_of(row)
-        for row in session.connection().execute(
+        for row in session.connection()
+        .execute(
             select(*FORM_COLUMNS)
             .where(ConsentRecord.campaign_id == loaded.id)
             # the first form to claim an identifier is the same each run
             .order_by(ConsentRecord.id)
         )
+        .all()
     ]
     index = FormIndex(records)
     today = now.date()

@@ -49,7 +49,14 @@ class NearIndex:
             return
         self._values.add(value)
         blocks = self._blocks
-        for key in _keys(value, len(value)):
+        # _keys(value, len(value)), inlined: called for each of 100k names and handles
+        length = len(value)
+        third = length // 3
+        for key in (
+            (length, 0, value[: length - third]),
+            (length, 1, value[third:]),
+            (length, 2, value[:third] + "\0" + value[length - third :]),
+        ):
             if (block := blocks.get(key)) is None:
                 blocks[key] = [value]
             else:

@@ -85,7 +85,8 @@ def write_matches(
     """One consent_matches row per post: inserted the first time, rewritten when it changed."""
     existing = {
         post_id: (match_id, state, consent_id, evidence)
-        for post_id, match_id, state, consent_id, evidence in session.connection().execute(
+        for post_id, match_id, state, consent_id, evidence in session.connection()
+        .execute(
             select(
                 ConsentMatch.post_id,
                 ConsentMatch.id,
@@ -96,6 +97,7 @@ def write_matches(
             .join(Post, Post.id == ConsentMatch.post_id)
             .where(Post.campaign_id == loaded.id)
         )
+        .all()  # one fetchall, not a driver call per row
     }
     stamp = stored(session, MATCHES.c.matched_at, now)
     inserts, updates = [], []
@@ -132,7 +134,8 @@ def write_testimonies(
             best[tid] = verdict
     current = {
         tid: (state, consent_id, priority, evidence)
-        for tid, state, consent_id, priority, evidence in session.connection().execute(
+        for tid, state, consent_id, priority, evidence in session.connection()
+        .execute(
             select(
                 Testimony.id,
                 Testimony.consent_state,
@@ -141,6 +144,7 @@ def write_testimonies(
                 as_text(Testimony.consent_evidence),
             ).where(Testimony.campaign_id == loaded.id)
         )
+        .all()
     }
     summary = MatchSummary()
     stamp = stored(session, TESTIMONIES.c.updated_at, now)
