@@ -23,7 +23,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -400,9 +400,32 @@ def expire_due(sessions: sessionmaker[Session], loaded: LoadedCampaign, now: dat
         return len(rows)
 
 
+class RequestRow(TypedDict):
+    """A request for consent in `consent requests` (times in ISO 8601)."""
+
+    id: int
+    testimony_id: int
+    platform: str
+    url: str
+    via: str  # reply or message
+    state: str  # unsent, asked, answered, expired, withdrawn... "(sending)" while it is
+    code: str
+    link: str | None  # the form's address with this request's code
+    asked_at: str | None
+    sent: int
+    reply_id: str | None
+    answered_at: str | None
+    consent_id: str | None  # the response id of the form that came back
+    opt_in_post_id: str | None
+    opt_in_at: str | None
+    withdrawn_post_id: str | None
+    withdrawn_at: str | None
+    text: str
+
+
 def list_requests(
     sessions: sessionmaker[Session], loaded: LoadedCampaign, now: datetime, state: str | None
-) -> list[dict[str, Any]]:
+) -> list[RequestRow]:
     expire_due(sessions, loaded, now)
     settings = loaded.settings.consent.request
     with sessions() as session:
@@ -416,26 +439,26 @@ def list_requests(
         if state is not None:
             query = query.where(ConsentRequest.state == state)
         return [
-            {
-                "id": r.id,
-                "testimony_id": r.testimony_id,
-                "platform": r.platform,
-                "url": url,
-                "via": r.via,
-                "state": r.state + (" (sending)" if r.sending_since else ""),
-                "code": r.code,
-                "link": form_link(settings, r.code) if settings else None,
-                "asked_at": r.asked_at.isoformat() if r.asked_at else None,
-                "sent": r.sent,
-                "reply_id": r.external_id,
-                "answered_at": r.answered_at.isoformat() if r.answered_at else None,
-                "consent_id": response_id,
-                "opt_in_post_id": r.opt_in_post_id,
-                "opt_in_at": r.opt_in_at.isoformat() if r.opt_in_at else None,
-                "withdrawn_post_id": r.withdrawn_post_id,
-                "withdrawn_at": r.withdrawn_at.isoformat() if r.withdrawn_at else None,
-                "text": r.text,
-            }
+            RequestRow(
+                id=r.id,
+                testimony_id=r.testimony_id,
+                platform=r.platform,
+                url=url,
+                via=r.via,
+                state=r.state + (" (sending)" if r.sending_since else ""),
+                code=r.code,
+                link=form_link(settings, r.code) if settings else None,
+                asked_at=r.asked_at.isoformat() if r.asked_at else None,
+                sent=r.sent,
+                reply_id=r.external_id,
+                answered_at=r.answered_at.isoformat() if r.answered_at else None,
+                consent_id=response_id,
+                opt_in_post_id=r.opt_in_post_id,
+                opt_in_at=r.opt_in_at.isoformat() if r.opt_in_at else None,
+                withdrawn_post_id=r.withdrawn_post_id,
+                withdrawn_at=r.withdrawn_at.isoformat() if r.withdrawn_at else None,
+                text=r.text,
+            )
             for r, url, response_id in session.execute(query)
         ]
 

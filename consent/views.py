@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +13,17 @@ from db.states import ConsentState
 from platforms import registry
 
 
-def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dict[str, Any]]:
+class FormRow(TypedDict):
+    """A form in `consent list`: the response id every `consent` command takes."""
+
+    id: int
+    response_id: str
+    full_name: str | None
+    state: str  # the form's: active or revoked
+    posts: int  # copies it is matched to (a likeness included)
+
+
+def list_records(sessions: sessionmaker[Session], state: str | None) -> list[FormRow]:
     counts = (
         select(ConsentMatch.consent_id, func.count().label("posts"))
         .where(ConsentMatch.state != ConsentState.NONE)
@@ -35,7 +45,7 @@ def list_records(sessions: sessionmaker[Session], state: str | None) -> list[dic
         query = query.where(ConsentRecord.state == state)
     with sessions() as session:
         return [
-            {"id": r[0], "response_id": r[1], "full_name": r[2], "state": r[3], "posts": r[4]}
+            FormRow(id=r[0], response_id=r[1], full_name=r[2], state=r[3], posts=r[4])
             for r in session.execute(query)
         ]
 

@@ -140,7 +140,7 @@ def testimony_card(
     suggestions = _suggestions(session, testimony_id)
     problems = sorted({p for post in posts for p in post["problems"]})
     if scope and scope["problem"]:
-        problems.append(scope["problem"])
+        problems.append(NO_SCOPE)
     return {
         "id": testimony.id,
         "review": testimony.review_state,

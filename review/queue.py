@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -17,6 +17,56 @@ CONSENT_STATES = tuple(ConsentState)
 
 
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+
+
+class PostRow(TypedDict):
+    """One copy of a testimony, as the queue, the card and the review page show it."""
+
+    post_id: int
+    platform: str
+    native_id: str
+    url: str
+    author: str | None
+    author_id: str | None
+    text: str  # "" in a light listing
+    published_at: str | None  # ISO 8601
+    duration_seconds: float | None
+    problems: list[str]  # [] in a light listing
+    source_state: str
+    media_type: str | None
+    media_url: str | None
+
+
+class CopyLink(TypedDict):
+    platform: str
+    native_id: str
+    url: str
+
+
+class QueueItem(TypedDict):
+    """One testimony in the queue (`queue --json` prints these as they are): its first
+    copy's facts, its states, its form's facts and every copy's link."""
+
+    id: int
+    platform: str
+    native_id: str
+    url: str
+    author: str | None
+    text: str
+    published_at: str | None
+    duration_seconds: float | None
+    consent: ConsentState
+    consent_id: str | None  # the form's response id
+    review: ReviewState
+    problems: list[str]
+    role: str | None
+    question: str | None
+    city: str | None
+    country: str | None
+    first_name: str | None
+    age: int | None
+    platforms: list[str]
+    copies: list[CopyLink]
 
 
 def _filtered(
@@ -114,7 +164,7 @@ def list_queue(
     country: str | None = None,
     after: int | None = None,
     light: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[QueueItem]:
     """The queue in review order; `after` starts past that testimony (the next card).
     `light` leaves out each copy's text and problems (a listing beside a card shows who,
     where and which consent, and is read on every card of the review page)."""
@@ -145,7 +195,7 @@ def list_queue(
         query = query.limit(limit)
     rows = session.execute(query).all()
     copies = posts_of(session, [r.id for r in rows], light=light)
-    items = []
+    items: list[QueueItem] = []
     for row in rows:
         posts = copies.get(row.id, [])
         if not posts:
@@ -153,30 +203,33 @@ def list_queue(
         first = posts[0]
         problems = sorted({p for post in posts for p in post["problems"]})
         items.append(
-            {
-                "id": row.id,
-                "platform": first["platform"],
-                "native_id": first["native_id"],
-                "url": first["url"],
-                "author": first["author"],
-                "text": first["text"],
-                "published_at": first["published_at"],
-                "duration_seconds": first["duration_seconds"],
-                "consent": row.consent_state,
-                "consent_id": row.response_id,
-                "review": row.review_state,
-                "problems": problems,
-                "role": row.role,
-                "question": row.question,
-                "city": row.city,
-                "country": row.country,
+            QueueItem(
+                id=row.id,
+                platform=first["platform"],
+                native_id=first["native_id"],
+                url=first["url"],
+                author=first["author"],
+                text=first["text"],
+                published_at=first["published_at"],
+                duration_seconds=first["duration_seconds"],
+                consent=row.consent_state,
+                consent_id=row.response_id,
+                review=row.review_state,
+                problems=problems,
+                role=row.role,
+                question=row.question,
+                city=row.city,
+                country=row.country,
                 # the form's first word and age, for a reviewer's one-line view
-                "first_name": (row.full_name or "").split(" ", 1)[0] or None,
-                "age": row.age,
+                first_name=(row.full_name or "").split(" ", 1)[0] or None,
+                age=row.age,
                 # each platform once, even when a person posted twice on one of them
-                "platforms": list(dict.fromkeys(p["platform"] for p in posts)),
-                "copies": [{k: p[k] for k in ("platform", "native_id", "url")} for p in posts],
-            }
+                platforms=list(dict.fromkeys(p["platform"] for p in posts)),
+                copies=[
+                    CopyLink(platform=p["platform"], native_id=p["native_id"], url=p["url"])
+                    for p in posts
+                ],
+            )
         )
     return items
 
@@ -200,11 +253,11 @@ POST_COLUMNS = (
 
 def posts_of(
     session: Session, testimony_ids: list[int], light: bool = False
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[PostRow]]:
     """Each testimony's copies; `light` without their text and problems."""
     if not testimony_ids:
         return {}
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[int, list[PostRow]] = defaultdict(list)
     columns = POST_COLUMNS if light else (*POST_COLUMNS, Post.text, Post.problems)
     rows = session.execute(
         select(*columns)
@@ -213,20 +266,20 @@ def posts_of(
     )
     for r in rows:
         found[r.testimony_id].append(
-            {
-                "post_id": r.id,
-                "platform": r.platform,
-                "native_id": r.native_id,
-                "url": r.url,
-                "author": r.author_handle or r.author_name,
-                "author_id": r.author_id,
-                "text": "" if light else r.text,
-                "published_at": r.published_at.isoformat() if r.published_at else None,
-                "duration_seconds": r.duration_seconds,
-                "problems": [] if light else list(r.problems or []),
-                "source_state": r.source_state,
-                "media_type": r.media_type,
-                "media_url": r.media_url,
-            }
+            PostRow(
+                post_id=r.id,
+                platform=r.platform,
+                native_id=r.native_id,
+                url=r.url,
+                author=r.author_handle or r.author_name,
+                author_id=r.author_id,
+                text="" if light else r.text,
+                published_at=r.published_at.isoformat() if r.published_at else None,
+                duration_seconds=r.duration_seconds,
+                problems=[] if light else list(r.problems or []),
+                source_state=r.source_state,
+                media_type=r.media_type,
+                media_url=r.media_url,
+            )
         )
     return found

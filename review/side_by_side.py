@@ -10,14 +10,18 @@ text does not say is shown as not said, never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from consent import normalise
 from consent.index import HANDLE_FIELDS
 from db.spoken import spoken_age
+
+if TYPE_CHECKING:
+    from review.queue import PostRow
 
 PLACE = re.compile(
     r"(?:\bfrom|\bin|\bà|\ben|\bde|\bkutoka|来自|\bde la|\bdu)\s+"
@@ -63,7 +67,7 @@ def _row(field: str, post: Any, form: Any, compare: bool = True) -> dict[str, An
 
 
 def side_by_side(
-    posts: list[dict[str, Any]],
+    posts: Sequence[PostRow],
     form: dict[str, Any] | None,
     handles: dict[str, str | None],
     evidence: dict[int, dict[str, Any]],

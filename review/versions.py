@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Decision, Testimony
+
+
+class LastDecision(TypedDict):
+    action: str
+    reviewer: str
+    note: str | None
+    at: str  # ISO 8601, to the second
 
 
 @dataclass
@@ -26,7 +33,7 @@ class ChangedMeanwhile(Exception):
     testimony_id: int
     version: str | None
     review: str | None
-    last: dict[str, Any] | None
+    last: LastDecision | None
 
     def __str__(self) -> str:
         return self.message()
@@ -62,7 +69,7 @@ def version_of(session: Session, testimony_id: int) -> str | None:
     return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 
-def last_decision(session: Session, testimony_id: int) -> dict[str, Any] | None:
+def last_decision(session: Session, testimony_id: int) -> LastDecision | None:
     decision = session.scalars(
         select(Decision)
         .where(Decision.testimony_id == testimony_id)
@@ -71,12 +78,12 @@ def last_decision(session: Session, testimony_id: int) -> dict[str, Any] | None:
     ).first()
     if decision is None:
         return None
-    return {
-        "action": decision.action,
-        "reviewer": decision.reviewer,
-        "note": decision.note,
-        "at": decision.decided_at.isoformat(timespec="seconds"),
-    }
+    return LastDecision(
+        action=decision.action,
+        reviewer=decision.reviewer,
+        note=decision.note,
+        at=decision.decided_at.isoformat(timespec="seconds"),
+    )
 
 
 def lock_unchanged(session: Session, testimony_id: int, seen: str) -> None:

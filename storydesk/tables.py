@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -13,7 +13,7 @@ from review.terminal import printable
 
 def print_table(
     columns: Sequence[str],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     title: str = "",
     empty: str = "Nothing to show.",
     one_line: str | None = None,

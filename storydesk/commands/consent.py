@@ -152,13 +152,18 @@ def requests_(app: AppContext, state: str | None, as_json: bool) -> None:
         return
     from storydesk.tables import print_table
 
-    for row in rows:
-        row["asked"] = (row["asked_at"] or "-")[:16]
-        row["form"] = row["consent_id"] or "-"
-        row["opt-in"] = row["opt_in_post_id"] or "-"
+    shown = [
+        {
+            **row,
+            "asked": (row["asked_at"] or "-")[:16],
+            "form": row["consent_id"] or "-",
+            "opt-in": row["opt_in_post_id"] or "-",
+        }
+        for row in rows
+    ]
     print_table(
         ["id", "testimony_id", "platform", "via", "state", "asked", "code", "form", "opt-in"],
-        rows,
+        shown,
         title="Requests for consent",
         empty="No requests for consent yet (`storydesk ask ID`).",
     )
