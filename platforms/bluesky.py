@@ -19,7 +19,6 @@ from config.errors import CredentialRejected, Refused, StorydeskError, Transient
 from config.fields import EnvName, Harvest, Target, Url
 from config.retry import retry
 from platforms.base import Platform, reraise
-from platforms.transport import HttpPolicy
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -91,6 +90,7 @@ def client(
     from atproto_client.request import Request
 
     from platforms.httpx_policy import client_options
+    from platforms.transport import HttpPolicy
 
     handle = require_env(settings.handle_env, f"{field}.handle_env", loaded.settings)
     password = require_env(settings.app_password_env, f"{field}.app_password_env", loaded.settings)

@@ -14,7 +14,6 @@ from config.credentials import require_env
 from config.errors import CredentialRejected, Gone, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, Target, Template, Url
 from platforms.base import Platform
-from platforms.transport import HttpPolicy, apply_policy, mount_rewrite
 
 if TYPE_CHECKING:
     import tweepy
@@ -89,6 +88,8 @@ class XPublish(Target):
 def _bounded(client: tweepy.Client, settings: Any, section: str) -> None:
     # tweepy passes no timeout to requests: its session's adapters hold every call to the
     # campaign's HTTP policy (timeouts, deadline, size cap)
+    from platforms.transport import HttpPolicy, apply_policy
+
     apply_policy(client.session, HttpPolicy.of(settings, section))
 
 
@@ -97,6 +98,8 @@ def search_client(loaded: LoadedCampaign) -> tweepy.Client:
     import tweepy
 
     settings: XHarvest = loaded.settings.platforms.x
+    from platforms.transport import mount_rewrite
+
     token = require_env(settings.bearer_token_env, "platforms.x.bearer_token_env", loaded.settings)
     client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
     mount_rewrite(client.session, ORIGIN, settings.base_url)
@@ -107,6 +110,8 @@ def search_client(loaded: LoadedCampaign) -> tweepy.Client:
 def user_client(loaded: LoadedCampaign) -> tweepy.Client:
     """The campaign account (OAuth 1.0a user context): retweets, quotes, deletes."""
     import tweepy
+
+    from platforms.transport import mount_rewrite
 
     x: XPublish = loaded.settings.publish.x
     s = loaded.settings

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz
-
 from consent import normalise
 from consent.index import HANDLE_FIELDS
 from db.spoken import spoken_age
@@ -35,7 +33,13 @@ SAME_PLACE = 85  # rapidfuzz partial_ratio, as the matcher compares cities
 def _said(place: str | None, text: str) -> bool:
     folded = normalise.text(place)
     body = normalise.text(text)
-    return bool(folded) and (folded in body or fuzz.partial_ratio(folded, body) >= SAME_PLACE)
+    if not folded:
+        return False
+    if folded in body:  # what partial_ratio scores 100, without loading rapidfuzz for it
+        return True
+    from rapidfuzz import fuzz  # here: `show` loads it only for a place said differently
+
+    return fuzz.partial_ratio(folded, body) >= SAME_PLACE
 
 
 def spoken_place(text: str, form_value: str | None) -> str | None:
