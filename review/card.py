@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +12,8 @@ from config.schema import LoadedCampaign
 from db.copies import check_copies
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import scope_targets
-from db.states import ConsentState, ReviewState
-from review.queue import posts_of
+from db.states import ConsentState, PublicationState, ReviewState
+from review.queue import PostRow, posts_of
 from review.side_by_side import FORM_ACCOUNT, side_by_side
 from review.terminal import printable
 
@@ -37,9 +37,63 @@ NEXT = {
 }
 
 
+class DecisionRow(TypedDict):
+    action: str
+    reviewer: str
+    note: str | None
+    override: bool
+    targets: list[str]
+    at: str  # ISO 8601
+    consent_version: int | None
+
+
+class PublicationRow(TypedDict):
+    target: str
+    state: PublicationState
+    external_id: str | None
+    external_url: str | None
+    attempts: int
+    last_error: str | None
+    skip_reason: str | None
+    takedown_reason: str | None
+    published_at: str | None  # ISO 8601
+
+
+class Suggestion(TypedDict):
+    """A link the harvester suggested between this testimony and another."""
+
+    post_id: int
+    platform: str
+    testimony_id: int  # the other testimony
+    by: str | None  # why (see LINKS)
+    joined: bool  # whether the matcher joined them
+
+
+class Card(TypedDict):
+    """One testimony as a reviewer sees it (`show --json` prints it as it is)."""
+
+    id: int
+    review: ReviewState
+    consent: ConsentState
+    consent_evidence: dict[str, Any] | None
+    consent_score: float | None
+    role: str | None
+    question: str | None
+    form: dict[str, Any] | None  # the form's fields a reviewer compares
+    problems: list[str]
+    posts: list[PostRow]
+    side_by_side: list[dict[str, Any]]  # {field, post, form, differs}
+    scope: dict[str, Any] | None  # {words, targets, problem}
+    copies: list[dict[str, Any]]  # db.copies.CopyCheck.as_dict, with the campaign only
+    suggested_links: list[Suggestion]
+    next: list[str]  # what a reviewer can do next, as commands
+    decisions: list[DecisionRow]
+    publications: list[PublicationRow]
+
+
 def testimony_card(
     session: Session, testimony_id: int, loaded: LoadedCampaign | None = None
-) -> dict[str, Any]:
+) -> Card:
     """The card; with the campaign, also each copy's verdict (goes out or not, and why)
     and the targets the form's scope allows among those the campaign enables."""
     testimony = session.get(Testimony, testimony_id)
@@ -70,31 +124,31 @@ def testimony_card(
         }
         form["expires_at"] = record.expires_at.isoformat() if record.expires_at else None
     decisions = [
-        {
-            "action": d.action,
-            "reviewer": d.reviewer,
-            "note": d.note,
-            "override": d.override,
-            "targets": d.targets,
-            "at": d.decided_at.isoformat(),
-            "consent_version": d.consent_version,
-        }
+        DecisionRow(
+            action=d.action,
+            reviewer=d.reviewer,
+            note=d.note,
+            override=d.override,
+            targets=d.targets,
+            at=d.decided_at.isoformat(),
+            consent_version=d.consent_version,
+        )
         for d in session.scalars(
             select(Decision).where(Decision.testimony_id == testimony_id).order_by(Decision.id)
         )
     ]
     publications = [
-        {
-            "target": p.target,
-            "state": p.state,
-            "external_id": p.external_id,
-            "external_url": p.external_url,
-            "attempts": p.attempts,
-            "last_error": p.last_error,
-            "skip_reason": p.skip_reason,
-            "takedown_reason": p.takedown_reason,
-            "published_at": p.published_at.isoformat() if p.published_at else None,
-        }
+        PublicationRow(
+            target=p.target,
+            state=p.state,
+            external_id=p.external_id,
+            external_url=p.external_url,
+            attempts=p.attempts,
+            last_error=p.last_error,
+            skip_reason=p.skip_reason,
+            takedown_reason=p.takedown_reason,
+            published_at=p.published_at.isoformat() if p.published_at else None,
+        )
         for p in session.scalars(
             select(Publication)
             .where(Publication.testimony_id == testimony_id)
@@ -141,28 +195,28 @@ def testimony_card(
     problems = sorted({p for post in posts for p in post["problems"]})
     if scope and scope["problem"]:
         problems.append(NO_SCOPE)
-    return {
-        "id": testimony.id,
-        "review": testimony.review_state,
-        "consent": testimony.consent_state,
-        "consent_evidence": testimony.consent_evidence,
-        "consent_score": testimony.consent_score,
-        "role": testimony.role,
-        "question": testimony.question,
-        "form": form,
-        "problems": problems,
-        "posts": posts,
-        "side_by_side": compared,
-        "scope": scope,
-        "copies": copies,
-        "suggested_links": suggestions,
-        "next": [line.format(id=testimony.id) for line in NEXT.get(testimony.consent_state, [])],
-        "decisions": decisions,
-        "publications": publications,
-    }
+    return Card(
+        id=testimony.id,
+        review=testimony.review_state,
+        consent=testimony.consent_state,
+        consent_evidence=testimony.consent_evidence,
+        consent_score=testimony.consent_score,
+        role=testimony.role,
+        question=testimony.question,
+        form=form,
+        problems=problems,
+        posts=posts,
+        side_by_side=compared,
+        scope=scope,
+        copies=copies,
+        suggested_links=suggestions,
+        next=[line.format(id=testimony.id) for line in NEXT.get(testimony.consent_state, [])],
+        decisions=decisions,
+        publications=publications,
+    )
 
 
-def _suggestions(session: Session, testimony_id: int) -> list[dict[str, Any]]:
+def _suggestions(session: Session, testimony_id: int) -> list[Suggestion]:
     """Links the harvester suggested from this testimony's copies, or to it from another
     testimony's copy with the same words (found by fingerprint, an indexed look-up), with
     whether the matcher joined them."""
@@ -189,7 +243,7 @@ def _suggestions(session: Session, testimony_id: int) -> list[dict[str, Any]]:
                 )
             )
         )
-    found = []
+    found: list[Suggestion] = []
     for post_id, platform, hint, tid, _ in [*own, *others]:
         if not isinstance(hint, dict) or not hint.get("testimony_id"):
             continue
@@ -199,13 +253,13 @@ def _suggestions(session: Session, testimony_id: int) -> list[dict[str, Any]]:
         if tid == other:  # joined into this testimony: the copy is listed above
             continue
         found.append(
-            {
-                "post_id": post_id,
-                "platform": platform,
-                "testimony_id": other if tid == testimony_id else tid,
-                "by": hint.get("by"),
-                "joined": bool(hint.get("joined")),
-            }
+            Suggestion(
+                post_id=post_id,
+                platform=platform,
+                testimony_id=other if tid == testimony_id else tid,
+                by=hint.get("by"),
+                joined=bool(hint.get("joined")),
+            )
         )
     return found
 
@@ -230,7 +284,7 @@ LINKS = {
 }
 
 
-def _compared(card: dict[str, Any]) -> list[str]:
+def _compared(card: Card) -> list[str]:
     """Post and form side by side; '≠' marks what differs, '-' what is not said."""
     rows = card.get("side_by_side") or []
     if not rows:
@@ -246,13 +300,13 @@ def _compared(card: dict[str, Any]) -> list[str]:
     return lines
 
 
-def card_lines(card: dict[str, Any]) -> list[str]:
+def card_lines(card: Card) -> list[str]:
     """The card as plain lines, safe for a terminal: user text is never interpreted as
     markup and its control characters are shown as U+FFFD."""
     return [printable(line) for line in _lines(card)]
 
 
-def _lines(card: dict[str, Any]) -> list[str]:
+def _lines(card: Card) -> list[str]:
     lines = [f"Testimony {card['id']}   review: {card['review']}   consent: {card['consent']}"]
     evidence = card["consent_evidence"] or {}
     if evidence:
@@ -294,12 +348,12 @@ def _lines(card: dict[str, Any]) -> list[str]:
             extra = (
                 f"; rule overridden: {'; '.join(copy['overridden'])}" if copy["overridden"] else ""
             )
-            form = f"form {copy['form']}" if copy["form"] else f"reply {copy['evidence']['value']}"
-            lines.append(f"{head} goes out: {said}, {form}{extra}")
+            by = f"form {copy['form']}" if copy["form"] else f"reply {copy['evidence']['value']}"
+            lines.append(f"{head} goes out: {said}, {by}{extra}")
         else:
             lines.append(f"{head} stays: {', '.join(copy['reasons'])}")
     for link in card.get("suggested_links") or []:
-        why = LINKS.get(link["by"], link["by"])
+        why = LINKS.get(link["by"] or "", link["by"])
         state = (
             "joined: one form names both accounts"
             if link["joined"]

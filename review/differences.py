@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from review.card import Card
 
 # "I'm 39 years old", "j'ai 12 ans", "tengo 15 años", "11岁", "ich bin 16 Jahre alt"
 AGE_SAID = re.compile(
@@ -40,7 +43,7 @@ def ages_said(text: str) -> list[int]:
     return [int(m.group(1)) for m in AGE_SAID.finditer(text or "")]
 
 
-def differences(card: dict[str, Any], minimum_age: int = 18) -> list[Difference]:
+def differences(card: Card, minimum_age: int = 18) -> list[Difference]:
     """The form's fields the posts do not bear out (card: review.card.testimony_card)."""
     form = card.get("form")
     posts = card.get("posts") or []
@@ -67,13 +70,14 @@ def differences(card: dict[str, Any], minimum_age: int = 18) -> list[Difference]
         value = form.get(key)
         if value and folded(value) not in words:
             found.append(Difference(key, value, "", f"the posts do not name {value}"))
-    if form.get("role") and card.get("role") and form["role"] != card["role"]:
+    role = card.get("role")
+    if form.get("role") and role and form["role"] != role:
         found.append(
             Difference(
                 "role",
                 form["role"],
-                card["role"],
-                f"the form says {form['role']}, the post reads as {card['role']}",
+                role,
+                f"the form says {form['role']}, the post reads as {role}",
             )
         )
     minor = age is not None and age < minimum_age

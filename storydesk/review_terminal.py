@@ -9,13 +9,16 @@ stands, never overwritten.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from db.states import ReviewState
 from review.terminal import printable
 from storydesk.context import AppContext
+
+if TYPE_CHECKING:
+    from review.card import Card
 
 KEYS = "[a]pprove  [r]eject  [h]old  [s]kip  [o]pen link  [c]hoose copies  [q]uit"
 
@@ -70,7 +73,7 @@ class TerminalReview:
                     continue
                 click.echo(f"Unknown key {printable(key)!r}.")
 
-    def _next_card(self) -> tuple[dict[str, Any], str] | None:
+    def _next_card(self) -> tuple[Card, str] | None:
         from review.card import testimony_card
         from review.queue import list_queue
         from review.versions import version_of
@@ -88,7 +91,7 @@ class TerminalReview:
             tid = items[0]["id"]
             return testimony_card(session, tid, self.loaded), version_of(session, tid) or ""
 
-    def _open(self, card: dict[str, Any], opened: int) -> int:
+    def _open(self, card: Card, opened: int) -> int:
         """Open the card's copies in turn (the first, then the next on the next `o`)."""
         import webbrowser
 
@@ -103,7 +106,7 @@ class TerminalReview:
             click.echo(f"Opened {printable(url)}")
         return opened + 1
 
-    def _choose(self, card: dict[str, Any], chosen: list[int] | None) -> list[int] | None:
+    def _choose(self, card: Card, chosen: list[int] | None) -> list[int] | None:
         """The reviewer picks the copies to send by their numbers on the card; the rule on
         each (review.actions.approve, db/copies.py) is the same as for every copy."""
         copies = card.get("copies") or []

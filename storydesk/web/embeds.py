@@ -19,6 +19,7 @@ the page sends nothing to a platform but thumbnail requests; only http(s) URLs a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -56,7 +57,7 @@ def web_url(value: Any) -> str | None:
     return value.strip()
 
 
-def _youtube_id(post: dict[str, Any]) -> str | None:
+def _youtube_id(post: Mapping[str, Any]) -> str | None:
     native = str(post.get("native_id") or "")
     if YOUTUBE_ID.match(native):
         return native
@@ -64,7 +65,7 @@ def _youtube_id(post: dict[str, Any]) -> str | None:
     return (found.group(1) or found.group(2)) if found else None
 
 
-def embed(post: dict[str, Any]) -> Embed:
+def embed(post: Mapping[str, Any]) -> Embed:
     platform = str(post.get("platform") or "")
     link = web_url(post.get("url"))
     media = web_url(post.get("media_url"))

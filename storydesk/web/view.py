@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord
 from db.states import ConsentState, ReviewState
-from review.card import EVIDENCE, testimony_card
+from review.card import EVIDENCE, Card, testimony_card
 from review.differences import differences
 from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue, next_in_queue
 from review.versions import version_of
@@ -155,7 +155,7 @@ def evidence_line(evidence: dict[str, Any] | None) -> str | None:
     return f"{said} ({value})" if value else said
 
 
-def copies(session: Session, loaded: LoadedCampaign, card: dict[str, Any]) -> list[dict[str, Any]]:
+def copies(session: Session, loaded: LoadedCampaign, card: Card) -> list[dict[str, Any]]:
     """Each copy with its player, its own consent evidence and the plan db.copies makes
     for it (the card's: goes out, or stays and why), and whether an override with a reason
     would send it (the same answer approve and publish get)."""
