@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,29 @@ HARD = {
 }
 LEFT_OUT = "the reviewer chose not to send this copy"
 
+# a copy's own consent: its match's state, or an opt-in by reply standing in for a form
+CopyConsent = ConsentState | Literal["opt-in"]
+
+
+class CopyPlan(TypedDict):
+    """A copy as the card, `approve --json` and the review page show it: whether it goes
+    out, and if not, why."""
+
+    post_id: int
+    platform: str
+    native_id: str
+    url: str
+    author: str | None
+    consent: CopyConsent
+    form: str | None  # the response id of the form its evidence names
+    evidence: dict[str, Any]
+    breaks: list[str]
+    overridden: list[str]
+    confirmed: bool
+    left_out: bool
+    goes_out: bool
+    reasons: list[str]
+
 
 @dataclass
 class CopyCheck:
@@ -47,7 +70,7 @@ class CopyCheck:
     native_id: str
     url: str
     author: str | None
-    state: str  # its own consent state (none | matched | needs-check | ...)
+    state: CopyConsent  # its own
     form_id: int | None  # the form its own evidence names
     response_id: str | None
     evidence: dict[str, Any]
@@ -70,23 +93,23 @@ class CopyCheck:
         chosen = [LEFT_OUT] if self.left_out else []
         return chosen + ([self.consent_refusal] if self.consent_refusal else []) + self.unforgiven
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "post_id": self.post_id,
-            "platform": self.platform,
-            "native_id": self.native_id,
-            "url": self.url,
-            "author": self.author,
-            "consent": self.state,
-            "form": self.response_id,
-            "evidence": self.evidence,
-            "breaks": self.breaks,
-            "overridden": self.overridden,
-            "confirmed": self.confirmed,
-            "left_out": self.left_out,
-            "goes_out": self.goes_out,
-            "reasons": self.reasons(),
-        }
+    def as_dict(self) -> CopyPlan:
+        return CopyPlan(
+            post_id=self.post_id,
+            platform=self.platform,
+            native_id=self.native_id,
+            url=self.url,
+            author=self.author,
+            consent=self.state,
+            form=self.response_id,
+            evidence=self.evidence,
+            breaks=self.breaks,
+            overridden=self.overridden,
+            confirmed=self.confirmed,
+            left_out=self.left_out,
+            goes_out=self.goes_out,
+            reasons=self.reasons(),
+        )
 
 
 def rule_breaks(post: Post, campaign: Campaign) -> list[str]:

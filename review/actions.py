@@ -26,6 +26,7 @@ from db import audit
 from db.copies import (
     HARD,
     CopyCheck,
+    CopyPlan,
     check_copies,
     opt_in_stand_in,
     scope_refusal,
@@ -45,7 +46,7 @@ class Outcome:
     # approved | approved-in-part | already-approved | refused | not-found | rejected | held
     result: str = ""
     not_queued: dict[str, str] = field(default_factory=dict)
-    copies: list[dict[str, Any]] = field(default_factory=list)
+    copies: list[CopyPlan] = field(default_factory=list)
     overridden: bool = False
     # a refusal a reviewer may override with a reason (a needs-check form, a broken rule);
     # never for guardian-required, revoked or no form (review/refusals.py reads it)

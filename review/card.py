@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from config.errors import WorkFailed
 from config.schema import LoadedCampaign
-from db.copies import check_copies
+from db.copies import CopyPlan, check_copies
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import scope_targets
 from db.states import ConsentState, PublicationState, ReviewState
@@ -84,7 +84,7 @@ class Card(TypedDict):
     posts: list[PostRow]
     side_by_side: list[dict[str, Any]]  # {field, post, form, differs}
     scope: dict[str, Any] | None  # {words, targets, problem}
-    copies: list[dict[str, Any]]  # db.copies.CopyCheck.as_dict, with the campaign only
+    copies: list[CopyPlan]  # with the campaign only
     suggested_links: list[Suggestion]
     next: list[str]  # what a reviewer can do next, as commands
     decisions: list[DecisionRow]
