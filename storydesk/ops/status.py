@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -191,19 +191,56 @@ def credential_alarm(session: Session, campaign_id: str, platform: str) -> Alarm
     )
 
 
+class QuotaReport(TypedDict):
+    """YouTube's daily quota in `status` (units; times in ISO 8601, UTC)."""
+
+    daily: int
+    used_today: int
+    left_today: int
+    resets_at: str | None
+    runs_out_at: NotRequired[str | None]  # at today's rate, when it runs out before reset
+
+
+class LastRun(TypedDict):
+    """A platform's last harvest (one run per query) in `status`."""
+
+    runs: list[int]
+    started_at: str | None
+    finished_at: str | None
+    status: str  # ok, failed, interrupted or try-later
+    new: int
+    updated: int
+    requests: int
+    quota_units: int
+    error_kind: str | None
+    error: str | None
+    retry_at: str | None
+
+
+class PlatformStatus(TypedDict):
+    """One harvested platform in `status` (status --json prints it as it is)."""
+
+    platform: str
+    every: str
+    last_run: LastRun | None
+    requests_today: int
+    quota: QuotaReport | None  # YouTube only
+    cursor_age_seconds: int | None
+    next_due: str | None
+    running_on: str | None  # the host harvesting it now, if one
+    reads_this_month: NotRequired[int]  # X only: each post read is paid
+
+
 def quota_report(
     session: Session, platform: str, daily: int, now: datetime
-) -> tuple[dict[str, Any], Alarm | None]:
+) -> tuple[QuotaReport, Alarm | None]:
     from db import quota
 
     used = quota.used(session, platform, now)
     start, end = _pacific_day_start(now), quota.day_end(now)
-    report: dict[str, Any] = {
-        "daily": daily,
-        "used_today": used,
-        "left_today": max(daily - used, 0),
-        "resets_at": _iso(end),
-    }
+    report = QuotaReport(
+        daily=daily, used_today=used, left_today=max(daily - used, 0), resets_at=_iso(end)
+    )
     elapsed = (now - start).total_seconds()
     if used <= 0 or elapsed <= 0:
         return report, None
@@ -231,7 +268,7 @@ def quota_report(
 
 def platform_status(
     session: Session, loaded: LoadedCampaign, job: Job, now: datetime
-) -> tuple[dict[str, Any], list[Alarm]]:
+) -> tuple[PlatformStatus, list[Alarm]]:
     platform = job.platform or ""
     settings = loaded.settings
     section = getattr(settings.platforms, platform)
@@ -256,33 +293,33 @@ def platform_status(
         )
     )
     running = session.scalar(select(Lease).where(Lease.name == lease_name(loaded, job.name)))
-    entry: dict[str, Any] = {
-        "platform": platform,
-        "every": section.every,
-        "last_run": None,
-        "requests_today": int(requests_today or 0),
-        "quota": None,
-        "cursor_age_seconds": int((now - cursor).total_seconds()) if cursor else None,
-        "next_due": _iso(max(next_due(session, loaded, job), now)),
-        "running_on": running.holder if running is not None and running.expires_at > now else None,
-    }
+    entry = PlatformStatus(
+        platform=platform,
+        every=section.every,
+        last_run=None,
+        requests_today=int(requests_today or 0),
+        quota=None,
+        cursor_age_seconds=int((now - cursor).total_seconds()) if cursor else None,
+        next_due=_iso(max(next_due(session, loaded, job), now)),
+        running_on=running.holder if running is not None and running.expires_at > now else None,
+    )
     if last is not None:
         failing = last.failing
-        entry["last_run"] = {
-            "runs": [r.id for r in last.runs],
-            "started_at": _iso(min(r.started_at for r in last.runs)),
-            "finished_at": _iso(
+        entry["last_run"] = LastRun(
+            runs=[r.id for r in last.runs],
+            started_at=_iso(min(r.started_at for r in last.runs)),
+            finished_at=_iso(
                 max((r.finished_at for r in last.runs if r.finished_at), default=None)
             ),
-            "status": last.status,
-            "new": last.total("new_count"),
-            "updated": last.total("updated_count"),
-            "requests": last.total("requests"),
-            "quota_units": last.total("quota_units"),
-            "error_kind": failing.error_kind if failing else None,
-            "error": failing.error if failing else None,
-            "retry_at": _iso(failing.retry_at if failing else None),
-        }
+            status=last.status,
+            new=last.total("new_count"),
+            updated=last.total("updated_count"),
+            requests=last.total("requests"),
+            quota_units=last.total("quota_units"),
+            error_kind=failing.error_kind if failing else None,
+            error=failing.error if failing else None,
+            retry_at=_iso(failing.retry_at if failing else None),
+        )
     operations = settings.operations
     alarms = [
         a

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from storydesk.ops.status import PlatformStatus
 
 
 def _age(seconds: int | None) -> str:
@@ -23,7 +26,7 @@ def _when(value: str | None) -> str:
     return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _platform_line(p: dict[str, Any]) -> str:
+def _platform_line(p: PlatformStatus) -> str:
     run = p.get("last_run")
     if run is None:
         text = f"{p['platform']:<10} never run"
