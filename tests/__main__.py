@@ -44,6 +44,12 @@ def steps(args: list[str]) -> list[tuple[str, list[str]]]:
 def main() -> int:
     # the pytest run (and its xdist workers) inherit the tier: see tests/tiers.py
     os.environ[TIER_VARIABLE] = "fast" if "--fast" in sys.argv[1:] else "full"
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        # Without bytecode every process compiles storydesk and rewrites the tests' asserts
+        # again (2-3 s of CPU for each xdist worker and each CLI a test starts): keep the
+        # bytecode, but in the environment's folder, so the work tree stays as clean as the
+        # setting wanted.
+        os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(sys.prefix, "pycache"))
     for name, cmd in steps(sys.argv[1:]):
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
         code = subprocess.call(cmd)

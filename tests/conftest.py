@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.clock import SystemClock
 from tests.pgserver import PostgresServer, find_bindir
 
 # The sandbox and a campaign pointed at it, for every integration test.
@@ -107,3 +108,19 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+def skip_clock_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """In-process CLI runs use the system clock, whose sleeps are the real platforms' waits:
+    a retry's back-off, a Reel or a TikTok upload polled every 5 s. The sandbox and the
+    hostile server need none of them, so the sleeps are recorded (returned) instead of spent
+    on the wall clock. The time itself stays real."""
+    slept: list[float] = []
+    monkeypatch.setattr(SystemClock, "sleep", lambda self, seconds: slept.append(seconds))
+    return slept
+
+
+@pytest.fixture
+def no_clock_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """skip_clock_waits for one test: the sleeps it would have spent."""
+    return skip_clock_waits(monkeypatch)

@@ -53,6 +53,7 @@ def sending_recorded(db_url: str, tid: int, pid: int, deadline: float) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.world(posts=60)  # enough unsigned testimonies on X for its trials
 def test_kill_9_during_ask_then_rerun_sends_exactly_one(
     tmp_path: Path, sandbox: Any, sqlite_url: str
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from platforms import registry
+from tests.conftest import skip_clock_waits
 from tests.helpers import Outcome, invoke
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,9 +28,13 @@ def _section(out: str, title: str) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Outcome]]:
-    """The demo exactly as the README runs it: default world, default seed."""
+    """The demo exactly as the README runs it: default world, default seed (its upload polls
+    recorded, not waited for: tests/conftest.py skip_clock_waits)."""
     folder = tmp_path_factory.mktemp("demo") / "storydesk-demo"
-    yield folder, invoke("demo", "--dir", str(folder))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        skip_clock_waits(monkeypatch)
+        outcome = invoke("demo", "--dir", str(folder))
+    yield folder, outcome
 
 
 def test_demo_prints_non_zero_counts_on_every_platform_and_target(

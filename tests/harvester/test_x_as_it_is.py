@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from db.models import HarvestRun, Post
@@ -114,6 +115,7 @@ def test_a_withheld_post_is_kept_but_marked_not_to_be_reshared(ready: Setup, san
     assert "withheld in DE, FR" in stored_x(ready.db_url)[post.native_id].problems
 
 
+@pytest.mark.world(posts=60)
 def test_an_animated_gif_is_not_a_video(ready: Setup, sandbox: Any) -> None:
     assert harvest_x(ready).exit_code == 0
     gifs = [p for p in world_x(sandbox) if p.media_kind == "animated_gif"]

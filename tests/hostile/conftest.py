@@ -117,6 +117,14 @@ def within(seconds: float, call: Callable[[], Outcome]) -> tuple[Outcome, float]
     return result[0], took
 
 
+@pytest.fixture(autouse=True)
+def no_backoff_waits(no_clock_waits: list[float]) -> list[float]:
+    """A retry backs off on the clock's sleep (1 s, then 2 s...): in-process runs against
+    the hostile server skip it instead of spending wall time (tests/conftest.py:
+    skip_clock_waits). The deadlines and size caps are the transport's own, on real time."""
+    return no_clock_waits
+
+
 @pytest.fixture
 def hostile_world(tmp_path: Path, sqlite_url: str) -> Iterator[Make]:
     """hostile_world(mode, extra=..., timeout=..., retries=..., db_url=...) -> World."""

@@ -182,6 +182,7 @@ def test_youtube_data_older_than_30_days_is_refreshed_or_dropped(setup: Setup) -
     assert sweep(later).checked["youtube"] == 0  # refreshed data is fresh again
 
 
+@pytest.mark.world(posts=60)
 def test_a_short_listing_drops_nothing(setup: Setup) -> None:
     loaded = load(setup)
     sessions = session_factory(setup.db_url)

@@ -9,6 +9,7 @@ import csv
 import io
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,6 +77,7 @@ def _trail(db_url: str) -> Counter[str]:
     return Counter(actions)
 
 
+@pytest.mark.world(posts=60)
 def test_reshares_whose_copy_turns_out_to_be_another_persons_come_down(ready: Setup) -> None:
     approve_matched(ready)
     assert ready.cli("publish").exit_code == 0

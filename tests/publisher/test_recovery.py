@@ -8,6 +8,7 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,7 @@ def test_a_429_holds_every_due_publication_of_the_target_until_the_reset(
     assert {r.state for r in outbox(setup.db_url)} <= {"queued", "failed"}
 
 
+@pytest.mark.world(posts=60)
 def test_in_flight_rows_of_a_dead_publisher_for_targets_that_cannot_carry_them_are_skipped(
     ready: Setup,
 ) -> None:

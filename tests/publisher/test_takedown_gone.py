@@ -18,6 +18,7 @@ from tests.publisher.flow import approve_matched, outbox
 from tests.sandboxed import Setup
 
 
+@pytest.mark.world(posts=60)
 def test_a_reshare_deleted_by_hand_is_taken_down_not_failed(ready: Setup) -> None:
     approve_matched(ready)
     assert ready.cli("publish").exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from db import models
@@ -31,6 +32,7 @@ def first(setup: Setup, consent: str, problems: bool = False) -> int:
     return next(int(i["id"]) for i in items if bool(i["problems"]) == problems)
 
 
+@pytest.mark.world(posts=60)
 def test_approve_queues_one_publication_per_target_the_scope_allows(harvested: Setup) -> None:
     ready_ones = [
         i["id"] for i in queue_json(harvested, "--consent", "matched") if not i["problems"]

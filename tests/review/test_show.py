@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from db import models
@@ -59,6 +60,7 @@ def test_show_gives_text_every_copy_rules_consent_evidence_and_the_form(
     ) in text
 
 
+@pytest.mark.world(posts=60)
 def test_show_lists_rule_failures(harvested: Setup) -> None:
     item = next(i for i in queue_json(harvested, "--limit", "0") if i["problems"])
     outcome = harvested.cli("show", str(item["id"]))

@@ -197,6 +197,7 @@ def oauth1_session(base_url: str, recorder: Recorder) -> requests.Session:
     return session
 
 
+@pytest.mark.world(posts=60)
 def test_every_x_answer_of_the_sandbox_conforms(sandbox: Any) -> None:
     """Each endpoint and each error the app meets, checked against X's document."""
     base = sandbox.base_url

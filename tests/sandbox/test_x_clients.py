@@ -24,6 +24,7 @@ from tests.sandbox.support import (
 )
 
 
+@pytest.mark.world(posts=60)
 def test_paginator_walks_every_campaign_tweet_once(sandbox: Any) -> None:
     client, recorder = x_client(sandbox.base_url)
     # search shows an edited post as its latest version
@@ -76,6 +77,7 @@ def test_since_id_from_a_first_page_asks_only_for_what_is_new(sandbox: Any) -> N
     assert_conform(x_openapi(), recorder.exchanges)
 
 
+@pytest.mark.world(posts=60)
 def test_until_id_pages_below_a_tweet(sandbox: Any) -> None:
     client, recorder = x_client(sandbox.base_url, return_type=dict)
     ids = sorted((p.latest_id for p in campaign_posts(sandbox, "x")), key=int, reverse=True)
@@ -204,6 +206,7 @@ def test_search_parameters_are_checked_as_x_checks_them(sandbox: Any) -> None:
     assert_conform(x_openapi(), recorder.exchanges)
 
 
+@pytest.mark.world(posts=60)
 def test_x_as_it_is_long_posts_escapes_withheld_and_gifs(sandbox: Any) -> None:
     """note_tweet holds a long post whole, `text` its first 280 characters; & < > come
     escaped; withheld and animated_gif come as X's data dictionary describes them."""
@@ -239,6 +242,7 @@ def test_a_since_id_older_than_7_days_is_refused(sandbox: Any) -> None:
         client.search_recent_tweets(CAMPAIGN_QUERY, since_id=oldest.latest_id)
 
 
+@pytest.mark.world(posts=60)
 def test_pay_per_use_credits_run_out_with_402(sandbox: Any) -> None:
     reader, _ = x_client(sandbox.base_url, return_type=dict)
     control(sandbox.base_url, "x-account", {"credits": 15})
