@@ -36,7 +36,7 @@ from db import audit
 from db.models import AuditEntry, ConsentRecord, ConsentRequest, Post, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import ConsentState
+from db.states import ConsentState, RequestState
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
@@ -229,8 +229,8 @@ def _ask_one(
         if post is None:
             return Asked(tid, "skipped", f"cannot reply: {why}; use --via message")
         request = _existing(session, loaded.id, tid, person_of(post))
-        if request is not None and request.state not in ("unsent",):
-            if request.state == "withdrawn":
+        if request is not None and request.state != RequestState.UNSENT:
+            if request.state == RequestState.WITHDRAWN:
                 return Asked(tid, "skipped", "the poster withdrew by reply: never asked again")
             if not again:
                 when = f"{request.asked_at:%Y-%m-%d %H:%M}" if request.asked_at else "earlier"
@@ -254,7 +254,7 @@ def _ask_one(
             )
         code = request.code if request is not None else new_code()
         language, text = render(settings, post, code)
-        if request is not None and request.via == "reply" and request.state != "unsent":
+        if request is not None and request.via == "reply" and request.state != RequestState.UNSENT:
             text = request.text  # a reminder repeats the request
         replier = repliers.get(post.platform) if how == "reply" else None
         if replier is not None:
@@ -273,7 +273,7 @@ def _ask_one(
                 via=how,
                 language=language,
                 text=text,
-                state="unsent",
+                state=RequestState.UNSENT,
                 sent=0,
                 actor=actor,
                 created_at=now,
@@ -337,10 +337,10 @@ def _settle(request: ConsentRequest, now: datetime, external: str | None) -> Non
     request.updated_at = now
     if request.asked_at is None:
         request.asked_at = now
-    if request.state in ("unsent", "expired"):
-        request.state = "asked" if request.sent == 1 else "reminded"
-    elif request.state == "asked":
-        request.state = "reminded"
+    if request.state in (RequestState.UNSENT, RequestState.EXPIRED):
+        request.state = RequestState.ASKED if request.sent == 1 else RequestState.REMINDED
+    elif request.state == RequestState.ASKED:
+        request.state = RequestState.REMINDED
 
 
 def reconcile(
@@ -391,12 +391,12 @@ def expire_due(sessions: sessionmaker[Session], loaded: LoadedCampaign, now: dat
         rows = session.scalars(
             select(ConsentRequest).where(
                 ConsentRequest.campaign_id == loaded.id,
-                ConsentRequest.state.in_(("asked", "reminded")),
+                ConsentRequest.state.in_((RequestState.ASKED, RequestState.REMINDED)),
                 ConsentRequest.updated_at < limit,
             )
         ).all()
         for row in rows:
-            row.state, row.updated_at = "expired", now
+            row.state, row.updated_at = RequestState.EXPIRED, now
         return len(rows)
 
 
@@ -476,8 +476,8 @@ def mark_answered(session: Session, campaign_id: str, now: datetime) -> int:
     ).all()
     for request, consent_id in rows:
         request.consent_id, request.answered_at, request.updated_at = consent_id, now, now
-        if request.state != "withdrawn":
-            request.state = "answered"
+        if request.state != RequestState.WITHDRAWN:
+            request.state = RequestState.ANSWERED
     return len(rows)
 
 
@@ -519,7 +519,7 @@ def watch_answers(
                 ConsentRequest.campaign_id == loaded.id,
                 ConsentRequest.via == "reply",
                 ConsentRequest.sent > 0,
-                ConsentRequest.state != "withdrawn",
+                ConsentRequest.state != RequestState.WITHDRAWN,
             )
         ).all()
     for request_id, platform, native_id, author_id, ours in watched:
@@ -592,7 +592,7 @@ def _withdraw(
     proof = f"withdrawn by reply {platform} {answer.id}"
     with transaction(sessions) as session:
         row = session.get_one(ConsentRequest, request_id)
-        row.state, row.withdrawn_post_id = "withdrawn", answer.id
+        row.state, row.withdrawn_post_id = RequestState.WITHDRAWN, answer.id
         row.withdrawn_at, row.updated_at = answer.at or now, now
         testimony = session.get_one(Testimony, row.testimony_id)
         forms = {i for i in (testimony.consent_id, row.consent_id) if i is not None}

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
 from db.scope import refusal, scope_targets
-from db.states import ConsentState
+from db.states import ConsentState, RequestState
 from platforms import registry
 
 HARD = {
@@ -253,7 +253,7 @@ def opt_in_stand_in(
         .where(
             ConsentRequest.testimony_id == testimony.id,
             ConsentRequest.opt_in_post_id.is_not(None),
-            ConsentRequest.state != "withdrawn",
+            ConsentRequest.state != RequestState.WITHDRAWN,
         )
         .order_by(ConsentRequest.id)
         .limit(1)

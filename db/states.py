@@ -1,4 +1,5 @@
-"""Every state a testimony, a copy's consent or a publication can be in: one place.
+"""Every state a testimony, a copy's consent, a publication or a request for consent can be
+in: one place.
 
 They are StrEnums, stored as the same words as before (no migration), so a log line, a JSON
 answer or a CSV column shows the word itself. The model columns (db.models.base.StateColumn)
@@ -42,6 +43,17 @@ class PublicationState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # the target cannot carry it (no copy there, no video file...)
     TAKEN_DOWN = "taken-down"
+
+
+class RequestState(StrEnum):
+    """A request for consent sent by `ask` (consent_requests.state)."""
+
+    UNSENT = "unsent"  # recorded, not yet on the platform (or sent by hand later)
+    ASKED = "asked"
+    REMINDED = "reminded"  # asked again
+    ANSWERED = "answered"  # a form came back with its code
+    EXPIRED = "expired"  # no answer within consent.request.expire_after
+    WITHDRAWN = "withdrawn"  # the poster withdrew by reply: never asked again
 
 
 # out, or on its way out: what a takedown or a withdrawal must reach

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, RedactedText
+from db.models.base import Base, RedactedText, StateColumn
+from db.states import RequestState
 
 
 class ConsentRequest(Base):
@@ -29,8 +30,9 @@ class ConsentRequest(Base):
     via: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    # unsent | asked | reminded | answered | expired | withdrawn
-    state: Mapped[str] = mapped_column(String(16), default="unsent")
+    state: Mapped[RequestState] = mapped_column(
+        StateColumn(RequestState, 16), default=RequestState.UNSENT
+    )
     # the outbox mark: a reply is being sent since then; a crash leaves it set and the next
     # `ask` looks for our reply on the platform before anything is sent again
     sending_since: Mapped[datetime | None]

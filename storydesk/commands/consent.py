@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from config.errors import ExitCode
+from db.states import RequestState
 from storydesk.commands.decide import reviewer
 from storydesk.context import AppContext
 from storydesk.params import FORM_ID
@@ -135,7 +136,7 @@ def revoke(app: AppContext, ident: str, reason: str, as_name: str | None) -> Non
 @command.command(name="requests")
 @click.option(
     "--state",
-    type=click.Choice(["unsent", "asked", "reminded", "answered", "expired", "withdrawn"]),
+    type=click.Choice([s.value for s in RequestState]),
     help="Only these requests.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
