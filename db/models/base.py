@@ -91,14 +91,21 @@ class StateColumn(TypeDecorator[E], Generic[E]):
     def __init__(self, enum: type[E], length: int) -> None:
         super().__init__(length)
         self.enum, self.length = enum, length
+        # one dict look-up a value (bulk writes of consent matches pass every row through
+        # here): a member and its word find the same entry
+        self._words: dict[str, str] = {m.value: m.value for m in enum}
+        self._members: dict[str, E] = {m.value: m for m in enum}
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return str(self.enum(value))  # ValueError for a word that is no state
+        word = self._words.get(value)
+        if word is None:
+            raise ValueError(f"{value!r} is not a valid {self.enum.__name__}")
+        return word
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+        return None if value is None else self._members[value]
 
     def copy(self, **kw: Any) -> StateColumn[E]:
         return StateColumn(self.enum, self.length)
