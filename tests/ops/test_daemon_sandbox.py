@@ -28,6 +28,9 @@ TARGETS = ("x", "youtube", "gallery")
 EXTRA = "[operations]\njitter_seconds = 1\n"
 # The issue asks for a minute of daemon life against the sandbox, not a token few seconds.
 RUN_SECONDS = 60
+# SIGTERM ends the daemon once the job in hand is done, not after its interval or the rest
+# of the cycle; on a loaded 2-core CI machine one job can take a few seconds
+STOP_WITHIN = 20
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -56,7 +59,7 @@ def start_daemon(setup: Setup, name: str) -> tuple[subprocess.Popen[str], Path]:
 def stop(process: subprocess.Popen[str]) -> float:
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=10) == 0
+    assert process.wait(timeout=STOP_WITHIN + 10) == 0
     return time.monotonic() - started
 
 
@@ -148,7 +151,7 @@ def test_a_daemon_harvests_matches_and_publishes_until_sigterm(
         exercise(setup, seconds=RUN_SECONDS, logs=[log])
     finally:
         took = stop(process)
-    assert took < 5
+    assert took < STOP_WITHIN
     lines = events(log)
     done = Counter(e["job"] for e in lines if e["event"] == "job.done" and e["status"] == "ok")
     assert done["harvest:x"] >= 3 and done["harvest:youtube"] >= 3 and done["match"] >= 6
@@ -156,7 +159,7 @@ def test_a_daemon_harvests_matches_and_publishes_until_sigterm(
     assert done["compliance"] >= 1
     found = [e.get("new", 0) for e in lines if e.get("job") == "harvest:x" and "new" in e]
     assert found[0] > 0 and sum(found[1:]) > 0  # later harvests found the newer posts
-    assert lines[-1]["event"] == "daemon.stopped" and lines[-1]["seconds_after_signal"] < 5
+    assert lines[-1]["event"] == "daemon.stopped" and lines[-1]["seconds_after_signal"] < STOP_WITHIN
     assert not [e for e in lines if e["level"] == "error"], [
         e for e in lines if e["level"] == "error"
     ]
@@ -177,7 +180,7 @@ def test_two_daemons_on_one_postgresql_share_the_work_without_duplicates(
         exercise(setup, seconds=RUN_SECONDS, logs=[log for _, log in daemons])
     finally:
         took = [stop(process) for process, _ in daemons]
-    assert max(took) < 5
+    assert max(took) < STOP_WITHIN
     with session_factory(setup.db_url)() as session:
         keys = session.execute(select(Post.platform, Post.native_id)).all()
         assert len(keys) == len(set(keys))  # no post stored twice
