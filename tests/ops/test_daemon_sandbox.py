@@ -159,7 +159,9 @@ def test_a_daemon_harvests_matches_and_publishes_until_sigterm(
     assert done["compliance"] >= 1
     found = [e.get("new", 0) for e in lines if e.get("job") == "harvest:x" and "new" in e]
     assert found[0] > 0 and sum(found[1:]) > 0  # later harvests found the newer posts
-    assert lines[-1]["event"] == "daemon.stopped" and lines[-1]["seconds_after_signal"] < STOP_WITHIN
+    assert (
+        lines[-1]["event"] == "daemon.stopped" and lines[-1]["seconds_after_signal"] < STOP_WITHIN
+    )
     assert not [e for e in lines if e["level"] == "error"], [
         e for e in lines if e["level"] == "error"
     ]
