@@ -69,6 +69,8 @@ def scores(
     }
 
 
+# slow: two worlds of 400 posts harvested and matched, a figure more than a unit check
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [5, 11])
 def test_precision_and_recall_on_the_sandbox_world(
     tmp_path: Path, sqlite_url: str, seed: int, record_property: Any

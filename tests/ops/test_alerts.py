@@ -76,7 +76,10 @@ def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/B000/XXXX"
