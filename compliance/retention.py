@@ -22,7 +22,7 @@ from db import audit
 from db.models import ConsentMatch, ConsentRecord, Post, Publication, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import LIVE_PUBLICATION, ConsentState, ReviewState
+from db.states import LIVE_PUBLICATION, ConsentState, FormState, ReviewState
 
 ACTOR = "compliance"
 CHUNK = 500
@@ -98,7 +98,7 @@ def purge_withdrawn(
             session.scalars(
                 select(ConsentRecord.id).where(
                     ConsentRecord.campaign_id == loaded.id,
-                    ConsentRecord.state == "revoked",
+                    ConsentRecord.state == FormState.REVOKED,
                     ConsentRecord.personal_data_purged_at.is_(None),
                 )
             )

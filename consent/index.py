@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from consent import normalise
 from consent.near import NearIndex
 from db.models import ConsentRecord
+from db.states import FormState
 from platforms import registry
 
 HANDLE_FIELDS = registry.consent_fields()  # platform -> the form column naming the account
@@ -28,7 +29,7 @@ class Form:
     id: int
     response_id: str
     version: int
-    state: str
+    state: FormState
     full_name: str | None
     city: str | None
     age: int | None

@@ -43,7 +43,7 @@ from consent.requests import mark_answered
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
 from db.session import large_page_cache, transaction
-from db.states import ConsentState
+from db.states import ConsentState, FormState
 
 NUMBER = re.compile(r"\d+")
 
@@ -58,7 +58,7 @@ def _age(record: Form, today: date) -> int | None:
 
 
 def strong_state(record: Form, minimum_age: int, today: date) -> ConsentState:
-    if record.state == "revoked":
+    if record.state == FormState.REVOKED:
         return ConsentState.REVOKED
     age = _age(record, today)
     if (

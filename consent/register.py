@@ -34,7 +34,7 @@ from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.models.consent import form_fields
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import ConsentState
+from db.states import ConsentState, FormState
 
 FIELDS = form_fields()  # the columns the export fills, as marked on the model
 
@@ -217,8 +217,8 @@ class _Writer:
             source,
             stored(session, RECORDS.c.imported_at, now),
         )
-        self.active = ("active", None, None, None)
-        self.revoked_state = "revoked"
+        self.active = (FormState.ACTIVE.value, None, None, None)
+        self.revoked_state = FormState.REVOKED.value
         self.at_record = stored(session, RECORDS.c.revoked_at, now)
         self.at = stored(session, AUDIT.c.at, now)
 
@@ -256,7 +256,7 @@ class _Writer:
         def withdraw(rid: str, number: int) -> None:
             if rid in new:
                 revoke_new.setdefault(rid, number)
-            elif existing.get(rid, (0, "", ""))[2] != "revoked":
+            elif existing.get(rid, (0, "", ""))[2] != FormState.REVOKED:
                 withdrawals.append((rid, number))
 
         for row in rows:
@@ -368,7 +368,7 @@ class _Writer:
         applied: dict[int, str] = {}
         for rid, number in withdrawals:
             record = records.get(rid)
-            if record is not None and record.state != "revoked":
+            if record is not None and record.state != FormState.REVOKED:
                 _revoke(self.session, record, "revoked in the form export", self.actor, self.now)
                 applied[number] = rid
         return applied
@@ -469,7 +469,7 @@ def find_record(session: Session, campaign_id: str, ident: str) -> ConsentRecord
 
 
 def _revoke(session: Session, record: ConsentRecord, reason: str, actor: str, now: datetime) -> int:
-    record.state, record.revoked_at, record.revoked_by = "revoked", now, actor
+    record.state, record.revoked_at, record.revoked_by = FormState.REVOKED, now, actor
     record.revoke_reason = reason
     testimonies = list(session.scalars(select(Testimony).where(Testimony.consent_id == record.id)))
     for testimony in testimonies:
@@ -504,7 +504,7 @@ def revoke(
 ) -> tuple[ConsentRecord, int]:
     with transaction(sessions) as session:
         record = find_record(session, loaded.id, ident)
-        if record.state == "revoked":
+        if record.state == FormState.REVOKED:
             raise WorkFailed(
                 f"consent {record.response_id} was already revoked on "
                 f"{record.revoked_at:%Y-%m-%d} by {record.revoked_by}"

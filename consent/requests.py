@@ -36,7 +36,7 @@ from db import audit
 from db.models import AuditEntry, ConsentRecord, ConsentRequest, Post, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import ConsentState, RequestState
+from db.states import ConsentState, FormState, RequestState
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
@@ -598,7 +598,7 @@ def _withdraw(
         forms = {i for i in (testimony.consent_id, row.consent_id) if i is not None}
         for consent_id in sorted(forms):
             record = session.get_one(ConsentRecord, consent_id)
-            if record.state != "revoked":
+            if record.state != FormState.REVOKED:
                 _revoke(session, record, proof, actor, now)
         testimony.consent_state, testimony.priority, testimony.updated_at = (
             ConsentState.REVOKED,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent.register import find_record
 from db.models import ConsentMatch, ConsentRecord, Post
-from db.states import ConsentState
+from db.states import ConsentState, FormState
 from platforms import registry
 
 
@@ -19,7 +19,7 @@ class FormRow(TypedDict):
     id: int
     response_id: str
     full_name: str | None
-    state: str  # the form's: active or revoked
+    state: FormState
     posts: int  # copies it is matched to (a likeness included)
 
 

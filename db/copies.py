@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
 from db.scope import refusal, scope_targets
-from db.states import ConsentState, RequestState
+from db.states import ConsentState, FormState, RequestState
 from platforms import registry
 
 HARD = {
@@ -310,7 +310,7 @@ def _consent_refusal(
         return f"the post is {post.source_state} on {post.platform}"
     if form is None:
         return "no consent form is tied to this testimony"
-    if form.state == "revoked":
+    if form.state == FormState.REVOKED:
         return HARD[ConsentState.REVOKED]
     if match is None or match.consent_id is None:
         return "nothing ties this account to a consent form (consent none)"

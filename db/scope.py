@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import ConsentRecord
+from db.states import FormState
 from platforms import registry
 
 # the targets "social" and "website" stand for, and other names forms use (from the registry)
@@ -35,7 +36,7 @@ def refusal(record: ConsentRecord | None, target: str, now: datetime) -> str | N
     """Why `record` does not allow `target` now, or None when it does."""
     if record is None:
         return "no consent form"
-    if record.state != "active":
+    if record.state != FormState.ACTIVE:
         return f"consent {record.state}"
     if record.expires_at is not None and record.expires_at <= now:
         return f"consent expired on {record.expires_at:%Y-%m-%d}"

@@ -1,5 +1,5 @@
-"""Every state a testimony, a copy's consent, a publication or a request for consent can be
-in: one place.
+"""Every state a testimony, a copy's consent, a consent form, a publication or a request for
+consent can be in: one place.
 
 They are StrEnums, stored as the same words as before (no migration), so a log line, a JSON
 answer or a CSV column shows the word itself. The model columns (db.models.base.StateColumn)
@@ -22,6 +22,13 @@ class ConsentState(StrEnum):
     NEEDS_CHECK = "needs-check"  # only a likeness: a reviewer must confirm it
     GUARDIAN_REQUIRED = "guardian-required"  # under the age of consent, no guardian signed
     REVOKED = "revoked"  # the participant withdrew consent
+
+
+class FormState(StrEnum):
+    """A consent form itself (consent_records.state), whatever it was matched to."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"  # withdrawn: in the export, by `consent revoke` or by reply
 
 
 class ReviewState(StrEnum):

@@ -28,7 +28,7 @@ from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.copies import check_copies, reshareable
 from db.models import ConsentRecord, Publication, Testimony
-from db.states import ConsentState, PublicationState, ReviewState
+from db.states import ConsentState, FormState, PublicationState, ReviewState
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
@@ -57,7 +57,7 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
         # consent belongs to a copy: only those with their own evidence for this form
         going = {c.post_id for c in reshareable(check_copies(session, testimony, loaded.settings))}
         copies = [p for p in posts.get(testimony.id, []) if p["post_id"] in going]
-        if not copies or (record is not None and record.state != "active"):
+        if not copies or (record is not None and record.state != FormState.ACTIVE):
             continue
         youtube = next((p for p in copies if p["platform"] == "youtube"), None)
         role = roles.get(testimony.role or "")

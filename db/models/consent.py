@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, StateColumn
-from db.states import ConsentState
+from db.states import ConsentState, FormState
 
 # The mark on a column: the form export fills it (FORM), and it says who a person is
 # (PERSONAL: a purge forgets it). The parser, the register and the purge read the marks.
@@ -56,8 +56,7 @@ class ConsentRecord(Base):
     source_row: Mapped[int]
     row_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime]
-    # active | revoked
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[FormState] = mapped_column(StateColumn(FormState, 16), default=FormState.ACTIVE)
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(128))
     revoke_reason: Mapped[str | None] = mapped_column(Text)

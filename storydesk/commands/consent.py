@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from config.errors import ExitCode
-from db.states import RequestState
+from db.states import FormState, RequestState
 from storydesk.commands.decide import reviewer
 from storydesk.context import AppContext
 from storydesk.params import FORM_ID
@@ -65,7 +65,7 @@ def import_(app: AppContext, file: Path, as_name: str | None) -> int:
 
 
 @command.command(name="list")
-@click.option("--state", type=click.Choice(["active", "revoked"]), help="Only these forms.")
+@click.option("--state", type=click.Choice([s.value for s in FormState]), help="Only these forms.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.pass_obj
 def list_(app: AppContext, state: str | None, as_json: bool) -> None:
