@@ -26,9 +26,10 @@ from config.retry import retry
 from config.schema import LoadedCampaign
 from db.models import Post
 from db.session import transaction
+from db.states import SourceState
 
-# shortcode -> "available" | "deleted"
-Lookup = Callable[[str], str]
+# shortcode -> available | deleted
+Lookup = Callable[[str], SourceState]
 # stored posts looked at per sweep, oldest check first: the rest wait for the next sweep
 PER_SWEEP = 500
 
@@ -39,7 +40,7 @@ def instaloader_lookup(loaded: LoadedCampaign, clock: Clock) -> Lookup:
     loader = instaloader_client(loaded, clock)
     attempts = loaded.settings.platforms.instagram.max_retries
 
-    def lookup(code: str) -> str:
+    def lookup(code: str) -> SourceState:
         import instaloader
         from instaloader.exceptions import (
             BadResponseException,
@@ -48,14 +49,14 @@ def instaloader_lookup(loaded: LoadedCampaign, clock: Clock) -> Lookup:
             QueryReturnedNotFoundException,
         )
 
-        def once() -> str:
+        def once() -> SourceState:
             try:
                 instaloader.Post.from_shortcode(loader.context, code)
             except QueryReturnedNotFoundException:
-                return "deleted"
+                return SourceState.DELETED
             except BadResponseException as exc:
                 if "Fetching Post metadata failed" in str(exc):  # no item: the post is gone
-                    return "deleted"
+                    return SourceState.DELETED
                 raise WorkFailed(f"instagram: unexpected answer about {code}: {exc}") from exc
             except LoginRequiredException as exc:
                 raise CredentialRejected("instagram: the session is not logged in") from exc
@@ -65,7 +66,7 @@ def instaloader_lookup(loaded: LoadedCampaign, clock: Clock) -> Lookup:
                         "instagram: Instagram answered login_required"
                     ) from exc
                 raise Transient(f"instagram: looking up {code}: {exc}") from exc
-            return "available"
+            return SourceState.AVAILABLE
 
         return retry(once, clock, attempts, f"instagram look-up of {code}")
 
@@ -105,7 +106,7 @@ def sweep_instagram(
             post: Any = session.get(Post, post_id)
             if post is None or post.purged_at is not None:
                 continue
-            if state == "available":
+            if state == SourceState.AVAILABLE:
                 post.source_checked_at = now
             else:
                 source_gone(session, post, state, now, summary)

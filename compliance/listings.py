@@ -26,6 +26,7 @@ from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.models import Post
 from db.session import transaction
+from db.states import SourceState
 
 Listing = Callable[[], set[str]]
 SUSPICIOUS_SHARE = 0.5
@@ -109,7 +110,7 @@ def sweep_listing(
                 Post.native_id.in_(missing),
             )
         ):
-            source_gone(session, post, "deleted", now, summary)
+            source_gone(session, post, SourceState.DELETED, now, summary)
         session.execute(
             update(Post)
             .where(Post.campaign_id == loaded.id, Post.platform == platform, live_posts())

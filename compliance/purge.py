@@ -10,6 +10,7 @@ from datetime import datetime
 
 from db.models import ConsentRecord, Post
 from db.models.consent import personal_fields
+from db.states import SourceState
 from platforms import registry
 
 # The form's personal fields, as marked on the model, and every platform's account field
@@ -19,7 +20,7 @@ PERSONAL_CONSENT_FIELDS = tuple(
 )
 
 
-def purge_post(post: Post, now: datetime, source_state: str | None = None) -> None:
+def purge_post(post: Post, now: datetime, source_state: SourceState | None = None) -> None:
     """Drop the stored copy of `post` (text, raw, author); keep ids, URL and rule results."""
     post.text = ""
     post.raw = None

@@ -29,7 +29,7 @@ from db import audit, quota
 from db.models import Post
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import LIVE_PUBLICATION, ReviewState
+from db.states import LIVE_PUBLICATION, ReviewState, SourceState
 from harvester.x import posts_returned
 from harvester.youtube import parse_duration
 from platforms.base import reraise
@@ -40,7 +40,7 @@ SOURCE_GONE = ReviewState.SOURCE_GONE
 
 
 def source_gone(
-    session: Session, post: Post, state: str, now: datetime, summary: ComplianceSummary
+    session: Session, post: Post, state: SourceState, now: datetime, summary: ComplianceSummary
 ) -> None:
     """The source is no longer public: purge our copy, take its reshares down, audit both."""
     purge_post(post, now, state)
@@ -75,7 +75,7 @@ def leave_queue_if_all_gone(session: Session, testimony_id: int, now: datetime) 
     still_there = session.scalar(
         select(func.count())
         .select_from(Post)
-        .where(Post.testimony_id == testimony_id, Post.source_state == "available")
+        .where(Post.testimony_id == testimony_id, Post.source_state == SourceState.AVAILABLE)
     )
     if still_there:
         return
@@ -97,24 +97,26 @@ def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def classify_x(answer: dict[str, Any]) -> dict[str, str]:
+def classify_x(answer: dict[str, Any]) -> dict[str, SourceState]:
     """A tweet lookup answer → {tweet id: available | withheld | deleted | protected |
     suspended} (pure). Ids the answer does not account for are left out: unknown."""
-    states: dict[str, str] = {}
+    states: dict[str, SourceState] = {}
     data = answer.get("data") or []
     for tweet in [data] if isinstance(data, dict) else data:
-        states[str(tweet["id"])] = "withheld" if tweet.get("withheld") else "available"
+        states[str(tweet["id"])] = (
+            SourceState.WITHHELD if tweet.get("withheld") else SourceState.AVAILABLE
+        )
     for error in answer.get("errors") or []:
         tweet_id = str(error.get("resource_id") or error.get("value") or "")
         if not tweet_id or error.get("resource_type", "tweet") != "tweet":
             continue
         kind = str(error.get("type", ""))
         if "suspend" in str(error.get("detail", "")).lower():
-            states[tweet_id] = "suspended"
+            states[tweet_id] = SourceState.SUSPENDED
         elif kind.endswith("not-authorized-for-resource"):
-            states[tweet_id] = "protected"
+            states[tweet_id] = SourceState.PROTECTED
         elif kind.endswith("resource-not-found"):
-            states[tweet_id] = "deleted"
+            states[tweet_id] = SourceState.DELETED
     return states
 
 
@@ -199,14 +201,14 @@ def sweep_x(
                 if state is None:
                     continue
                 summary.checked["x"] += 1
-                if state == "available":
+                if state == SourceState.AVAILABLE:
                     post.source_checked_at = now
                 else:
                     source_gone(session, post, state, now, summary)
 
 
 def live_posts() -> Any:
-    return Post.purged_at.is_(None) & (Post.source_state == "available")
+    return Post.purged_at.is_(None) & (Post.source_state == SourceState.AVAILABLE)
 
 
 def _posts(session: Session, loaded: LoadedCampaign, platform: str, ids: list[str]) -> list[Post]:
@@ -316,7 +318,11 @@ def sweep_youtube(
                 privacy = ((video or {}).get("status") or {}).get("privacyStatus")
                 if video is None or privacy == "private":
                     source_gone(
-                        session, post, "deleted" if video is None else "private", now, summary
+                        session,
+                        post,
+                        SourceState.DELETED if video is None else SourceState.PRIVATE,
+                        now,
+                        summary,
                     )
                     continue
                 channel_id = (video.get("snippet") or {}).get("channelId", "")

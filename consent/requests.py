@@ -36,7 +36,7 @@ from db import audit
 from db.models import AuditEntry, ConsentRecord, ConsentRequest, Post, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import ConsentState, FormState, RequestState
+from db.states import ConsentState, FormState, RequestState, SourceState
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
@@ -221,7 +221,7 @@ def _ask_one(
         posts = list(
             session.scalars(
                 select(Post)
-                .where(Post.testimony_id == tid, Post.source_state == "available")
+                .where(Post.testimony_id == tid, Post.source_state == SourceState.AVAILABLE)
                 .order_by(Post.id)
             )
         )

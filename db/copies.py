@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from config.schema import Campaign
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Testimony
 from db.scope import refusal, scope_targets
-from db.states import ConsentState, FormState, RequestState
+from db.states import ConsentState, FormState, RequestState, SourceState
 from platforms import registry
 
 HARD = {
@@ -199,13 +199,13 @@ def check_copies(
             consent_refusal=None,
             overridden=[b for b in breaks if b in (entry.get("overridden") or [])],
             confirmed=bool(entry.get("confirmed")),
-            available=post.source_state == "available",
+            available=post.source_state == SourceState.AVAILABLE,
             left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
         match_form = match.consent_id if match is not None else None
         if stand_in is not None and post.id == stand_in.post_id and match_form is None:
-            if post.source_state == "available":
+            if post.source_state == SourceState.AVAILABLE:
                 check.consent_refusal = None
             check.state, check.evidence = "opt-in", stand_in.evidence()
         if check.consent_refusal is None and _approved_for_another_form(approval, testimony):
@@ -306,7 +306,7 @@ def _approved_for_another_form(approval: Decision | None, testimony: Testimony) 
 def _consent_refusal(
     post: Post, match: ConsentMatch | None, form: ConsentRecord | None, confirmed: bool
 ) -> str | None:
-    if post.source_state != "available":
+    if post.source_state != SourceState.AVAILABLE:
         return f"the post is {post.source_state} on {post.platform}"
     if form is None:
         return "no consent form is tied to this testimony"

@@ -1,5 +1,5 @@
-"""Every state a testimony, a copy's consent, a consent form, a publication or a request for
-consent can be in: one place.
+"""Every state a testimony, a copy's consent, a post at its source, a consent form, a
+publication or a request for consent can be in: one place.
 
 They are StrEnums, stored as the same words as before (no migration), so a log line, a JSON
 answer or a CSV column shows the word itself. The model columns (db.models.base.StateColumn)
@@ -22,6 +22,18 @@ class ConsentState(StrEnum):
     NEEDS_CHECK = "needs-check"  # only a likeness: a reviewer must confirm it
     GUARDIAN_REQUIRED = "guardian-required"  # under the age of consent, no guardian signed
     REVOKED = "revoked"  # the participant withdrew consent
+
+
+class SourceState(StrEnum):
+    """A post at its source, as harvest and the compliance sweep last saw it
+    (posts.source_state). Anything but available purges our copy (compliance)."""
+
+    AVAILABLE = "available"
+    DELETED = "deleted"
+    PRIVATE = "private"  # YouTube: made private
+    WITHHELD = "withheld"  # X: withheld in some country
+    PROTECTED = "protected"  # X: the account's posts are protected
+    SUSPENDED = "suspended"  # X: the account is suspended
 
 
 class FormState(StrEnum):

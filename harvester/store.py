@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from db.models import Post, Testimony
+from db.states import SourceState
 from harvester.common import HarvestedPost, fingerprint
 from harvester.linking import Links, Owner, linked_video_ids
 from harvester.rules import detect_role, problems
@@ -137,7 +138,7 @@ def store_posts(
                 "published_at": item.published_at,
                 "harvested_at": now,
                 "updated_at": now,
-                "source_state": "available",
+                "source_state": SourceState.AVAILABLE,
                 "raw": item.raw,
                 "query": run.query,
                 "run_id": run.id,

@@ -18,6 +18,7 @@ from config.credentials import require_env
 from config.errors import CredentialRejected, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, Target, Url
 from config.retry import retry
+from db.states import SourceState
 from platforms.base import Platform, reraise
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
                     if post.native_id in found:
                         post.source_checked_at = now
                     else:
-                        source_gone(session, post, "deleted", now, summary)
+                        source_gone(session, post, SourceState.DELETED, now, summary)
 
     return step
 

@@ -12,7 +12,7 @@ from config.schema import LoadedCampaign
 from db.copies import CopyPlan, check_copies
 from db.models import ConsentMatch, ConsentRecord, Decision, Post, Publication, Testimony
 from db.scope import scope_targets
-from db.states import ConsentState, PublicationState, ReviewState
+from db.states import ConsentState, PublicationState, ReviewState, SourceState
 from review.queue import PostRow, posts_of
 from review.side_by_side import FORM_ACCOUNT, side_by_side
 from review.terminal import printable
@@ -372,7 +372,7 @@ def _lines(card: Card) -> list[str]:
         lines.append(
             f"  [{post['platform']}] {post['url']}  by {post['author']}, "
             f"{(post['published_at'] or '')[:16]}, {duration}"
-            + ("" if post["source_state"] == "available" else f", {post['source_state']}")
+            + ("" if post["source_state"] == SourceState.AVAILABLE else f", {post['source_state']}")
         )
     if card["posts"]:
         lines.append("  text: " + card["posts"][0]["text"].replace("\n", " "))

@@ -9,7 +9,7 @@ from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Post, Testimony
-from db.states import ConsentState, ReviewState
+from db.states import ConsentState, ReviewState, SourceState
 
 # source-gone: every copy was deleted at its source (compliance): out of the pending queue
 STATUSES = (*ReviewState, "all")
@@ -32,7 +32,7 @@ class PostRow(TypedDict):
     published_at: str | None  # ISO 8601
     duration_seconds: float | None
     problems: list[str]  # [] in a light listing
-    source_state: str
+    source_state: SourceState
     media_type: str | None
     media_url: str | None
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, RedactedText, StateColumn
-from db.states import ConsentState, ReviewState
+from db.states import ConsentState, ReviewState, SourceState
 
 
 class Campaign(Base):
@@ -137,7 +137,9 @@ class Post(Base):
     harvested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # available | deleted | protected | private | suspended | withheld
-    source_state: Mapped[str] = mapped_column(String(16), default="available")
+    source_state: Mapped[SourceState] = mapped_column(
+        StateColumn(SourceState, 16), default=SourceState.AVAILABLE
+    )
     source_checked_at: Mapped[datetime | None]
     raw: Mapped[dict[str, Any] | None]
     query: Mapped[str | None] = mapped_column(Text)
