@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from queue import SimpleQueue
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, select, update
@@ -252,13 +253,33 @@ def _fetched_ahead(pages: Iterator[Page], limit: int) -> Iterator[Page]:
     `limit`: a page fetched but not stored (the run stopped) is asked for again by the next
     run, whose cursor has not moved past it. Only for collectors whose pages touch nothing
     but the network (a quota read from the database would miss the page being stored)."""
-    with ThreadPoolExecutor(1, thread_name_prefix="fetch-ahead") as pool:
-        pending: Future[Page | None] | None = pool.submit(next, pages, None)
-        number = 0
-        while pending is not None and (page := pending.result()) is not None:
-            number += 1
-            pending = pool.submit(next, pages, None) if number < limit else None
-            yield page
+    pending: SimpleQueue[tuple[Page | None, BaseException | None]] | None = _ask(pages)
+    number = 0
+    while pending is not None:
+        page, error = pending.get()
+        if error is not None:
+            raise error
+        if page is None:
+            return
+        number += 1
+        pending = _ask(pages) if number < limit else None
+        yield page
+
+
+def _ask(pages: Iterator[Page]) -> SimpleQueue[tuple[Page | None, BaseException | None]]:
+    """The next page, fetched by a thread of its own. A daemon: a run stopped by an error
+    or Ctrl-C returns at once, and the process exits, without waiting for a request in
+    flight (or a rate-limit wait) whose page nobody will store."""
+    answer: SimpleQueue[tuple[Page | None, BaseException | None]] = SimpleQueue()
+
+    def fetch() -> None:
+        try:
+            answer.put((next(pages, None), None))
+        except BaseException as exc:  # noqa: BLE001 - raised in the storing thread, which
+            answer.put((None, exc))  # would otherwise wait for an answer that never comes
+
+    threading.Thread(target=fetch, name="fetch-ahead", daemon=True).start()
+    return answer
 
 
 def _shown(position: dict[str, Any]) -> str:
