@@ -1,9 +1,10 @@
 """`python -m tests`: the whole check, as CI runs it: lint, format, types, then the suite.
 
-`python -m tests --fast`: the unit tier, for the edit-test loop: lint, format, types, then
-the tests that are neither marked slow (the benchmark scripts, the daemon on the wall clock,
-kill -9 and fresh-clone runs, real processes racing for a lock, a pseudo-terminal's typed-ahead
-keys) nor on PostgreSQL (every database test also runs on SQLite), with the properties that run
+`python -m tests --fast`: the unit tier, for the edit-test loop (under a minute on 2 cores):
+lint, format, types, then the tests that are neither marked slow (the benchmark scripts, the
+daemon on the wall clock, kill -9 and fresh-clone runs, real processes racing for a lock, a
+pseudo-terminal's typed-ahead keys) nor integration (whatever runs against the sandbox twin,
+and the demo) nor on PostgreSQL (every database test also runs on SQLite), with the properties that run
 the database or the CLI per example searching a sixth as far (tests/tiers.py). Anything after
 the flag goes to pytest as it is.
 """
@@ -16,7 +17,7 @@ import sys
 
 from tests.tiers import TIER_VARIABLE
 
-FAST = ["-m", "not slow and not postgres", "-k", "not postgresql"]
+FAST = ["-m", "not slow and not integration and not postgres", "-k", "not postgresql"]
 
 
 def steps(args: list[str]) -> list[tuple[str, list[str]]]:

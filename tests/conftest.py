@@ -22,6 +22,14 @@ TEMPLATE_DB = "storydesk_template"
 _counter = itertools.count()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs against the sandbox (a server, a world, whole harvest and publish
+    cycles) is an integration test: `python -m tests --fast` leaves it to the whole suite."""
+    for item in items:
+        if "sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     bindir = find_bindir()

@@ -14,6 +14,9 @@ from platforms import registry
 from tests.conftest import skip_clock_waits
 from tests.helpers import Outcome, invoke
 
+# The demo runs the sandbox and every cycle: integration, left out of the fast tier.
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[2]
 # every platform of the registry, Bluesky included: the demo harvests and reshares on each
 PLATFORMS = tuple(registry.names("harvest"))
