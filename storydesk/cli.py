@@ -8,6 +8,7 @@ on stderr and its exit code. Modules are imported only when their command runs, 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import json
@@ -158,6 +159,12 @@ def one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Python looks for reference cycles every 700 new objects. Starting a command (SQLAlchemy,
+    # the models, click, the campaign's schema, the clients) makes a few hundred thousand that
+    # live as long as the process, and each look walks the young ones again: about a tenth of
+    # `queue` or `show` (bench/queue_show.py). Every 50,000 objects instead; garbage in a
+    # cycle (rare: the ORM's back-references are weak) waits at most that much longer.
+    gc.set_threshold(50_000)
     sys.exit(run(argv))
 
 
