@@ -118,7 +118,7 @@ GraphVersion = Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class HttpBounds(Strict):
