@@ -48,14 +48,14 @@ def command(
     """The review queue: testimonies most ready to approve first (consent matched and no
     rule problems, then those whose consent needs a check, then the rest). A testimony
     posted on several platforms is one row."""
-    from review.queue import count_queue, list_queue
+    from review.queue import list_queue, queue_total
 
     with app.sessions()() as session:
         items = list_queue(session, status, platform, consent, limit or None)
         total = (
-            count_queue(session, status, platform, consent)
+            queue_total(session, status, platform, consent)
             if not as_json and limit and len(items) >= limit
-            else len(items)
+            else str(len(items))
         )
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False))
@@ -91,7 +91,7 @@ def command(
         empty=f"No {status} testimonies.",
         one_line="excerpt",
     )
-    if total > len(items):
+    if total != str(len(items)):
         # on stderr when piped: the rows on stdout stay rows
         click.echo(
             f"{len(items)} of {total} shown; --limit to see more",

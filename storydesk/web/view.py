@@ -18,12 +18,17 @@ from db.models import ConsentRecord
 from db.states import ConsentState, ReviewState
 from review.card import EVIDENCE, Card, testimony_card
 from review.differences import differences
-from review.queue import CONSENT_STATES, STATUSES, count_queue, list_queue, next_in_queue
+from review.queue import (
+    CONSENT_STATES,
+    STATUSES,
+    list_queue,
+    next_in_queue,
+    queue_total,
+)
 from review.versions import version_of
 from storydesk.web.embeds import embed, web_url
 
 LIST_SIZE = 50  # testimonies listed beside the card
-COUNT_CAP = 1_000  # "1000+ pending": counting a million rows is no reviewer's business
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,9 @@ class Filters:
             light=True,  # the listing beside the card: who, where, which consent
         )
 
-    def count(self, session: Session) -> int:
-        return count_queue(
-            session,
-            self.status,
-            self.platform,
-            self.consent,
-            role=self.role,
-            country=self.country,
-            cap=COUNT_CAP,
+    def count(self, session: Session) -> str:
+        return queue_total(
+            session, self.status, self.platform, self.consent, role=self.role, country=self.country
         )
 
 
@@ -209,7 +208,6 @@ def page(
     context: dict[str, Any] = {
         "items": items,
         "total": filters.count(session),
-        "count_cap": COUNT_CAP,
         "filters": filters,
         "choices": choices(session, loaded),
         "card": None,

@@ -3,8 +3,10 @@ the JSON contract of DESIGN.md, and plain text when the output is not a terminal
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+import review.queue
 from db import models
 from tests.review.conftest import as_user, opened, queue_json, rank
 from tests.sandboxed import Setup
@@ -172,3 +174,20 @@ def test_an_empty_selection_says_so(harvested: Setup) -> None:
     assert outcome.exit_code == 0
     assert outcome.stdout == "No held testimonies.\n"
     assert harvested.cli("queue", "--status", "held", "--json").stdout.strip() == "[]"
+
+
+def test_a_long_queue_says_how_many_are_left_up_to_the_count_cap(
+    harvested: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past review.queue.COUNT_CAP pending testimonies (1,000), `queue` and the review page
+    say "1000+" rather than count on: at 1M posts the count was a seventh of `queue`'s time.
+    The cap is lowered here so the sandbox's world goes past it."""
+    pending = len(queue_json(harvested, "--limit", "0"))
+    assert pending > 4
+    outcome = harvested.cli("queue", "--limit", "2")
+    assert outcome.stderr.splitlines()[-1] == f"2 of {pending} shown; --limit to see more"
+    monkeypatch.setattr(review.queue, "COUNT_CAP", 4)
+    outcome = harvested.cli("queue", "--limit", "2")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert len(outcome.stdout.splitlines()) == 1 + 2  # the header and two rows
+    assert outcome.stderr.splitlines()[-1] == "2 of 4+ shown; --limit to see more"

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import review.queue
 from config.clock import SystemClock
 from db import models
 from storydesk.web.app import Desk, create_app
@@ -210,3 +211,17 @@ def test_filters_narrow_the_queue_beside_the_card(harvested: Setup) -> None:
         assert narrowed.headers["Location"].startswith(f"/t/{expected[0]}?")
     else:
         assert "Nothing pending in this selection" in narrowed.get_data(as_text=True)
+
+
+def test_the_page_counts_the_queue_as_the_cli_does_up_to_the_cap(
+    harvested: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing's "N of M pending" comes from review.queue (shown_total), as `queue`'s
+    line does: the whole count below COUNT_CAP, "COUNT_CAP+" past it."""
+    pending = len(queue_json(harvested, "--limit", "0"))
+    browser = client(make_desk(harvested))
+    page = browser.get(f"{BASE}/", follow_redirects=True).get_data(as_text=True)
+    assert re.search(rf'<p class="count">\d+ of {pending} pending</p>', page), page[:2000]
+    monkeypatch.setattr(review.queue, "COUNT_CAP", 4)
+    page = browser.get(f"{BASE}/", follow_redirects=True).get_data(as_text=True)
+    assert re.search(r'<p class="count">\d+ of 4\+ pending</p>', page), page[:2000]
