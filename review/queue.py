@@ -112,30 +112,13 @@ def queue_total(
     role: str | None = None,
     country: str | None = None,
 ) -> str:
-    """How many testimonies the queue holds, as staff read it (`queue`'s last line, the
-    review page's listing): the count, or "1000+" once it reaches COUNT_CAP."""
-    total = count_queue(
-        session, status, platform, consent, role=role, country=country, cap=COUNT_CAP
-    )
+    """How many testimonies list_queue would list without a limit, as staff read it
+    (`queue`'s last line, the review page's listing): the count, or "1000+" once it reaches
+    COUNT_CAP."""
+    inner = _filtered(select(Testimony.id), status, platform, consent, None, role, country)
+    counted = select(func.count()).select_from(inner.limit(COUNT_CAP).subquery())
+    total = int(session.scalar(counted) or 0)
     return f"{total}+" if total >= COUNT_CAP else str(total)
-
-
-def count_queue(
-    session: Session,
-    status: str = ReviewState.PENDING,
-    platform: str | None = None,
-    consent: str | None = None,
-    campaign_id: str | None = None,
-    role: str | None = None,
-    country: str | None = None,
-    cap: int | None = None,
-) -> int:
-    """How many testimonies list_queue would list without a limit (at most `cap`: counting a
-    million rows on every page of the review page would be its slowest part)."""
-    inner = _filtered(select(Testimony.id), status, platform, consent, campaign_id, role, country)
-    if cap is not None:
-        inner = inner.limit(cap)
-    return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
 
 def _after(session: Session, query: Query, after: int | None) -> Query:

@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     # Python looks for reference cycles every 700 new objects. Starting a command (SQLAlchemy,
     # the models, click, the campaign's schema, the clients) makes a few hundred thousand that
     # live as long as the process, and each look walks the young ones again: about a tenth of
-    # `queue` or `show` (bench/queue_show.py). Every 50,000 objects instead; garbage in a
-    # cycle (rare: the ORM's back-references are weak) waits at most that much longer.
+    # `queue` or `show` (bench/queue_show.py). Every 50,000 objects instead: garbage in a
+    # cycle waits at most that many allocations longer.
     gc.set_threshold(50_000)
     sys.exit(run(argv))
 

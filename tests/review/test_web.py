@@ -216,7 +216,7 @@ def test_filters_narrow_the_queue_beside_the_card(harvested: Setup) -> None:
 def test_the_page_counts_the_queue_as_the_cli_does_up_to_the_cap(
     harvested: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The listing's "N of M pending" comes from review.queue (shown_total), as `queue`'s
+    """The listing's "N of M pending" comes from review.queue (queue_total), as `queue`'s
     line does: the whole count below COUNT_CAP, "COUNT_CAP+" past it."""
     pending = len(queue_json(harvested, "--limit", "0"))
     browser = client(make_desk(harvested))
