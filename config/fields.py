@@ -7,7 +7,7 @@ import ipaddress
 import re
 import string
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -119,6 +119,18 @@ GraphVersion = Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def defaults(model: type[BaseModel]) -> Any:
+    """The default of a section the file leaves out: that section's own defaults.
+
+    Made when a campaign is validated, and by model_construct rather than by validating: a
+    default instance made at import builds that model's validator on its own, beside the
+    campaign's (which holds every section's), and building validators was most of the time
+    `import config.schema` took. The defaults are valid as written; tests/config checks that
+    each one equals the validated section.
+    """
+    return Field(default_factory=lambda: model.model_construct())
 
 
 class HttpBounds(Strict):

@@ -7,13 +7,13 @@ that holds them (see ``config.credentials``).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     create_model,
@@ -26,6 +26,7 @@ from config.fields import (
     Duration,
     Strict,
     check_template,
+    defaults,
     is_loopback,
     parse_duration,
 )
@@ -157,7 +158,7 @@ class ConsentSettings(Strict):
     list_separator: str = ";"
     # how the export writes a date such as 01/02/2027; without it, such a date is a row error
     date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] | None = None
-    match: ConsentMatching = ConsentMatching()
+    match: ConsentMatching = defaults(ConsentMatching)
     request: ConsentRequestSettings | None = None
 
 
@@ -262,14 +263,14 @@ class Credentials(Strict):
 class Campaign(Strict):
     campaign: CampaignInfo
     roles: dict[str, Role] = {}
-    rules: Rules = Rules()
-    consent: ConsentSettings = ConsentSettings()
-    platforms: Platforms = Platforms()
-    publish: Publish = Publish()
-    compliance: Compliance = Compliance()
-    operations: Operations = Operations()
-    alerts: Alerts = Alerts()
-    credentials: Credentials = Credentials()
+    rules: Rules = defaults(Rules)
+    consent: ConsentSettings = defaults(ConsentSettings)
+    platforms: Platforms = defaults(Platforms)
+    publish: Publish = defaults(Publish)
+    compliance: Compliance = defaults(Compliance)
+    operations: Operations = defaults(Operations)
+    alerts: Alerts = defaults(Alerts)
+    credentials: Credentials = defaults(Credentials)
 
     @model_validator(mode="after")
     def _dummies_stay_local(self) -> Campaign:
@@ -314,10 +315,13 @@ class Campaign(Strict):
         return self.platforms.enabled()
 
 
-class LoadedCampaign(BaseModel):
-    """A validated campaign with where it came from (for provenance and messages)."""
+@dataclass(frozen=True)
+class LoadedCampaign:
+    """A validated campaign with where it came from (for provenance and messages).
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass: its settings are validated already, and a pydantic model here would
+    build a second validator for the whole campaign schema when the module is imported.
+    """
 
     settings: Campaign
     path: str

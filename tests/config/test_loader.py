@@ -144,3 +144,24 @@ def test_durations() -> None:
     assert parse_duration("1d").total_seconds() == 86400
     with pytest.raises(ValueError):
         parse_duration("soon")
+
+
+def test_a_section_left_out_has_the_defaults_a_written_empty_section_gets(tmp_path: Path) -> None:
+    """Sections left out take their defaults without being validated (config.fields.defaults):
+    each must equal what validating an empty section of that name gives, and stay frozen."""
+    head = '[campaign]\nid = "c1"\nname = "C"\nhashtags = ["T"]\nstart = 2026-01-01\n'
+    sections = ["rules", "consent", "consent.match", "platforms", "publish", "compliance"]
+    sections += ["operations", "alerts", "credentials"]
+    bare = tmp_path / "bare.toml"
+    bare.write_text(head)
+    written = tmp_path / "written.toml"
+    written.write_text(head + "".join(f"[{name}]\n" for name in sections))
+    left_out, empty = load_campaign(bare).settings, load_campaign(written).settings
+    assert left_out == empty
+    for name in sections:
+        section = left_out
+        for part in name.split("."):
+            section = getattr(section, part)
+        assert section == type(section).model_validate({}), name
+        with pytest.raises(ValueError, match="frozen"):
+            setattr(section, next(iter(type(section).model_fields), "x"), None)
