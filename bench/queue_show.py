@@ -4,10 +4,16 @@ database of 1M posts and on a nearly empty one, next to `python -c "import sqlal
 measured in the same run: the floor of any command that asks the database through the ORM.
 Median of several interleaved runs.
 
-    python bench/queue_show.py [--posts 1000000] [--runs 7] [--db FILE]
+    python bench/queue_show.py [--posts 1000000] [--runs 7] [--db FILE] [--instructions]
 
 Targets (issue 20): each command at most 1.5x the import of sqlalchemy.orm, and within 10 %
 between the nearly empty database and 1M posts (every query an index lookup).
+
+With --instructions, each command then runs once more under valgrind's callgrind, which
+counts the instructions it executes: the same count however busy the machine is (wall times
+here move by a third between runs). Beside the baseline it counts the least a command that
+needs the campaign can do: import the ORM and load the campaign file (pydantic, the schema,
+validating).
 
 The big database is built once (migrated by alembic, then bulk-filled with sqlite3) and kept
 in the temporary folder under a name with its size and schema revision, so the next run
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -203,6 +210,37 @@ def pending(storydesk: list[str], env: dict[str, str], folder: Path) -> list[int
     return [int(i["id"]) for i in items]
 
 
+def instructions(command: list[str], env: dict[str, str], cwd: Path, codes: tuple[int, ...]) -> int:
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode not in codes or counted is None:
+        raise SystemExit(f"{' '.join(command)} under valgrind failed: {done.stderr[-1000:]}")
+    return int(counted.group(1))
+
+
+def count_instructions(
+    commands: dict[str, tuple[list[str], tuple[int, ...]]], env: dict[str, str], folder: Path
+) -> None:
+    campaign = (
+        "import sqlalchemy.orm; from config.loader import load_campaign; "
+        f"load_campaign({env['STORYDESK_CONFIG']!r})"
+    )
+    floor = instructions([sys.executable, "-c", "import sqlalchemy.orm"], env, folder, (0,))
+    print("instructions (valgrind callgrind, one run each, on the big database):")
+    print(f"  baseline: python -c 'import sqlalchemy.orm'   {floor / 1e9:5.2f} G")
+    rows = {"the campaign: the ORM, then load the file": ([sys.executable, "-c", campaign], (0,))}
+    for name, (command, codes) in {**rows, **commands}.items():
+        count = instructions(command, env, folder, codes)
+        print(f"  {name:<42} {count / 1e9:5.2f} G  ratio to baseline {count / floor:4.2f}")
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -213,6 +251,9 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100, help="posts in the nearly empty db")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--db", type=Path, help="keep the big database here (reused if present)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="then count instructions (needs valgrind)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="storydesk-bench-"))
     big = args.db or cached_database(args.posts, Path(tempfile.gettempdir()))
@@ -275,6 +316,8 @@ def main() -> None:
         )
     print(f"  worst ratio to baseline {worst:.2f} (target <= 1.5)")
     print(f"  {loads[0]} before, {loads[-1]} after")
+    if args.instructions:
+        count_instructions(commands("1M"), envs["1M"], folder)
 
 
 if __name__ == "__main__":
