@@ -36,6 +36,8 @@ def check(tmp_path: Path, form_url: str = GOOD_URL, text: str = GOOD_TEXT, extra
 
 def test_a_good_request_passes(tmp_path: Path) -> None:
     assert check(tmp_path).startswith("0 ok")
+    hashtags = 'opt_in_hashtag = "#OuiÉcole_2027"\nwithdraw_hashtag = "NoUNESCO"'
+    assert check(tmp_path, extra=hashtags).startswith("0 ok")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,10 @@ def test_a_good_request_passes(tmp_path: Path) -> None:
         (GOOD_URL, GOOD_TEXT, "per_hour = 0", "per_hour"),
         (GOOD_URL, GOOD_TEXT, 'withdraw_hashtag = "#YesUNESCO"', "must differ"),
         (GOOD_URL, GOOD_TEXT, 'expire_after = "forever"', "not a duration"),
+        (GOOD_URL, GOOD_TEXT, 'opt_in_hashtag = "Yes UNESCO"', "not one hashtag"),
+        (GOOD_URL, GOOD_TEXT, 'opt_in_hashtag = "YesUNESCO\\n"', "not one hashtag"),
+        (GOOD_URL, GOOD_TEXT, 'withdraw_hashtag = "##No"', "not one hashtag"),
+        (GOOD_URL, GOOD_TEXT, 'withdraw_hashtag = "' + "N" * 101 + '"', "not one hashtag"),
     ],
 )
 def test_a_bad_request_is_one_line_naming_the_key(
