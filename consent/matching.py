@@ -169,10 +169,7 @@ def _closest(names: NameIndex, key: str, cutoff: float) -> Iterator[tuple[str, f
     finds, scored in C (a common first name puts a hundred in its blocks)."""
     if key in names.forms:
         yield key, 100.0
-    close = process.extract(
-        key, names.near(key), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-    )
-    for name, score, _ in close:
+    for name, score in names.close(key, cutoff):
         if name != key:
             yield name, score
 

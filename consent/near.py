@@ -14,29 +14,6 @@ from __future__ import annotations
 Key = tuple[int, int, str]
 
 
-def _cuts(length: int) -> tuple[int, int]:
-    """(end of head, start of tail) for a value of `length` characters."""
-    third = length // 3
-    return third, length - third
-
-
-def _keys(value: str, length: int) -> tuple[Key, Key, Key]:
-    """The keys a value of `length` characters is filed under, as read from `value`."""
-    third = length // 3
-    end = len(value)
-    return (
-        (length, 0, value[: length - third]),  # head + middle
-        (length, 1, value[end - (length - third) :]),  # middle + tail
-        (length, 2, value[:third] + "\0" + value[end - third :]),  # head + tail
-    )
-
-
-def _swapped(value: str, at: int) -> str:
-    if not 0 < at < len(value):
-        return value
-    return value[: at - 1] + value[at] + value[at - 1] + value[at + 1 :]
-
-
 class NearIndex:
     """Distinct values, findable by any value about one typo from them."""
 
@@ -49,7 +26,8 @@ class NearIndex:
             return
         self._values.add(value)
         blocks = self._blocks
-        # _keys(value, len(value)), inlined: called for each of 100k names and handles
+        # the keys of a value of `length` characters: called for each of 100k names and
+        # handles, hence inline rather than a function
         length = len(value)
         third = length // 3
         for key in (
@@ -64,7 +42,7 @@ class NearIndex:
 
     def near(self, query: str) -> set[str]:
         """Every value filed that is at most one typo from `query`, and possibly a few more."""
-        # called once or more per post (100k per match), hence the keys inlined (_keys)
+        # called once or more per post (100k per match), hence the keys inline as in add()
         size = len(query)
         get = self._blocks.get
         found: set[str] = set()
@@ -79,9 +57,13 @@ class NearIndex:
                 ):
                     if (block := get(key)) is not None:
                         found.update(block)
-        for at in _cuts(size):
+        third = size // 3
+        keep = size - third
+        for at in (third, keep):  # the cuts
             # A swap across a cut breaks two parts: undone, the query is the value itself,
-            # which any one of its keys finds.
-            if 0 < at < size and (block := get(_keys(_swapped(query, at), size)[0])):
-                found.update(block)
+            # which any one of its keys finds (head + middle, as looked up here)
+            if 0 < at < size:
+                swapped = query[: at - 1] + query[at] + query[at - 1] + query[at + 1 :]
+                if (block := get((size, 0, swapped[:keep]))) is not None:
+                    found.update(block)
         return found
