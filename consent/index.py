@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from rapidfuzz import fuzz, process
+
 from consent import normalise
 from consent.near import NearIndex
 from db.models import ConsentRecord
@@ -87,6 +89,8 @@ class NameIndex:
     def __init__(self) -> None:
         self.forms: dict[str, dict[str, list[Form]]] = {}
         self._near = NearIndex()
+        # a person's name comes back on each of their posts: scored once a match
+        self._close: dict[tuple[str, float], list[tuple[str, float]]] = {}
 
     def add(self, key: str, city: str, record: Form) -> None:
         if (cities := self.forms.get(key)) is None:
@@ -95,8 +99,15 @@ class NameIndex:
         if city:  # a form without a city is never matched by name
             cities.setdefault(city, []).append(record)
 
-    def near(self, key: str) -> list[str]:
-        return list(self._near.near(key))
+    def close(self, key: str, cutoff: float) -> list[tuple[str, float]]:
+        """Names on forms about one typo from `key` that score `cutoff` or more against it
+        (rapidfuzz's ratio), best first; `key` itself among them if it is on a form."""
+        if (found := self._close.get((key, cutoff))) is None:
+            scored = process.extract(
+                key, list(self._near.near(key)), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            )
+            found = self._close[(key, cutoff)] = [(name, score) for name, score, _ in scored]
+        return found
 
 
 class FormIndex:

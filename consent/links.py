@@ -13,6 +13,7 @@ carried from one account to another by a link; db/copies.py checks each copy any
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -60,7 +61,10 @@ def settle_links(
     members: dict[int, list[int]] = defaultdict(list)
     for post_id, tid in where.items():
         members[tid].append(post_id)
-    form = {p.id: direct_form(verdicts.get(p.id)) for p in posts}
+
+    def form(post_id: int) -> int | None:
+        return direct_form(verdicts.get(post_id))
+
     # what went out on a copy that another form (or none) now names comes down first; such
     # a testimony is split once its takedowns are done (they need the copy where it is)
     held = take_down_unbacked(session, loaded, now)
@@ -76,7 +80,7 @@ def _split(
     loaded: LoadedCampaign,
     members: dict[int, list[int]],
     where: dict[int, int],
-    form: dict[int, int | None],
+    form: Callable[[int], int | None],
     now: datetime,
     summary: LinkSummary,
     held: set[int],
@@ -84,7 +88,10 @@ def _split(
     mixed = {
         tid: ids
         for tid, ids in members.items()
-        if tid not in held and len({form[i] for i in ids if form[i] is not None}) > 1
+        # one copy names one form at most: most testimonies need no look at their verdicts
+        if len(ids) > 1
+        and tid not in held
+        and len({f for i in ids if (f := form(i)) is not None}) > 1
     }
     if not mixed:
         return
@@ -95,11 +102,11 @@ def _split(
     )
     for tid, ids in mixed.items():
         ids.sort()
-        forms = [form[i] for i in ids if form[i] is not None]
+        forms = [f for i in ids if (f := form(i)) is not None]
         # the form the testimony relies on (an approval may name it) stays; else the first
         keep = current.get(tid) if current.get(tid) in forms else forms[0]
         for other in dict.fromkeys(f for f in forms if f != keep):
-            moving = [i for i in ids if form[i] == other]
+            moving = [i for i in ids if form(i) == other]
             new_tid = _new_testimony(session, loaded, tid, now)
             _move(session, moving, new_tid, {"testimony_id": tid, "by": "split_other_form"})
             _trail(session, now, "link.split", new_tid, {"from": tid, "posts": moving})
@@ -115,7 +122,7 @@ def _join(
     loaded: LoadedCampaign,
     members: dict[int, list[int]],
     where: dict[int, int],
-    form: dict[int, int | None],
+    form: Callable[[int], int | None],
     now: datetime,
     summary: LinkSummary,
 ) -> None:
@@ -140,10 +147,10 @@ def _join(
             continue
         if source in busy or target in busy or not members[target]:
             continue
-        wanted = form.get(post_id)
+        wanted = form(post_id)
         both = members[source] + members[target]
         # every copy of both is tied, directly, to this one form: the same person
-        if wanted is None or any(form.get(i) != wanted for i in both):
+        if wanted is None or any(form(i) != wanted for i in both):
             continue
         moving = list(members[source])
         _move(session, moving, target, {**hint, "joined": True})

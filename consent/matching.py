@@ -77,8 +77,18 @@ def judge(
     loaded: LoadedCampaign,
     today: date,
 ) -> Verdict:
-    settings = loaded.settings
-    minimum = settings.rules.minimum_age_without_guardian
+    minimum = loaded.settings.rules.minimum_age_without_guardian
+    return _strong(post, index, by_author, minimum, today) or _fuzzy(post, index, loaded)
+
+
+def _strong(
+    post: PostFacts,
+    index: FormIndex,
+    by_author: dict[tuple[str, str], Form],
+    minimum: int,
+    today: date,
+) -> Verdict | None:
+    """The verdict of a video, account or handle that a form names, if the post has one."""
     strong: tuple[Form, dict[str, Any]] | None = None
     key: Any = normalise.video_key(post.url)
     if key and key in index.videos:
@@ -111,19 +121,15 @@ def judge(
                     "value": post.author_id,
                 },
             )
-    if strong is not None:
-        record, evidence = strong
-        evidence["response_id"] = record.response_id
-        state = strong_state(record, minimum, today)
-        if evidence["by"] != "account_id_renamed" and (
-            others := index.also.get((evidence["by"], key))
-        ):
-            evidence["also_on_forms"] = others  # which of them is it? a person decides
-            state = (
-                ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
-            )
-        return Verdict(state, record, evidence, 100.0)
-    return _fuzzy(post, index, loaded)
+    if strong is None:
+        return None
+    record, evidence = strong
+    evidence["response_id"] = record.response_id
+    state = strong_state(record, minimum, today)
+    if evidence["by"] != "account_id_renamed" and (others := index.also.get((evidence["by"], key))):
+        evidence["also_on_forms"] = others  # which of them is it? a person decides
+        state = ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
+    return Verdict(state, record, evidence, 100.0)
 
 
 def _fuzzy(post: PostFacts, index: FormIndex, loaded: LoadedCampaign) -> Verdict:
@@ -169,10 +175,7 @@ def _closest(names: NameIndex, key: str, cutoff: float) -> Iterator[tuple[str, f
     finds, scored in C (a common first name puts a hundred in its blocks)."""
     if key in names.forms:
         yield key, 100.0
-    close = process.extract(
-        key, names.near(key), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-    )
-    for name, score, _ in close:
+    for name, score in names.close(key, cutoff):
         if name != key:
             yield name, score
 
@@ -281,19 +284,28 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     coded = by_code.verdicts(
         session, loaded.id, records, lambda r: strong_state(r, minimum, today), now
     )
+    # Every post's strong evidence first: the accounts matched by handle also tie a renamed
+    # handle's other posts to the form, and those need no likeness scored (a tenth of the
+    # posts at 100k were scored, then matched by their account anyway).
+    strong: list[Verdict | None] = []
     for post in posts:
-        verdict = coded.get(post.id) or judge(post, index, {}, loaded, today)
-        verdicts[post.id] = verdict
+        verdict = coded.get(post.id) or _strong(post, index, {}, minimum, today)
+        strong.append(verdict)
+        if verdict is None:
+            continue
         clear = "also_on_forms" not in verdict.evidence  # an account two forms claim: no
         if verdict.evidence.get("by") == "handle" and clear and post.author_id and verdict.record:
             by_author[(post.platform, post.author_id)] = verdict.record
-    for post in posts:  # a renamed handle: the stable id was matched by handle elsewhere
-        if (
-            verdicts[post.id].state in (ConsentState.NONE, ConsentState.NEEDS_CHECK)
-            and post.author_id
-            and (post.platform, post.author_id) in by_author
+    for post, verdict in zip(posts, strong, strict=True):
+        renamed = post.author_id and (post.platform, post.author_id) in by_author
+        if renamed and (
+            verdict is None or verdict.state in (ConsentState.NONE, ConsentState.NEEDS_CHECK)
         ):
-            verdicts[post.id] = judge(post, index, by_author, loaded, today)
+            # a renamed handle: the stable id was matched by handle elsewhere
+            verdict = judge(post, index, by_author, loaded, today)
+        elif verdict is None:
+            verdict = _fuzzy(post, index, loaded)
+        verdicts[post.id] = verdict
     write_matches(session, loaded, verdicts, now)
     posts, links = settle_links(session, loaded, posts, verdicts, now)
     summary = write_testimonies(session, loaded, posts, verdicts, now)

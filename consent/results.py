@@ -38,7 +38,7 @@ class MatchSummary:
     reopened: int = 0  # approvals on a form the testimony no longer relies on (reopen.py)
 
 
-@dataclass
+@dataclass(slots=True)  # one a post: 100k without a __dict__ each
 class Verdict:
     state: ConsentState
     record: Form | None
