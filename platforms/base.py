@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from config.errors import StorydeskError
 from config.fields import Harvest, Strict, Target
+from consent import normalise
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -39,8 +40,6 @@ ConsentReader = Callable[[str | None], tuple[str | None, str | None]]
 
 
 def _plain_handle(value: str | None) -> tuple[str | None, str | None]:
-    from consent import normalise
-
     return None, normalise.handle(value)
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from config.credentials import require_env
 from config.fields import EnvName, GraphVersion, Harvest, PathSegment, Target, Template, Url
+from consent import normalise
 from platforms import graph, http
 from platforms.base import Platform
 
@@ -76,8 +77,6 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
 
 
 def _consent_reader(value: str | None) -> tuple[str | None, str | None]:
-    from consent import normalise
-
     return normalise.facebook_profile(value)
 
 

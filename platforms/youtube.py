@@ -12,6 +12,7 @@ from pydantic import Field
 from config.credentials import require_env
 from config.errors import CredentialRejected, Refused, StorydeskError, Transient, TryLater
 from config.fields import EnvName, Harvest, PathSegment, Target, Url
+from consent import normalise
 from platforms.base import Platform
 
 if TYPE_CHECKING:
@@ -206,8 +207,6 @@ def _source_check(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock
 
 
 def _consent_reader(value: str | None) -> tuple[str | None, str | None]:
-    from consent import normalise
-
     return normalise.youtube_channel(value)
 
 
