@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -504,7 +505,7 @@ def _split(value: str | None, separator: str) -> list[str]:
         parts = _splitter(separator).split(value)
     else:  # the usual cell: a few values and the separator, no more (the quick way)
         parts = value.split(separator)
-    return [p.strip() for p in parts if p.strip()]
+    return [p for p in map(str.strip, parts) if p]
 
 
 @functools.lru_cache(maxsize=4096)  # a campaign's forms give a handful of different scopes
@@ -533,6 +534,11 @@ _URLS, _SCOPE = _AT["video_urls"], _AT["consent_scope"]
 _WRITTEN = operator.itemgetter(*(_AT[c] for c in _AS_WRITTEN))
 _LIMITED = operator.itemgetter(*(_AT[c] for c in LIMITS))
 _LIMIT_VALUES = tuple(LIMITS.values())
+# A form's values, each None until read (in the order the values have always had).
+_NOTHING: dict[str, Any] = dict.fromkeys(
+    [*_AS_WRITTEN, "age", "date_of_birth", "guardian_signed", "submitted_at", "expires_at",
+     "video_urls", "consent_scope", "request_code"]
+)  # fmt: skip
 # A cache of a column's readings is emptied when it holds this many: an export's dates and
 # ages repeat (a campaign runs for months), and memory stays bounded however many rows.
 _CACHED = 10_000
@@ -580,9 +586,9 @@ class _FormReader:
                 raise ValueError(
                     f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal"
                 )
-        values: dict[str, Any] = dict(
-            zip(_AS_WRITTEN, [v or None for v in _WRITTEN(text)], strict=True)
-        )
+        written = _WRITTEN(text)
+        values = _NOTHING.copy()  # the cells with text, then the values read from theirs
+        values.update(compress(zip(_AS_WRITTEN, written, strict=True), written))
         values["age"] = age
         values["date_of_birth"] = born.date() if born else None
         values["guardian_signed"] = signed in YES
