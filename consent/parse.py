@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import operator
 import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -112,6 +114,11 @@ class Export:
             raise
         self.width = len(header)
         self.header = header
+        # each of COLUMNS by its place in a row; a column the file lacks reads the blank
+        # put after the row's cells
+        at = {name: n for n, name in enumerate(self.columns) if name}
+        self.pick = operator.itemgetter(*(at.get(name, self.width) for name in COLUMNS))
+        self.reader = _FormReader(settings)
 
     def _columns(self, header: list[str]) -> tuple[list[str | None], list[str]]:
         mapped = {v.strip(): k for k, v in self.settings.columns.items()}
@@ -159,19 +166,21 @@ class Export:
             yield self._row(number, cells)
 
     def _row(self, number: int, cells: list[str]) -> Row:
-        record = {c: cell for c, cell in zip(self.columns, cells, strict=False) if c}
+        width = self.width
+        padded = cells if len(cells) == width else (cells + [""] * width)[:width]
+        text: list[str] = [*map(str.strip, self.pick([*padded, ""]))]
         try:
-            if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
                 raise ValueError(
-                    f"{len(cells)} cells where the header names {self.width} columns "
+                    f"{len(cells)} cells where the header names {width} columns "
                     f"(a cell holding the separator without quotes?)"
                 )
             joined = "".join(cells)
             if not joined.isascii() and _BAD_BYTE.search(joined):
                 raise ValueError(_bad_byte(cells, self.columns))
-            return parse_form(number, record, self.settings)
+            return self.reader.form(number, text)
         except ValueError as exc:
-            rid, revoked = _plain_cell(record.get("response_id")), record.get("revoked")
+            rid, revoked = _plain_cell(text[_RESPONSE_ID]), text[_REVOKED]
             return Rejected(number, str(exc), rid, says_withdrawn(revoked))
 
     def close(self) -> None:
@@ -496,7 +505,7 @@ def _split(value: str | None, separator: str) -> list[str]:
         parts = _splitter(separator).split(value)
     else:  # the usual cell: a few values and the separator, no more (the quick way)
         parts = value.split(separator)
-    return [p.strip() for p in parts if p.strip()]
+    return [p for p in map(str.strip, parts) if p]
 
 
 @functools.lru_cache(maxsize=4096)  # a campaign's forms give a handful of different scopes
@@ -516,48 +525,99 @@ _AGE = re.compile(r"\d{1,3}(\.0)?")
 # the columns stored as they are written (the others are read into numbers, dates, lists)
 _AS_WRITTEN = [c for c in COLUMNS if c not in ("age", "date_of_birth", "guardian_signed",
                "video_urls", "consent_scope", "submitted_at", "expires_at", "revoked", "code")]  # fmt: skip
+# A form's cells are a list in COLUMNS' order; these are places in it.
+_AT = {c: n for n, c in enumerate(COLUMNS)}
+_RESPONSE_ID, _FULL_NAME, _REVOKED = _AT["response_id"], _AT["full_name"], _AT["revoked"]
+_AGE_AT, _SIGNED, _CODE = _AT["age"], _AT["guardian_signed"], _AT["code"]
+_SUBMITTED, _BORN, _EXPIRES = _AT["submitted_at"], _AT["date_of_birth"], _AT["expires_at"]
+_URLS, _SCOPE = _AT["video_urls"], _AT["consent_scope"]
+_WRITTEN = operator.itemgetter(*(_AT[c] for c in _AS_WRITTEN))
+_LIMITED = operator.itemgetter(*(_AT[c] for c in LIMITS))
+_LIMIT_VALUES = tuple(LIMITS.values())
+# A form's values, each None until read (in the order the values have always had).
+_NOTHING: dict[str, Any] = dict.fromkeys(
+    [*_AS_WRITTEN, "age", "date_of_birth", "guardian_signed", "submitted_at", "expires_at",
+     "video_urls", "consent_scope", "request_code"]
+)  # fmt: skip
+# A cache of a column's readings is emptied when it holds this many: an export's dates and
+# ages repeat (a campaign runs for months), and memory stays bounded however many rows.
+_CACHED = 10_000
 
 
-def parse_form(number: int, record: dict[str, Any], settings: ConsentSettings) -> Form:
-    text: dict[str, str | None] = dict.fromkeys(COLUMNS)
-    for column, value in record.items():
-        if value:
-            text[column] = value.strip() or None
-    joined = "".join(filter(None, text.values()))
-    if len(joined) > MAX_CELL or "\x00" in joined:  # one check for the row, then the culprit
-        for column, value in text.items():
-            _text(value, column)
-    if not text["response_id"]:
-        raise ValueError("response_id is empty")
-    if not text["full_name"]:
-        raise ValueError("full_name is empty")
-    for column, limit in LIMITS.items():  # the value is never quoted: it may be personal
-        if len(text.get(column) or "") > limit:
-            why = " (not a code storydesk gave)" if column == "code" else ""
-            raise ValueError(f"{column}: longer than {limit} characters{why}")
-    age = None
-    if given := text["age"]:
-        if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
-            raise ValueError(f"age: '{given[:20]}' is not an age in years")
-        age = int(float(given))
-    order = settings.date_format
-    born = parse_date(text["date_of_birth"], "date_of_birth", order)
-    signed = (text["guardian_signed"] or "").lower()
-    if signed not in YES and signed not in NO:
-        raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
-    revoked = (text["revoked"] or "").lower()
-    withdrawn = says_withdrawn(revoked)
-    if not withdrawn and revoked not in NO and revoked not in NOT_WITHDRAWN:
-        raise ValueError(f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal")
-    values: dict[str, Any] = {c: text[c] for c in _AS_WRITTEN}
-    values.update(
-        age=age,
-        date_of_birth=born.date() if born else None,
-        guardian_signed=signed in YES,
-        submitted_at=parse_date(text["submitted_at"], "submitted_at", order),
-        expires_at=parse_date(text["expires_at"], "expires_at", order),
-        video_urls=_split(text["video_urls"], settings.list_separator),
-        consent_scope=list(_scope(text["consent_scope"], settings.list_separator)),
-        request_code=text["code"],
-    )
-    return Form(number, values, withdrawn)
+class _FormReader:
+    """Reads a row's cells into a form, checking every one. Dates and ages are read once
+    per different text (cached: the reading of a text is the same in every row, and what
+    is cached cannot change: numbers, dates, tuples)."""
+
+    def __init__(self, settings: ConsentSettings) -> None:
+        self.order, self.separator = settings.date_format, settings.list_separator
+        self.ages: dict[str, int] = {}
+        self.dates: dict[int, dict[str, datetime | None]] = {
+            _SUBMITTED: {},
+            _BORN: {},
+            _EXPIRES: {},
+        }
+
+    def form(self, number: int, text: list[str]) -> Form:
+        """The form of a row whose cells, stripped, are `text`; ValueError names the field
+        that cannot be stored."""
+        joined = "".join(text)
+        if len(joined) > MAX_CELL or "\x00" in joined:  # one check for the row, then the culprit
+            for column, value in zip(COLUMNS, text, strict=True):
+                _text(value, column)
+        if not text[_RESPONSE_ID]:
+            raise ValueError("response_id is empty")
+        if not text[_FULL_NAME]:
+            raise ValueError("full_name is empty")
+        if any(map(operator.gt, map(len, _LIMITED(text)), _LIMIT_VALUES)):
+            for column, limit in LIMITS.items():  # the value is never quoted: it may be personal
+                if len(text[_AT[column]]) > limit:
+                    why = " (not a code storydesk gave)" if column == "code" else ""
+                    raise ValueError(f"{column}: longer than {limit} characters{why}")
+        age = self._age(text[_AGE_AT]) if text[_AGE_AT] else None
+        born = self._date(text, _BORN, "date_of_birth")
+        signed = text[_SIGNED].lower()
+        if signed not in YES and signed not in NO:
+            raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
+        withdrawn = False
+        if revoked := text[_REVOKED].lower():
+            withdrawn = says_withdrawn(revoked)
+            if not withdrawn and revoked not in NO and revoked not in NOT_WITHDRAWN:
+                raise ValueError(
+                    f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal"
+                )
+        written = _WRITTEN(text)
+        values = _NOTHING.copy()  # the cells with text, then the values read from theirs
+        values.update(compress(zip(_AS_WRITTEN, written, strict=True), written))
+        values["age"] = age
+        values["date_of_birth"] = born.date() if born else None
+        values["guardian_signed"] = signed in YES
+        values["submitted_at"] = self._date(text, _SUBMITTED, "submitted_at")
+        values["expires_at"] = self._date(text, _EXPIRES, "expires_at")
+        values["video_urls"] = _split(text[_URLS], self.separator)
+        values["consent_scope"] = list(_scope(text[_SCOPE] or None, self.separator))
+        values["request_code"] = text[_CODE] or None
+        return Form(number, values, withdrawn)
+
+    def _age(self, given: str) -> int:
+        age = self.ages.get(given)
+        if age is None:
+            if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
+                raise ValueError(f"age: '{given[:20]}' is not an age in years")
+            age = int(float(given))
+            if len(self.ages) >= _CACHED:
+                self.ages.clear()
+            self.ages[given] = age
+        return age
+
+    def _date(self, text: list[str], at: int, column: str) -> datetime | None:
+        value = text[at]
+        if not value:
+            return None
+        known = self.dates[at]
+        parsed = known.get(value)
+        if parsed is None:
+            if len(known) >= _CACHED:
+                known.clear()
+            parsed = known[value] = parse_date(value, column, self.order)
+        return parsed

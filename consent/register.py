@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    func,
     insert,
     select,
     text,
@@ -90,15 +92,22 @@ def row_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document).encode()).hexdigest()
 
 
+# Core, not ORM, statements: the ORM's per-row machinery was most of their time.
 EXISTING_QUERY = (
-    select(ConsentRecord.id, ConsentRecord.response_id, ConsentRecord.row_hash, ConsentRecord.state)
-    .where(ConsentRecord.campaign_id == bindparam("campaign"))
-    .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True)))
+    select(RECORDS.c.id, RECORDS.c.response_id, RECORDS.c.row_hash, RECORDS.c.state)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
 )
 IDS_QUERY = (
-    select(ConsentRecord.response_id, ConsentRecord.id)
-    .where(ConsentRecord.campaign_id == bindparam("campaign"))
-    .where(ConsentRecord.response_id.in_(bindparam("ids", expanding=True)))
+    select(RECORDS.c.response_id, RECORDS.c.id)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
+)
+LAST_ID = select(func.max(RECORDS.c.id))
+IDS_AFTER = (
+    select(RECORDS.c.response_id, RECORDS.c.id)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.id > bindparam("after"))
 )
 
 
@@ -181,6 +190,7 @@ class _Writer:
               "revoke_reason"]  # fmt: skip
     AUDIT = ["at", "actor", "action", "subject_type", "subject_id", "detail", "consent_id",
              "consent_version"]  # fmt: skip
+    REPEATED = {"submitted_at", "date_of_birth", "expires_at", "consent_scope", "guardian_signed"}
 
     def __init__(
         self,
@@ -195,31 +205,41 @@ class _Writer:
         self.session, self.campaign_id, self.source = session, campaign_id, source
         self.now, self.actor, self.report, self.reject = now, actor, report, reject
         self.last_row = 1
-        self.to_record = _converters(session, RECORDS, self.RECORD)
-        self.converted = [
-            (n, _memo(self.to_record[c]) if c == "consent_scope" else self.to_record[c])
-            for n, c in enumerate(self.FORM)
-            if self.to_record[c] is not None
-        ]
+        to_record = _converters(session, RECORDS, self.RECORD)
+        # each form column's conversion to the driver's form; the values forms repeat
+        # (dates, scopes, yes/no) converted once each
+        self.converters = {
+            c: _memo(process) if c in self.REPEATED else process
+            for c in self.FORM
+            if (process := to_record[c]) is not None
+        }
+        self.form_values = operator.itemgetter(*self.FORM)
         self.to_audit = _converters(session, AUDIT, self.AUDIT)
         self.insert_record = insert(RECORDS)
         self.insert_audit = insert(AUDIT)
-        # rows are built in RECORD's order, then put in the table's (the order the driver's
-        # statement takes them in: no reordering of every row by execute_many)
-        order = [c.name for c in RECORDS.columns if c.name in self.RECORD]
-        self.pick = operator.itemgetter(*(self.RECORD.index(name) for name in order))
-        self.record_columns = order
+        # rows are built in the table's order: the order the driver's statement takes them
+        # in (no reordering of every row by execute_many)
+        self.record_columns = [c.name for c in RECORDS.columns if c.name in self.RECORD]
         # the values every new record and audit entry of this import share, stored once
-        self.fixed = (
-            campaign_id,
-            1,
-            stored(session, RECORDS.c.history, []),
-            source,
-            stored(session, RECORDS.c.imported_at, now),
-        )
-        self.active = (FormState.ACTIVE.value, None, None, None)
-        self.revoked_state = FormState.REVOKED.value
-        self.at_record = stored(session, RECORDS.c.revoked_at, now)
+        self.fixed = {
+            "campaign_id": campaign_id,
+            "version": 1,
+            "history": stored(session, RECORDS.c.history, []),
+            "source_file": source,
+            "imported_at": stored(session, RECORDS.c.imported_at, now),
+        }
+        self.active = {
+            "state": FormState.ACTIVE.value,
+            "revoked_at": None,
+            "revoked_by": None,
+            "revoke_reason": None,
+        }
+        self.revoked = {
+            "state": FormState.REVOKED.value,
+            "revoked_at": stored(session, RECORDS.c.revoked_at, now),
+            "revoked_by": actor,
+            "revoke_reason": "revoked in the form export",
+        }
         self.at = stored(session, AUDIT.c.at, now)
 
     def store(self, rows: list[Row]) -> None:
@@ -313,37 +333,47 @@ class _Writer:
 
     def _insert(self, new: list[tuple[Form, str]], revoke: dict[str, int]) -> None:
         """New forms in two statements: the records, then their audit entries (a form the
-        export already marks withdrawn is stored revoked: no post can use it yet)."""
+        export already marks withdrawn is stored revoked: no post can use it yet).
+
+        The rows are made column by column (each column's conversion over the batch, then
+        one zip into rows): a loop over the cells of every row was most of the write."""
         if not new:
             return
-        session, fixed = self.session, self.fixed
-        pick = self.pick
-        revoked = (
-            self.revoked_state,
-            self.at_record,
-            self.actor,
-            "revoked in the form export",
+        session = self.session
+        forms = [form for form, _ in new]
+        values = [form.values for form in forms]
+        columns: dict[str, Iterable[Any]] = dict(
+            zip(self.FORM, zip(*map(self.form_values, values), strict=True), strict=True)
         )
-        converted = self.converted
-        form_values = operator.itemgetter(*self.FORM)
-        rows = []
-        for form, digest in new:
-            values = form.values
-            row = list(form_values(values))
-            for n, process in converted:
-                if row[n] is not None:
-                    row[n] = process(row[n])
-            withdrawn = values["response_id"] in revoke
-            full = (*fixed, *row, form.row, digest, *(revoked if withdrawn else self.active))
-            rows.append(pick(full))
+        for name, process in self.converters.items():
+            columns[name] = [None if v is None else process(v) for v in columns[name]]
+        columns.update({name: repeat(value) for name, value in self.fixed.items()})
+        columns["source_row"] = [form.row for form in forms]
+        columns["row_hash"] = [digest for _, digest in new]
+        if revoke:
+            states = [self.revoked if f.values["response_id"] in revoke else self.active
+                      for f in forms]  # fmt: skip
+            columns.update({name: [state[name] for state in states] for name in self.active})
+        else:
+            columns.update({name: repeat(value) for name, value in self.active.items()})
+        # strict=False: the values all rows share repeat without end
+        rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
+        connection, campaign = session.connection(), self.campaign_id
+        last = connection.execute(LAST_ID).scalar() or 0
         execute_many(session, self.insert_record, self.record_columns, rows)
-        rids = [form.values["response_id"] for form, _ in new]
-        ids = dict(_chunked(session, IDS_QUERY, rids, campaign=self.campaign_id))
+        # The new records' ids: those after the last id before the insert, read as a range
+        # (looking 2,000 response ids up in the index took five times as long); any not
+        # there (a sequence need not follow max(id)) by response id. Another import's rows
+        # in the range are never taken for these: a response id is the campaign's once.
+        ids = dict(connection.execute(IDS_AFTER, {"campaign": campaign, "after": last}).all())
+        rids = [form.values["response_id"] for form in forms]
+        if missing := [rid for rid in rids if rid not in ids]:
+            ids.update(_chunked(session, IDS_QUERY, missing, campaign=campaign))
         detail = self.to_audit["detail"] or (lambda value: value)
         entries = [
             (self.at, self.actor, "consent.new", "consent", str(ids[rid]),
              detail({"response_id": rid, "row": form.row}), ids[rid], 1)
-            for (form, _), rid in zip(new, rids, strict=True)
+            for form, rid in zip(forms, rids, strict=True)
         ]  # fmt: skip
         entries.extend(
             (self.at, self.actor, "consent.revoked", "consent", str(ids[rid]),
@@ -381,15 +411,16 @@ def _converters(session: Session, table: Table, columns: list[str]) -> dict[str,
 
 
 def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process` remembering its last few hundred answers: a campaign's forms give a
-    handful of different scopes, each converted to JSON once."""
-    answers: dict[tuple[str, ...], Any] = {}
+    """`process` remembering its answers (a list by its items): a campaign's forms give a
+    handful of different scopes and expiry dates, each converted once. Forgotten every
+    10,000 values, so that memory stays bounded however many different ones come."""
+    answers: dict[Any, Any] = {}
 
-    def remembered(value: list[str]) -> Any:
-        key = tuple(value)
+    def remembered(value: Any) -> Any:
+        key = tuple(value) if value.__class__ is list else value
         answer = answers.get(key)
         if answer is None:
-            if len(answers) > 500:
+            if len(answers) >= 10_000:
                 answers.clear()
             answer = answers[key] = process(value)
         return answer
@@ -399,9 +430,10 @@ def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
     """Rows of `query` (whose IN takes the bound list `ids`), a thousand ids at a time."""
+    connection = session.connection()
     found: list[Any] = []
     for n in range(0, len(ids), 1000):
-        found.extend(session.execute(query, {**params, "ids": list(ids[n : n + 1000])}).all())
+        found.extend(connection.execute(query, {**params, "ids": list(ids[n : n + 1000])}))
     return found
 
 
