@@ -15,7 +15,7 @@ import functools
 import operator
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress
@@ -539,9 +539,32 @@ _NOTHING: dict[str, Any] = dict.fromkeys(
     [*_AS_WRITTEN, "age", "date_of_birth", "guardian_signed", "submitted_at", "expires_at",
      "video_urls", "consent_scope", "request_code"]
 )  # fmt: skip
-# A cache of a column's readings is emptied when it holds this many: an export's dates and
-# ages repeat (a campaign runs for months), and memory stays bounded however many rows.
-_CACHED = 10_000
+# A remembered answer set is emptied when it holds this many: an export's dates, ages and
+# scopes repeat (a campaign runs for months), and memory stays bounded however many rows.
+REMEMBERED = 10_000
+
+
+def remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, remembering its answers (a list by its items); an error is not
+    remembered, so every row that holds a bad value is refused."""
+    answers: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        key = tuple(value) if value.__class__ is list else value
+        answer = answers.get(key)
+        if answer is None:
+            if len(answers) >= REMEMBERED:
+                answers.clear()
+            answer = answers[key] = process(value)
+        return answer
+
+    return remembered
+
+
+def _read_age(given: str) -> int:
+    if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
+        raise ValueError(f"age: '{given[:20]}' is not an age in years")
+    return int(float(given))
 
 
 class _FormReader:
@@ -550,12 +573,17 @@ class _FormReader:
     is cached cannot change: numbers, dates, tuples)."""
 
     def __init__(self, settings: ConsentSettings) -> None:
-        self.order, self.separator = settings.date_format, settings.list_separator
-        self.ages: dict[str, int] = {}
-        self.dates: dict[int, dict[str, datetime | None]] = {
-            _SUBMITTED: {},
-            _BORN: {},
-            _EXPIRES: {},
+        self.separator = settings.list_separator
+        self.age = remembering(_read_age)
+        self.dates = {
+            at: remembering(
+                functools.partial(parse_date, column=column, order=settings.date_format)
+            )
+            for at, column in (
+                (_SUBMITTED, "submitted_at"),
+                (_BORN, "date_of_birth"),
+                (_EXPIRES, "expires_at"),
+            )
         }
 
     def form(self, number: int, text: list[str]) -> Form:
@@ -574,8 +602,8 @@ class _FormReader:
                 if len(text[_AT[column]]) > limit:
                     why = " (not a code storydesk gave)" if column == "code" else ""
                     raise ValueError(f"{column}: longer than {limit} characters{why}")
-        age = self._age(text[_AGE_AT]) if text[_AGE_AT] else None
-        born = self._date(text, _BORN, "date_of_birth")
+        age = self.age(text[_AGE_AT]) if text[_AGE_AT] else None
+        born = self._date(text, _BORN)
         signed = text[_SIGNED].lower()
         if signed not in YES and signed not in NO:
             raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
@@ -592,32 +620,12 @@ class _FormReader:
         values["age"] = age
         values["date_of_birth"] = born.date() if born else None
         values["guardian_signed"] = signed in YES
-        values["submitted_at"] = self._date(text, _SUBMITTED, "submitted_at")
-        values["expires_at"] = self._date(text, _EXPIRES, "expires_at")
+        values["submitted_at"] = self._date(text, _SUBMITTED)
+        values["expires_at"] = self._date(text, _EXPIRES)
         values["video_urls"] = _split(text[_URLS], self.separator)
         values["consent_scope"] = list(_scope(text[_SCOPE] or None, self.separator))
         values["request_code"] = text[_CODE] or None
         return Form(number, values, withdrawn)
 
-    def _age(self, given: str) -> int:
-        age = self.ages.get(given)
-        if age is None:
-            if not _AGE.fullmatch(given) or not 0 < float(given) < 120:
-                raise ValueError(f"age: '{given[:20]}' is not an age in years")
-            age = int(float(given))
-            if len(self.ages) >= _CACHED:
-                self.ages.clear()
-            self.ages[given] = age
-        return age
-
-    def _date(self, text: list[str], at: int, column: str) -> datetime | None:
-        value = text[at]
-        if not value:
-            return None
-        known = self.dates[at]
-        parsed = known.get(value)
-        if parsed is None:
-            if len(known) >= _CACHED:
-                known.clear()
-            parsed = known[value] = parse_date(value, column, self.order)
-        return parsed
+    def _date(self, text: list[str], at: int) -> datetime | None:
+        return self.dates[at](text[at]) if text[at] else None

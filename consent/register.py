@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import BadInput, WorkFailed
 from config.schema import LoadedCampaign
-from consent.parse import Blank, Export, Form, Rejected, Row
+from consent.parse import Blank, Export, Form, Rejected, Row, remembering
 from db import audit
 from db.bulk import execute_many, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
@@ -209,7 +209,7 @@ class _Writer:
         # each form column's conversion to the driver's form; the values forms repeat
         # (dates, scopes, yes/no) converted once each
         self.converters = {
-            c: _memo(process) if c in self.REPEATED else process
+            c: remembering(process) if c in self.REPEATED else process
             for c in self.FORM
             if (process := to_record[c]) is not None
         }
@@ -408,24 +408,6 @@ def _converters(session: Session, table: Table, columns: list[str]) -> dict[str,
     """Each column's conversion to the driver's form (None: the value goes as it is)."""
     dialect = session.get_bind().dialect
     return {c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns}
-
-
-def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process` remembering its answers (a list by its items): a campaign's forms give a
-    handful of different scopes and expiry dates, each converted once. Forgotten every
-    10,000 values, so that memory stays bounded however many different ones come."""
-    answers: dict[Any, Any] = {}
-
-    def remembered(value: Any) -> Any:
-        key = tuple(value) if value.__class__ is list else value
-        answer = answers.get(key)
-        if answer is None:
-            if len(answers) >= 10_000:
-                answers.clear()
-            answer = answers[key] = process(value)
-        return answer
-
-    return remembered
 
 
 def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
