@@ -6,6 +6,8 @@ written, so matching again with nothing new writes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -77,6 +79,60 @@ AUDIT_COLUMNS = [
     *("at", "actor", "action", "subject_type", "subject_id", "detail"),
     *("consent_id", "consent_version"),
 ]
+
+
+@contextmanager
+def indexes_rebuilt(session: Session, table: Table, rows: int) -> Iterator[None]:
+    """On SQLite, while `rows` rows of `table` are rewritten: if they are half the table or
+    more, its indexes are dropped first and made again from their own SQL afterwards, in
+    the same transaction (a crash or an error rolls back drop and rewrite alike; readers
+    see the old table until the commit). Sorting the whole table once per index costs
+    about a third of keeping five indexes in step row by row (the first match rewrites
+    every testimony: 1.2 s of its UPDATE's 1.8 s CPU at 100k went to the indexes). Fewer
+    rows: maintained in place, as elsewhere. PostgreSQL: DDL would lock out the queue's
+    readers, so nothing changes."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or rows == 0:
+        yield
+        return
+    # pysqlite opens its transaction at the first INSERT, UPDATE or DELETE and runs DDL
+    # before that on its own, committed at once: a drop must never stand outside the
+    # rewrite's transaction (the match has written its results before it gets here)
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", False):
+        yield
+        return
+    total = connection.exec_driver_sql(f"SELECT count(*) FROM {table.name}").scalar_one()
+    if 2 * rows < total:
+        yield
+        return
+    # autoindexes (UNIQUE, PRIMARY KEY) have no SQL and stay; the others come back in
+    # their order, under their names, with the planner's statistics if ANALYZE kept any
+    indexes = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY rowid",
+        (table.name,),
+    ).all()
+    names = [name for name, _ in indexes]
+    analysed = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).first()
+    statistics = (
+        connection.exec_driver_sql(
+            "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?", (table.name,)
+        ).all()
+        if analysed
+        else []
+    )
+    for name in names:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        connection.exec_driver_sql(sql)
+    kept = [tuple(row) for row in statistics if row[1] in names]
+    if kept:
+        connection.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", kept
+        )
 
 
 def write_matches(
@@ -170,7 +226,8 @@ def write_testimonies(
                 (stamp, "matcher", f"consent.{state}", "testimony", str(tid), detail)
                 + (consent_id, record.version if record else None)
             )
-    update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
+    with indexes_rebuilt(session, TESTIMONIES, len(updates)):
+        update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
     execute_many(session, insert(AUDIT), AUDIT_COLUMNS, audits)
     summary.changed = len(updates)
     return summary

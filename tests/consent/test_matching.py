@@ -266,3 +266,68 @@ def test_matched_without_problems_comes_first_in_the_queue(desk: Setup) -> None:
     with sessions() as session:
         priorities = {t.id: t.priority for t in session.scalars(select(models.Testimony))}
     assert (priorities[clean], priorities[long]) == (0, 2)
+
+
+def _schema_and_statistics(session: Session) -> tuple[list[Any], list[Any]]:
+    connection = session.connection()
+    schema = connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'testimonies' ORDER BY name"
+    ).all()
+    stats = connection.exec_driver_sql("SELECT * FROM sqlite_stat1 ORDER BY idx").all()
+    return schema, stats
+
+
+def test_rewriting_most_testimonies_gives_their_indexes_back_as_they_were(
+    sqlite_url: str,
+) -> None:
+    """The first match drops the testimonies' indexes while it rewrites every row: they come
+    back under their names with their SQL and statistics, and an error takes the whole
+    rewrite back with the drop."""
+    from sqlalchemy import update
+
+    from consent.results import TESTIMONIES, indexes_rebuilt
+    from db.session import make_engine, make_session_factory, transaction
+
+    engine = make_engine(sqlite_url)
+    sessions = make_session_factory(engine)
+    with transaction(sessions) as session:
+        session.add(models.Campaign(id="c", name="c", created_at=NOW))
+        session.flush()
+        session.add_all(
+            models.Testimony(campaign_id="c", created_at=NOW, updated_at=NOW) for _ in range(4)
+        )
+    with transaction(sessions) as session:
+        session.connection().exec_driver_sql("ANALYZE")
+    with sessions() as session:
+        before = _schema_and_statistics(session)
+    assert [name for kind, name, _ in before[0] if kind == "index"]
+
+    # before any write, pysqlite has no transaction open yet: nothing may be dropped
+    with transaction(sessions) as session, indexes_rebuilt(session, TESTIMONIES, 4):
+        assert _schema_and_statistics(session) == before
+    with transaction(sessions) as session:
+        session.execute(update(TESTIMONIES).values(role="a"))  # as the match's results are
+        with indexes_rebuilt(session, TESTIMONIES, 4):
+            session.execute(update(TESTIMONIES).values(priority=0))
+            left = _schema_and_statistics(session)[0]
+        assert [kind for kind, _, _ in left] == ["table"]
+    with sessions() as session:
+        assert _schema_and_statistics(session) == before
+        assert session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+    with pytest.raises(RuntimeError), transaction(sessions) as session:
+        session.execute(update(TESTIMONIES).values(role="b"))
+        with indexes_rebuilt(session, TESTIMONIES, 4):
+            session.execute(update(TESTIMONIES).values(priority=1))
+            raise RuntimeError
+    with sessions() as session:
+        assert _schema_and_statistics(session) == before
+        assert set(session.scalars(select(models.Testimony.priority))) == {0}
+        assert set(session.scalars(select(models.Testimony.role))) == {"a"}
+
+    # a few rows of many: kept in step in place, nothing dropped
+    with transaction(sessions) as session:
+        session.execute(update(TESTIMONIES).values(role="c"))
+        with indexes_rebuilt(session, TESTIMONIES, 1):
+            assert _schema_and_statistics(session) == before
+    engine.dispose()
