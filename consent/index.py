@@ -7,7 +7,6 @@ number of forms.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -95,7 +94,6 @@ class NameIndex:
     def add(self, key: str, city: str, record: Form) -> None:
         if (cities := self.forms.get(key)) is None:
             cities = self.forms[key] = {}
-            self._near.add(key)
         if city:  # a form without a city is never matched by name
             cities.setdefault(city, []).append(record)
 
@@ -103,6 +101,11 @@ class NameIndex:
         """Names on forms about one typo from `key` that score `cutoff` or more against it
         (rapidfuzz's ratio), best first; `key` itself among them if it is on a form."""
         if (found := self._close.get((key, cutoff))) is None:
+            if len(self._near) < len(self.forms):
+                # the typo index is made when first asked, in one go, the names in the
+                # order they were added (a match may never ask: names in handles are
+                # looked for only where a post's own name finds no form)
+                self._near.update(self.forms)
             scored = process.extract(
                 key, list(self._near.near(key)), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
             )
@@ -118,7 +121,8 @@ class FormIndex:
         self.videos: dict[str, Form] = {}
         self.ids: dict[tuple[str, str], Form] = {}
         self.handles: dict[tuple[str, str], Form] = {}
-        self.near_handles: dict[str, NearIndex] = defaultdict(NearIndex)
+        # platform -> the typo index of its handles, made when first asked (handles_near)
+        self._near_handles: dict[str, NearIndex] = {}
         self.names = NameIndex()  # folded, words sorted, as token_sort_ratio sees them
         self.joined = NameIndex()  # the letters in written order, as a handle holds them
         # identifiers named on more than one form: the other forms' response_ids
@@ -136,7 +140,7 @@ class FormIndex:
                 if account:
                     self._claim(self.ids, (name, account), record, "account_id")
                 if handle:
-                    self._handle(name, handle, record)
+                    self._claim(self.handles, (name, handle), record, "handle")
             if folded := normalise.text(record.full_name):
                 if (city := cities.get(record.city)) is None:
                     city = cities[record.city] = normalise.text(record.city)
@@ -150,12 +154,11 @@ class FormIndex:
             if record.response_id not in others:
                 others.append(record.response_id)
 
-    def _handle(self, platform: str, value: str, record: Form) -> None:
-        self.near_handles[platform].add(value)
-        self._claim(self.handles, (platform, value), record, "handle")
-
     def handles_near(self, platform: str, value: str) -> list[str]:
         """Handles on forms one typo from `value` (or so), normalised, sorted."""
-        if platform not in self.near_handles:
-            return []
-        return sorted(self.near_handles[platform].near(value))
+        if (near := self._near_handles.get(platform)) is None:
+            # in one go, in the order the forms named them; a platform whose posts all
+            # matched (or that no form names) costs nothing
+            near = self._near_handles[platform] = NearIndex()
+            near.update(handle for on, handle in self.handles if on == platform)
+        return sorted(near.near(value))

@@ -11,6 +11,8 @@ block holds only values that are nearly the query; the caller scores them (rapid
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class NearIndex:
     """Distinct values, findable by any value about one typo from them."""
@@ -24,27 +26,36 @@ class NearIndex:
         self._blocks: dict[str, str | list[str]] = {}
         self._values: set[str] = set()
 
+    def __len__(self) -> int:
+        return len(self._values)
+
     def add(self, value: str) -> None:
-        if value in self._values:
-            return
-        self._values.add(value)
-        blocks = self._blocks
-        # the keys of a value of `length` characters, as near() reads them: called for
-        # each of 100k names and handles, hence inline rather than a function
-        length = len(value)
-        third = length // 3
-        tag = 3 * length
-        for key in (
-            value[: length - third] + chr(tag),  # head + middle
-            value[third:] + chr(tag + 1),  # middle + tail
-            value[:third] + value[length - third :] + chr(tag + 2),  # head + tail
-        ):
-            if (block := blocks.get(key)) is None:
-                blocks[key] = value
-            elif isinstance(block, str):
-                blocks[key] = [block, value]
-            else:
-                block.append(value)
+        self.update((value,))
+
+    def update(self, values: Iterable[str]) -> None:
+        """File each of `values`, in their order (a block lists its values as filed)."""
+        blocks, filed = self._blocks, self._values
+        get = blocks.get
+        # the keys of a value of `length` characters, as near() reads them: 100k names and
+        # handles a match, one loop here rather than a call each
+        for value in values:
+            if value in filed:
+                continue
+            filed.add(value)
+            length = len(value)
+            third = length // 3
+            tag = 3 * length
+            for key in (
+                value[: length - third] + chr(tag),  # head + middle
+                value[third:] + chr(tag + 1),  # middle + tail
+                value[:third] + value[length - third :] + chr(tag + 2),  # head + tail
+            ):
+                if (block := get(key)) is None:
+                    blocks[key] = value
+                elif isinstance(block, str):
+                    blocks[key] = [block, value]
+                else:
+                    block.append(value)
 
     def near(self, query: str) -> set[str]:
         """Every value filed that is at most one typo from `query`, and possibly a few more."""
