@@ -274,7 +274,7 @@ def _schema_and_statistics(session: Session) -> tuple[list[Any], list[Any]]:
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'testimonies' ORDER BY name"
     ).all()
     stats = connection.exec_driver_sql("SELECT * FROM sqlite_stat1 ORDER BY idx").all()
-    return schema, stats
+    return list(schema), list(stats)
 
 
 def test_rewriting_most_testimonies_gives_their_indexes_back_as_they_were(
@@ -331,3 +331,19 @@ def test_rewriting_most_testimonies_gives_their_indexes_back_as_they_were(
         with indexes_rebuilt(session, TESTIMONIES, 1):
             assert _schema_and_statistics(session) == before
     engine.dispose()
+
+
+def test_evidence_is_stored_as_json_dumps_writes_it() -> None:
+    """The match compares the stored text with its own: one character off would rewrite
+    every row on every match."""
+    import json
+
+    from consent.results import dumps
+
+    for evidence in (
+        {},
+        {"by": "handle", "form_field": "x_handle", "value": "@Zoë_Ä", "response_id": "R1"},
+        {"by": "name_and_city", "value": "李 小龍\u2028\t\"'\\", "also_on_forms": ["R2", "R3"]},
+        {"by": "video_url", "value": "https://youtu.be/x?a=1&b=<2>", "n": [1, 2.5, None, True]},
+    ):
+        assert dumps(evidence) == json.dumps(evidence)
