@@ -12,9 +12,10 @@ testimony's state and one audit entry per change (100k rows each); and matching 
 nothing changed, the matching work itself (read, index, judge, compare). Wall and CPU time
 are both printed: CPU time is steadier when other processes share the machine.
 
-    /work/venv/bin/python bench/consent.py [--records 50000] [--repeat 2]
+    python bench/consent.py [--records 50000] [--repeat 2]
 
-Targets (issue 5): <= 5 s for 100k posts against 50k forms; doubled <= 2.2x that.
+Targets (issues 5 and 20): <= 5 s for the first match of 100k posts against 50k forms;
+doubled <= 2.2x that.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ sandbox, over HTTP, with the real clients, parse, rules, linking and store) next
 sqlite3 executemany of the same rows, measured in the same run; requests made against the
 theoretical minimum; peak RSS of the harvesting process.
 
-    /work/venv/bin/python bench/harvest.py [--posts 100000]
+    python bench/harvest.py [--posts 100000]
 
 Targets (issue 4): pipeline ≥ 0.5 × raw executemany, peak RSS ≤ 200 MB. The sandbox runs in
 its own process, so its world and its CPU count in neither figure.

@@ -2,7 +2,7 @@
 baseline, measured in the same run against the same sandbox), and what an idle cron cycle
 costs (`run-once` with nothing due) next to one bare lease claim.
 
-    /work/venv/bin/python bench/ops_sweep.py [--posts 800]
+    python bench/ops_sweep.py [--posts 800]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
    retweets in the first two windows against what the limit allows, and the requests
    sent after the first 429 of a window (until its reset), for 1 and for 4 processes.
 
-    /work/venv/bin/python bench/publish.py [--posts 700] [--latency 0.1] [--speedup 100]
+    python bench/publish.py [--posts 700] [--latency 0.1] [--speedup 100]
         [--only scaling|limit]
 """
 

@@ -5,7 +5,7 @@ X page (so the ratio is what the sandbox's own work costs on top of the HTTP sta
 
 Servers run in child processes, so clients and server do not share one interpreter lock.
 
-    /work/venv/bin/python bench/sandbox.py [--posts 20000] [--seconds 2] [--rounds 3] [--threads 2]
+    python bench/sandbox.py [--posts 20000] [--seconds 2] [--rounds 3] [--threads 2]
 """
 
 from __future__ import annotations
