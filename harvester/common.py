@@ -38,6 +38,9 @@ class HarvestedPost:
     body: str | None = None
     # countries where the platform withholds the post (X `withheld`): not publishable
     withheld: list[str] = field(default_factory=list)
+    # `raw` as the posts table stores it, once validate has serialised it (store writes it
+    # as it is): None until then, or where validate left it to the insert
+    raw_json: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -7,19 +7,24 @@ keep pace with a raw bulk insert of the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
+from db.bulk import execute_many
 from db.models import Post, Testimony
 from db.states import SourceState
 from harvester.common import HarvestedPost, fingerprint
 from harvester.linking import Links, Owner, linked_video_ids
 from harvester.rules import detect_role, problems
+
+POSTS = cast(Table, Post.__table__)
 
 
 @dataclass(frozen=True)
@@ -107,53 +112,85 @@ def store_posts(
         links.remember(item, mark, owner)
         owners.append(owner)
     ids = _insert_testimonies(session, made)
-    rows = []
 
     def testimony_of(owner: Owner) -> int:
         return ids[owner[0]] if isinstance(owner, tuple) else owner
 
-    for item, mark, (role, question), owner, hint in zip(
-        fresh, marks, roles, owners, suggested, strict=True
-    ):
-        rows.append(
-            {
-                "campaign_id": loaded.id,
-                "testimony_id": testimony_of(owner),
-                "link_suggestion": {"testimony_id": testimony_of(hint[0]), "by": hint[1]}
-                if hint
-                else None,
-                "platform": item.platform,
-                "native_id": item.native_id,
-                "url": item.url,
-                "author_id": item.author_id,
-                "author_handle": item.author_handle,
-                "author_name": item.author_name,
-                "text": item.text,
-                "hashtags": item.hashtags,
-                "mentions": item.mentions,
-                "links": item.links,
-                "media_type": item.media_type,
-                "media_url": item.media_url,
-                "duration_seconds": item.duration_seconds,
-                "published_at": item.published_at,
-                "harvested_at": now,
-                "updated_at": now,
-                "source_state": SourceState.AVAILABLE,
-                "raw": item.raw,
-                "query": run.query,
-                "run_id": run.id,
-                "config_hash": run.config_hash,
-                "edit_history": [],
-                "problems": problems(item, settings),
-                "role": role,
-                "question": question,
-                "fingerprint": mark,
-            }
-        )
-    # Core executemany: the ORM bulk path costs several times more per row
-    session.execute(insert(cast(Table, Post.__table__)), rows)
-    counts.new += len(rows)
+    # Column by column: the values every new post of the page shares are converted once,
+    # the others each through its column's own conversion (see _insert_posts).
+    shared = {
+        "campaign_id": loaded.id,
+        "harvested_at": now,
+        "updated_at": now,
+        "source_state": SourceState.AVAILABLE,
+        "query": run.query,
+        "run_id": run.id,
+        "config_hash": run.config_hash,
+        "edit_history": [],
+    }
+    each: dict[str, list[Any]] = {
+        "testimony_id": [testimony_of(owner) for owner in owners],
+        "link_suggestion": [
+            {"testimony_id": testimony_of(hint[0]), "by": hint[1]} if hint else None
+            for hint in suggested
+        ],
+        "platform": [item.platform for item in fresh],
+        "native_id": [item.native_id for item in fresh],
+        "url": [item.url for item in fresh],
+        "author_id": [item.author_id for item in fresh],
+        "author_handle": [item.author_handle for item in fresh],
+        "author_name": [item.author_name for item in fresh],
+        "text": [item.text for item in fresh],
+        "hashtags": [item.hashtags for item in fresh],
+        "mentions": [item.mentions for item in fresh],
+        "links": [item.links for item in fresh],
+        "media_type": [item.media_type for item in fresh],
+        "media_url": [item.media_url for item in fresh],
+        "duration_seconds": [item.duration_seconds for item in fresh],
+        "published_at": [item.published_at for item in fresh],
+        "raw": [item.raw for item in fresh],
+        "problems": [problems(item, settings) for item in fresh],
+        "role": [role for role, _ in roles],
+        "question": [question for _, question in roles],
+        "fingerprint": marks,
+    }
+    _insert_posts(session, shared, each, [item.raw_json for item in fresh])
+    counts.new += len(fresh)
     return counts
+
+
+def _insert_posts(
+    session: Session,
+    shared: dict[str, Any],
+    each: dict[str, list[Any]],
+    raw_json: list[str | None],
+) -> None:
+    """One executemany of the new posts, in the stored form the driver takes (db/bulk.py):
+    each value converted by its column's own type as SQLAlchemy's executemany would (a JSON
+    document serialised, a timestamp made UTC and formatted for SQLite), but the values
+    every row shares converted once and no parameter dict built and processed per row,
+    which cost more than the database's own work. `raw_json`: the answers' JSON text where
+    validate made it already (the same text; None: serialised here)."""
+    dialect = session.get_bind().dialect
+    columns = [c for c in POSTS.columns if c.name in shared or c.name in each]
+    values: list[Iterable[Any]] = []
+    for column in columns:
+        convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if column.name in shared:
+            value = shared[column.name]
+            values.append(repeat(convert(value) if convert else value))
+        elif column.name == "raw":
+            values.append(
+                [
+                    text if text is not None else (convert(raw) if convert else raw)
+                    for text, raw in zip(raw_json, each["raw"], strict=True)
+                ]
+            )
+        else:
+            given = each[column.name]
+            values.append([convert(v) for v in given] if convert else given)
+    rows = list(zip(*values, strict=False))  # the shared ones repeat without end
+    execute_many(session, insert(POSTS), [c.name for c in columns], rows)
 
 
 def _insert_testimonies(session: Session, made: list[dict[str, Any]]) -> list[int]:

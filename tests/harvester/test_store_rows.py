@@ -1,0 +1,125 @@
+"""A page stored by store_posts (its bulk insert in the driver's form, the answers serialised
+once by validate) holds exactly the values SQLAlchemy's own executemany writes for the same
+posts, on SQLite and PostgreSQL: answers with a NUL, non-ASCII text, or over the size bound
+included."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import Text
+
+from config.loader import load_campaign
+from db.models import Campaign, HarvestRun, Post
+from harvester.common import HarvestedPost
+from harvester.pipeline import ensure_campaign
+from harvester.store import RunRef, store_posts
+from harvester.validate import MAX_RAW_BYTES, validate
+
+NOW = datetime(2026, 11, 24, 12, 0, 30, 250000, tzinfo=UTC)
+POSTS = cast(Table, Post.__table__)
+CONFIG = Path(__file__).resolve().parents[2] / "config/campaigns/sandbox.toml"
+TAGS = "#LearningNeverStops @UNESCO"
+# each escaped by json.dumps into six characters (twelve for the emoji): the answer is over
+# the bound as stored, within it as validate measures it
+WIDE = "é" * (MAX_RAW_BYTES // 4)
+OMITTED = {"omitted": f"the platform's answer for this item was over {MAX_RAW_BYTES} bytes"}
+
+
+def post(native_id: str, raw: dict[str, Any], **fields: Any) -> HarvestedPost:
+    return HarvestedPost(
+        platform="x",
+        native_id=native_id,
+        url=f"https://x.com/someone/status/{native_id}",
+        text=fields.pop("text", f"I am a learner and I keep learning {TAGS}"),
+        published_at=datetime(2026, 11, 20, 8, 15, tzinfo=UTC),
+        author_id="900001",
+        author_handle="someone",
+        author_name="Zoë Ünal",
+        hashtags=["LearningNeverStops"],
+        mentions=["UNESCO"],
+        raw=raw,
+        **fields,
+    )
+
+
+def answers() -> list[HarvestedPost]:
+    return [
+        post("1001", {"tweet": {"id": "1001", "text": "plain"}}),
+        post("1002", {"tweet": {"text": 'Zoë \u00ab\U0001f600\u00bb \x7f \\ "q"\n'}}),
+        post("1003", {"tweet": {"text": "a NUL\x00 here", "n\x00": ["x\x00y", 1.5, None]}}),
+        post("1004", {"tweet": {"text": WIDE + "\U0001f600"}}, duration_seconds=12.5),
+        post("1005", {"tweet": {"text": "x" * (MAX_RAW_BYTES + 1)}}, media_type="video"),
+        post("1006", {"tweet": {"id": 1006}, "media": []}, text="Nothing of the campaign"),
+        # written out, not a NUL: taken for one, and walked as before
+        post("1007", {"tweet": {"text": "C:\\u0000 \u00e9"}}),
+    ]
+
+
+def as_stored(session: Session, campaign_id: str) -> list[tuple[Any, ...]]:
+    """Every column but the id and campaign, as the database holds it (text)."""
+    columns = [c for c in POSTS.columns if c.name not in ("id", "campaign_id")]
+    rows = session.execute(
+        select(*(sql_cast(c, Text) for c in columns))
+        .where(POSTS.c.campaign_id == campaign_id)
+        .order_by(POSTS.c.native_id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_stored_rows_are_what_core_executemany_writes(
+    sessions: sessionmaker[Session],
+) -> None:
+    loaded = load_campaign(CONFIG)
+    good, rejected = validate(answers())
+    assert not rejected
+    with sessions.begin() as session:
+        ensure_campaign(session, loaded, NOW)
+        session.add(Campaign(id="copy", name="copy", created_at=NOW))
+        run = HarvestRun(
+            campaign_id=loaded.id,
+            platform="x",
+            query="q",
+            config_hash=loaded.config_hash,
+            started_at=NOW,
+        )
+        session.add(run)
+        session.flush()
+        stored = store_posts(session, loaded, RunRef(run.id, "x", "q", "h"), good, NOW)
+        assert stored.new == len(good)
+    with sessions.begin() as session:
+        # the same values again, through SQLAlchemy's own conversions, in another campaign
+        rows = [
+            {k: v for k, v in row._mapping.items() if k != "id"} | {"campaign_id": "copy"}
+            for row in session.execute(select(POSTS).where(POSTS.c.campaign_id == loaded.id))
+        ]
+        session.execute(insert(POSTS), rows)
+    with sessions() as session:
+        ours, core = as_stored(session, loaded.id), as_stored(session, "copy")
+        raws = dict(session.execute(select(Post.native_id, Post.raw)).all())
+    assert ours == core
+    assert len(ours) == len(good)
+    assert raws["1001"] == {"tweet": {"id": "1001", "text": "plain"}}
+    assert raws["1002"] == answers()[1].raw
+    assert raws["1003"] == {"tweet": {"text": "a NUL here", "n": ["xy", 1.5, None]}}
+    assert raws["1004"] == answers()[3].raw
+    assert raws["1005"] == OMITTED
+    assert raws["1007"] == answers()[6].raw
+
+
+def test_validate_gives_the_answers_text_as_the_column_writes_it() -> None:
+    good, _ = validate(answers())
+    made = {p.native_id: p.raw_json for p in good}
+    assert made["1001"] == json.dumps(answers()[0].raw)
+    assert made["1002"] == json.dumps(answers()[1].raw)
+    assert made["1004"] == json.dumps(answers()[3].raw)
+    assert len(made["1004"] or "") > MAX_RAW_BYTES
+    # cleaned of a NUL, or replaced by the note: left to the insert to serialise
+    assert made["1003"] is None and made["1005"] is None and made["1007"] is None
+    assert [p.raw for p in good if p.native_id == "1005"] == [OMITTED]
