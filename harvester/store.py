@@ -22,7 +22,7 @@ from db.models import Post, Testimony
 from db.states import SourceState
 from harvester.common import HarvestedPost, fingerprint
 from harvester.linking import Links, Owner, linked_video_ids
-from harvester.rules import detect_role, problems
+from harvester.rules import PageRules
 
 POSTS = cast(Table, Post.__table__)
 
@@ -65,7 +65,7 @@ def store_posts(
             )
         )
     }
-    settings = loaded.settings
+    rules = PageRules(loaded.settings)
     fresh: list[HarvestedPost] = []
     for native_id, item in unique.items():
         row = existing.get(native_id)
@@ -75,7 +75,7 @@ def store_posts(
             # An edit: the new words, and the old ones kept with when we saw them change.
             row.edit_history = [*row.edit_history, {"text": row.text, "until": now.isoformat()}]
             row.text, row.hashtags, row.mentions = item.text, item.hashtags, item.mentions
-            row.problems = problems(item, settings)
+            row.problems = rules.problems(item)
             row.raw, row.run_id, row.updated_at = item.raw, run.id, now
             counts.updated += 1
         else:
@@ -92,7 +92,7 @@ def store_posts(
     # Each fresh post is a testimony of its own (by its index in `made`, until the bulk
     # insert gives the ids); a stored one or one earlier in this page that it may belong to
     # is only suggested: the matcher joins them when one form names both accounts.
-    roles = [detect_role(item.text, settings) for item in fresh]
+    roles = [rules.role(item.text) for item in fresh]
     owners: list[int | tuple[int]] = []
     suggested: list[tuple[Owner, str] | None] = []
     made: list[dict[str, Any]] = []
@@ -149,7 +149,7 @@ def store_posts(
         "duration_seconds": [item.duration_seconds for item in fresh],
         "published_at": [item.published_at for item in fresh],
         "raw": [item.raw for item in fresh],
-        "problems": [problems(item, settings) for item in fresh],
+        "problems": [rules.problems(item) for item in fresh],
         "role": [role for role, _ in roles],
         "question": [question for _, question in roles],
         "fingerprint": marks,

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import Text
 
 from config.loader import load_campaign
+from config.schema import LoadedCampaign
 from db.models import Campaign, HarvestRun, Post
 from harvester.common import HarvestedPost
 from harvester.pipeline import ensure_campaign
-from harvester.store import RunRef, store_posts
+from harvester.store import RunRef, Stored, store_posts
 from harvester.validate import MAX_RAW_BYTES, validate
 
 NOW = datetime(2026, 11, 24, 12, 0, 30, 250000, tzinfo=UTC)
@@ -73,27 +74,64 @@ def as_stored(session: Session, campaign_id: str) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
-def test_stored_rows_are_what_core_executemany_writes(
-    sessions: sessionmaker[Session],
-) -> None:
-    loaded = load_campaign(CONFIG)
-    good, rejected = validate(answers())
+def store(
+    sessions: sessionmaker[Session], loaded: LoadedCampaign, posts: list[HarvestedPost]
+) -> Stored:
+    good, rejected = validate(posts)
     assert not rejected
     with sessions.begin() as session:
         ensure_campaign(session, loaded, NOW)
-        session.add(Campaign(id="copy", name="copy", created_at=NOW))
         run = HarvestRun(
             campaign_id=loaded.id,
-            platform="x",
+            platform=posts[0].platform,
             query="q",
             config_hash=loaded.config_hash,
             started_at=NOW,
         )
         session.add(run)
         session.flush()
-        stored = store_posts(session, loaded, RunRef(run.id, "x", "q", "h"), good, NOW)
-        assert stored.new == len(good)
+        return store_posts(session, loaded, RunRef(run.id, run.platform, "q", "h"), good, NOW)
+
+
+def video(native_id: str, text: str) -> HarvestedPost:
+    return HarvestedPost(
+        platform="youtube",
+        native_id=native_id,
+        url=f"https://www.youtube.com/watch?v={native_id}",
+        text=text,
+        published_at=datetime(2026, 11, 19, 20, 0, tzinfo=UTC),
+        media_type="video",
+        duration_seconds=95.0,
+        raw={"id": native_id},
+    )
+
+
+AMINA = "Hi, I'm Amina, I'm 15 years old from Nairobi, Kenya. #LearningNeverStops @UNESCO"
+TEACHER = (
+    "I teach maths. What would you like other educators to know? Patience. #LearningNeverStops"
+)
+
+
+def test_stored_rows_are_what_core_executemany_writes(
+    sessions: sessionmaker[Session],
+) -> None:
+    loaded = load_campaign(CONFIG)
+    videos = [
+        video("vid00000001", "What makes a city or region a place of learning? We built our app"),
+        video("vid00000002", AMINA),
+    ]
+    assert store(sessions, loaded, videos).new == 2
+    linked = post(
+        "2001", {}, text="My video #LearningNeverStops @UNESCO https://youtu.be/vid00000001"
+    )
+    linked.links = ["https://youtu.be/vid00000001"]
+    page = [*answers(), linked, post("2002", {}, text=AMINA), post("2003", {}, text=TEACHER)]
+    assert store(sessions, loaded, page) == Stored(new=len(page))
+    edited = post("2003", {"edited": True}, text=TEACHER + " And kindness.")
+    assert store(sessions, loaded, [edited, post("2002", {}, text=AMINA)]) == Stored(0, 1, 1)
     with sessions.begin() as session:
+        session.add(Campaign(id="copy", name="copy", created_at=NOW))
+        session.flush()
         # the same values again, through SQLAlchemy's own conversions, in another campaign
         rows = [
             {k: v for k, v in row._mapping.items() if k != "id"} | {"campaign_id": "copy"}
@@ -102,15 +140,38 @@ def test_stored_rows_are_what_core_executemany_writes(
         session.execute(insert(POSTS), rows)
     with sessions() as session:
         ours, core = as_stored(session, loaded.id), as_stored(session, "copy")
-        raws = dict(session.execute(select(Post.native_id, Post.raw)).all())
+        found = {p.native_id: p for p in session.scalars(select(Post))}
     assert ours == core
-    assert len(ours) == len(good)
-    assert raws["1001"] == {"tweet": {"id": "1001", "text": "plain"}}
-    assert raws["1002"] == answers()[1].raw
-    assert raws["1003"] == {"tweet": {"text": "a NUL here", "n": ["xy", 1.5, None]}}
-    assert raws["1004"] == answers()[3].raw
-    assert raws["1005"] == OMITTED
-    assert raws["1007"] == answers()[6].raw
+    assert len(ours) == len(page) + len(videos)
+    assert found["1001"].raw == {"tweet": {"id": "1001", "text": "plain"}}
+    assert found["1002"].raw == answers()[1].raw
+    assert found["1003"].raw == {"tweet": {"text": "a NUL here", "n": ["xy", 1.5, None]}}
+    assert found["1004"].raw == answers()[3].raw
+    assert found["1005"].raw == OMITTED
+    assert found["1007"].raw == answers()[6].raw
+    # rules, roles and the links a new post may have with a stored testimony
+    by_video, by_words = found["vid00000001"].testimony_id, found["vid00000002"].testimony_id
+    assert found["2001"].link_suggestion == {"testimony_id": by_video, "by": "links_to_video"}
+    assert found["2002"].link_suggestion == {"testimony_id": by_words, "by": "same_words"}
+    assert found["1001"].link_suggestion is None
+    assert (found["vid00000001"].role, found["vid00000001"].question) == (
+        "platform-developer",
+        "What makes a city or region a place of learning?",
+    )
+    assert found["vid00000001"].problems == [
+        "over 60 s (95 s)",
+        "no campaign hashtag",
+        "no @UNESCO mention",
+    ]
+    assert (found["2002"].role, found["2002"].question) == ("learner", None)
+    assert (found["2003"].role, found["2003"].question) == (
+        "learning-provider",
+        "What would you like other educators to know?",
+    )
+    assert found["1006"].problems == ["not a video"]
+    assert found["2003"].problems == ["not a video"]
+    assert found["2003"].text.endswith("And kindness.") and found["2003"].raw == {"edited": True}
+    assert [e["text"] for e in found["2003"].edit_history] == [TEACHER]
 
 
 def test_validate_gives_the_answers_text_as_the_column_writes_it() -> None:
