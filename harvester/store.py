@@ -7,7 +7,7 @@ keep pace with a raw bulk insert of the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -25,6 +25,8 @@ from harvester.linking import Links, Owner, linked_video_ids
 from harvester.rules import PageRules
 
 POSTS = cast(Table, Post.__table__)
+# the posts' JSON columns that hold lists of text (validate and the rules make them so)
+TEXT_LISTS = frozenset({"hashtags", "mentions", "links", "problems"})
 
 
 @dataclass(frozen=True)
@@ -186,11 +188,30 @@ def _insert_posts(
                     for text, raw in zip(raw_json, each["raw"], strict=True)
                 ]
             )
+        elif convert is None:
+            values.append(each[column.name])
         else:
-            given = each[column.name]
-            values.append([convert(v) for v in given] if convert else given)
+            values.append(_converted(convert, each[column.name], column.name in TEXT_LISTS))
     rows = list(zip(*values, strict=False))  # the shared ones repeat without end
     execute_many(session, insert(POSTS), [c.name for c in columns], rows)
+
+
+def _converted(convert: Callable[[Any], Any], given: list[Any], text_lists: bool) -> list[Any]:
+    """Each value converted, each different one once (a conversion depends on the value
+    alone): None, and for lists of text the same words (a page's posts carry a few sets of
+    hashtags and problems between them, each serialised once)."""
+    memo: dict[Any, Any] = {None: convert(None)}
+    if not text_lists:
+        null = memo[None]
+        return [null if value is None else convert(value) for value in given]
+    converted = []
+    for value in given:
+        key = None if value is None else tuple(value)
+        made = memo.get(key, memo)
+        if made is memo:
+            made = memo[key] = convert(value)
+        converted.append(made)
+    return converted
 
 
 def _insert_testimonies(session: Session, made: list[dict[str, Any]]) -> list[int]:
