@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
@@ -25,6 +25,13 @@ from harvester.linking import Links, Owner, linked_video_ids
 from harvester.rules import PageRules
 
 POSTS = cast(Table, Post.__table__)
+# Built once, not for every page: SQLAlchemy works out a statement's cache key on its first
+# run and keeps it, where building the statement again and its key cost more than running it.
+STORED = select(Post).where(
+    Post.campaign_id == bindparam("campaign"),
+    Post.platform == bindparam("platform"),
+    Post.native_id.in_(bindparam("ids", expanding=True)),
+)
 # the posts' JSON columns that hold lists of text (validate and the rules make them so)
 TEXT_LISTS = frozenset({"hashtags", "mentions", "links", "problems"})
 
@@ -60,11 +67,7 @@ def store_posts(
     existing = {
         row.native_id: row
         for row in session.scalars(
-            select(Post).where(
-                Post.campaign_id == loaded.id,
-                Post.platform == run.platform,
-                Post.native_id.in_(list(unique)),
-            )
+            STORED, {"campaign": loaded.id, "platform": run.platform, "ids": list(unique)}
         )
     }
     rules = PageRules(loaded.settings)
