@@ -13,8 +13,9 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import JSON, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from config.schema import LoadedCampaign
 from db.bulk import execute_many
@@ -94,29 +95,18 @@ def store_posts(
         [v for item in fresh for v in linked_video_ids(item.links)],
         [m for m in marks if m],
     )
-    # Each fresh post is a testimony of its own (by its index in `made`, until the bulk
+    # Each fresh post is a testimony of its own (by its index in `owners`, until the
     # insert gives the ids); a stored one or one earlier in this page that it may belong to
     # is only suggested: the matcher joins them when one form names both accounts.
     roles = [rules.role(item.text) for item in fresh]
     owners: list[int | tuple[int]] = []
     suggested: list[tuple[Owner, str] | None] = []
-    made: list[dict[str, Any]] = []
-    for item, mark, (role, question) in zip(fresh, marks, roles, strict=True):
+    for item, mark in zip(fresh, marks, strict=True):
         suggested.append(links.find(item, mark))
-        owner: Owner = (len(made),)
-        made.append(
-            {
-                "campaign_id": loaded.id,
-                "role": role,
-                "question": question,
-                "priority": 2,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        owner: Owner = (len(owners),)
         links.remember(item, mark, owner)
         owners.append(owner)
-    ids = _insert_testimonies(session, made)
+    ids = _insert_testimonies(session, loaded.id, now, roles)
 
     def testimony_of(owner: Owner) -> int:
         return ids[owner[0]] if isinstance(owner, tuple) else owner
@@ -217,23 +207,69 @@ def _converted(convert: Callable[[Any], Any], given: list[Any], text_lists: bool
     return converted
 
 
-def _insert_testimonies(session: Session, made: list[dict[str, Any]]) -> list[int]:
-    """The new testimonies' ids, in the order of `made`, from one multi-row INSERT.
+def _insert_testimonies(
+    session: Session, campaign_id: str, now: datetime, kinds: list[tuple[str | None, str | None]]
+) -> list[int]:
+    """The ids of new testimonies of the campaign, one a (role, question) of `kinds`, in
+    its order, from one INSERT.
 
-    Rows that differ in nothing but their id are interchangeable, so the ids are paired by
-    (role, question), the only values that differ, instead of by the order RETURNING gives
-    them: SQLite promises no order, and asking SQLAlchemy for parameter order makes it send
-    one INSERT a row there (a hundred statements a page)."""
-    if not made:
+    The (role, question) pairs go to the database as one JSON list that the statement
+    reads back row by row, in order, the other values given once: SQLAlchemy's multi-row
+    INSERT converted every value of every row again, which cost more than the database's
+    own work. Rows that differ in nothing but their id are interchangeable, so the ids are
+    paired by (role, question) instead of by the order RETURNING gives them, which SQLite
+    does not promise."""
+    if not kinds:
         return []
-    testimonies = cast(Table, Testimony.__table__)
     returned = session.execute(
-        insert(testimonies).returning(testimonies.c.id, testimonies.c.role, testimonies.c.question),
-        made,
+        _testimonies_insert(session.get_bind().dialect.name),
+        {"of_campaign": campaign_id, "at": now, "rows": [list(kind) for kind in kinds]},
     )
     free: dict[tuple[Any, Any], list[int]] = {}
     for id_, role, question in returned:
         free.setdefault((role, question), []).append(id_)
     for ids in free.values():
         ids.sort(reverse=True)  # popped from the end: the lowest id to the first row
-    return [free[(row["role"], row["question"])].pop() for row in made]
+    return [free[kind].pop() for kind in kinds]
+
+
+TESTIMONIES = cast(Table, Testimony.__table__)
+_TESTIMONIES_INSERTS: dict[str, Insert] = {}
+
+
+def _testimonies_insert(dialect: str) -> Insert:
+    """INSERT ... SELECT of one testimony a [role, question] pair of the JSON list `rows`,
+    in the list's order; the other values shared (priority and the states are the columns'
+    defaults, added by SQLAlchemy as for any insert). Reading a JSON list row by row is each database's own function."""
+    if dialect not in _TESTIMONIES_INSERTS:
+        rows = bindparam("rows", type_=JSON)
+        role: ColumnElement[Any]
+        question: ColumnElement[Any]
+        if dialect == "sqlite":
+            each = func.json_each(rows).table_valued("key", "value")
+            role, question = (func.json_extract(each.c.value, f"$[{n}]") for n in (0, 1))
+        else:  # PostgreSQL
+            each = (
+                func.json_array_elements(rows)
+                .table_valued("value", with_ordinality="key")
+                .render_derived()
+            )
+            role, question = (each.c.value.op("->>")(n) for n in (0, 1))
+        t = TESTIMONIES.c
+        _TESTIMONIES_INSERTS[dialect] = (
+            insert(TESTIMONIES)
+            .from_select(
+                ["campaign_id", "role", "question", "created_at", "updated_at"],
+                select(
+                    bindparam("of_campaign", type_=t.campaign_id.type),
+                    role,
+                    question,
+                    bindparam("at", type_=t.created_at.type),
+                    bindparam("at", type_=t.updated_at.type),
+                )
+                .select_from(each)
+                .order_by(each.c.key),
+            )
+            .returning(t.id, t.role, t.question)
+        )
+    return _TESTIMONIES_INSERTS[dialect]

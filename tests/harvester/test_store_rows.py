@@ -17,6 +17,7 @@ from sqlalchemy.types import Text
 
 from config.loader import load_campaign
 from config.schema import LoadedCampaign
+from db import models
 from db.models import Campaign, HarvestRun, Post
 from harvester.common import HarvestedPost
 from harvester.pipeline import ensure_campaign
@@ -140,7 +141,18 @@ def test_stored_rows_are_what_core_executemany_writes(
         session.execute(insert(POSTS), rows)
     with sessions() as session:
         ours, core = as_stored(session, loaded.id), as_stored(session, "copy")
-        found = {p.native_id: p for p in session.scalars(select(Post))}
+        found = {
+            p.native_id: p for p in session.scalars(select(Post).filter_by(campaign_id=loaded.id))
+        }
+        testimonies = {t.id: t for t in session.scalars(select(models.Testimony))}
+    # one testimony each, with the role and question of its post
+    posts = list(found.values())
+    assert len({p.testimony_id for p in posts}) == len(posts) == len(testimonies)
+    for p in posts:
+        made = testimonies[p.testimony_id or 0]
+        assert (made.role, made.question, made.campaign_id) == (p.role, p.question, loaded.id)
+        assert (made.priority, made.consent_state, made.review_state) == (2, "none", "pending")
+        assert made.created_at == made.updated_at == NOW
     assert ours == core
     assert len(ours) == len(page) + len(videos)
     assert found["1001"].raw == {"tweet": {"id": "1001", "text": "plain"}}
