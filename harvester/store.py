@@ -240,7 +240,8 @@ _TESTIMONIES_INSERTS: dict[str, Insert] = {}
 def _testimonies_insert(dialect: str) -> Insert:
     """INSERT ... SELECT of one testimony a [role, question] pair of the JSON list `rows`,
     in the list's order; the other values shared (priority and the states are the columns'
-    defaults, added by SQLAlchemy as for any insert). Reading a JSON list row by row is each database's own function."""
+    defaults, added by SQLAlchemy as for any insert). Reading a JSON list row by row is a
+    function of each database's own."""
     if dialect not in _TESTIMONIES_INSERTS:
         rows = bindparam("rows", type_=JSON)
         role: ColumnElement[Any]
