@@ -12,9 +12,13 @@ from typing import Any, Protocol
 
 from config.errors import Transient, TryLater
 
-HASHTAG = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
-MENTION = re.compile(r"(?<![\w.])@(\w+)", re.UNICODE)
+# A # (an @) with no word character or & (.) just before it. The sign comes first and the
+# look back after it, so the regex engine searches for the sign alone instead of trying the
+# look-behind at every character (a tenth of the work on a post of a few hundred characters).
+HASHTAG = re.compile(r"#(?<![\w&]#)(\w+)", re.UNICODE)
+MENTION = re.compile(r"@(?<![\w.]@)(\w+)", re.UNICODE)
 URL = re.compile(r"https?://\S+")
+WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -38,6 +42,9 @@ class HarvestedPost:
     body: str | None = None
     # countries where the platform withholds the post (X `withheld`): not publishable
     withheld: list[str] = field(default_factory=list)
+    # `raw` as the posts table stores it, once validate has serialised it (store writes it
+    # as it is): None until then, or where validate left it to the insert
+    raw_json: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -122,7 +129,7 @@ def fingerprint(text: str) -> str | None:
     """The words of a text without links, tags and case: the same testimony posted twice."""
     words = URL.sub(" ", text)
     words = HASHTAG.sub(" ", MENTION.sub(" ", words))
-    normal = " ".join(re.findall(r"\w+", words.lower()))
+    normal = " ".join(WORD.findall(words.lower()))
     if len(normal) < 20:
         return None
     return hashlib.sha1(normal.encode()).hexdigest()  # noqa: S324 - a fingerprint, not security

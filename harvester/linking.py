@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from db.models import Post
@@ -24,6 +24,22 @@ YOUTUBE_ID = re.compile(r"(?:youtube\.com/(?:watch\?v=|shorts/|embed/)|youtu\.be
 SAME_TESTIMONY_WINDOW = timedelta(days=3)
 # a testimony stored already (its id), or one of this page's new ones (its index, boxed)
 Owner = int | tuple[int]
+# built once (store.STORED says why): stored videos by id, stored posts by their words
+VIDEOS = select(Post.native_id, Post.testimony_id).where(
+    Post.campaign_id == bindparam("campaign"),
+    Post.platform == "youtube",
+    Post.native_id.in_(bindparam("ids", expanding=True)),
+    Post.testimony_id.is_not(None),
+)
+WORDS = (
+    select(Post.fingerprint, Post.platform, Post.published_at, Post.testimony_id)
+    .where(
+        Post.campaign_id == bindparam("campaign"),
+        Post.fingerprint.in_(bindparam("marks", expanding=True)),
+        Post.testimony_id.is_not(None),
+    )
+    .order_by(Post.id)
+)
 
 
 def linked_video_ids(links: list[str]) -> list[str]:
@@ -45,23 +61,12 @@ class Links:
         links = cls()
         for chunk in _chunks(sorted(set(video_ids))):
             for native_id, testimony_id in session.execute(
-                select(Post.native_id, Post.testimony_id).where(
-                    Post.campaign_id == campaign_id,
-                    Post.platform == "youtube",
-                    Post.native_id.in_(chunk),
-                    Post.testimony_id.is_not(None),
-                )
+                VIDEOS, {"campaign": campaign_id, "ids": chunk}
             ):
                 links.videos[native_id] = int(testimony_id or 0)
         for chunk in _chunks(sorted(set(marks))):
             for mark, platform, published_at, testimony_id in session.execute(
-                select(Post.fingerprint, Post.platform, Post.published_at, Post.testimony_id)
-                .where(
-                    Post.campaign_id == campaign_id,
-                    Post.fingerprint.in_(chunk),
-                    Post.testimony_id.is_not(None),
-                )
-                .order_by(Post.id)
+                WORDS, {"campaign": campaign_id, "marks": chunk}
             ):
                 links.words.setdefault(str(mark), []).append(
                     (platform, published_at, int(testimony_id or 0))

@@ -16,7 +16,7 @@ from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import BindParameter, CursorResult, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.clock import Clock
@@ -304,17 +304,16 @@ def _store_page(
         stored = store_posts(session, loaded, run, posts, now)
         _save_cursor(session, loaded, collector, key, run.id, page.position, clock)
         # counters moved in the database, without loading the run row for every page
-        runs = _table(HarvestRun)
         session.execute(
-            update(runs)
-            .where(runs.c.id == run.id)
-            .values(
-                requests=runs.c.requests + page.requests,
-                quota_units=runs.c.quota_units + page.quota_units,
-                new_count=runs.c.new_count + stored.new,
-                updated_count=runs.c.updated_count + stored.updated,
-                skipped_count=runs.c.skipped_count + stored.skipped,
-            )
+            COUNTED,
+            {
+                "of_run": run.id,
+                "more_requests": page.requests,
+                "more_units": page.quota_units,
+                "more_new": stored.new,
+                "more_updated": stored.updated,
+                "more_skipped": stored.skipped,
+            },
         )
         if page.quota_units:
             quota.spend(session, collector.platform, page.quota_units, now)
@@ -331,6 +330,40 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
+def _param(name: str, column: Any) -> BindParameter[Any]:
+    return bindparam(name, type_=column.type)
+
+
+# The two statements of every page, built once: SQLAlchemy works out a statement's cache key
+# on its first run and keeps it, where building one again and its key cost more than running
+# it. No parameter is named as a column (SQLAlchemy keeps those names for its own).
+_runs, _cursors = _table(HarvestRun), _table(HarvestCursor)
+COUNTED = (
+    update(_runs)
+    .where(_runs.c.id == _param("of_run", _runs.c.id))
+    .values(
+        requests=_runs.c.requests + _param("more_requests", _runs.c.requests),
+        quota_units=_runs.c.quota_units + _param("more_units", _runs.c.quota_units),
+        new_count=_runs.c.new_count + _param("more_new", _runs.c.new_count),
+        updated_count=_runs.c.updated_count + _param("more_updated", _runs.c.updated_count),
+        skipped_count=_runs.c.skipped_count + _param("more_skipped", _runs.c.skipped_count),
+    )
+)
+MOVED = (
+    update(_cursors)
+    .where(
+        _cursors.c.campaign_id == _param("of_campaign", _cursors.c.campaign_id),
+        _cursors.c.platform == _param("of_platform", _cursors.c.platform),
+        _cursors.c.query_key == _param("of_key", _cursors.c.query_key),
+    )
+    .values(
+        position=_param("to_position", _cursors.c.position),
+        run_id=_param("of_run", _cursors.c.run_id),
+        updated_at=_param("at", _cursors.c.updated_at),
+    )
+)
+
+
 def _save_cursor(
     session: Session,
     loaded: LoadedCampaign,
@@ -340,15 +373,16 @@ def _save_cursor(
     position: dict[str, Any],
     clock: Clock,
 ) -> None:
-    cursors = _table(HarvestCursor)
     moved = session.execute(
-        update(cursors)
-        .where(
-            cursors.c.campaign_id == loaded.id,
-            cursors.c.platform == collector.platform,
-            cursors.c.query_key == key,
-        )
-        .values(position=position, run_id=run_id, updated_at=clock.now())
+        MOVED,
+        {
+            "of_campaign": loaded.id,
+            "of_platform": collector.platform,
+            "of_key": key,
+            "to_position": position,
+            "of_run": run_id,
+            "at": clock.now(),
+        },
     )
     if cast(CursorResult[Any], moved).rowcount == 0:
         session.add(

@@ -110,6 +110,35 @@ def _raw_json(value: Any) -> tuple[Any, str]:
     return value, json.dumps(value, ensure_ascii=False, default=str)
 
 
+def stored_json(value: Any) -> str:
+    """`value` as a JSON column stores it: the text SQLAlchemy's JSON type makes (json.dumps,
+    as no engine of ours sets a serializer of its own)."""
+    return json.dumps(value)
+
+
+def _raw(value: Any) -> tuple[Any, str | None]:
+    """The answer as it is stored (without NUL characters, or a note in its place when its
+    JSON is over MAX_RAW_BYTES characters), and its JSON text as stored, so the posts insert
+    does not serialise every answer a second time (None: the insert makes it)."""
+    try:
+        text: str | None = stored_json(value)
+    except (TypeError, ValueError):
+        text = None  # what _raw_json does with it, and the insert would refuse it as before
+    # The bound is on the text without \u escapes, which only lengthen it: that text is
+    # made only for an answer whose escaped text is over the bound. A NUL is \u0000 in both.
+    if text is not None and "\\u0000" not in text:
+        if len(text) <= MAX_RAW_BYTES or len(_raw_json(value)[1]) <= MAX_RAW_BYTES:
+            return value, text
+        return _omitted(), None
+    value, dumped = _raw_json(value)
+    return (value if len(dumped) <= MAX_RAW_BYTES else _omitted()), None
+
+
+def _omitted() -> dict[str, str]:
+    # the answer as received is kept for provenance, but not an oversized one
+    return {"omitted": f"the platform's answer for this item was over {MAX_RAW_BYTES} bytes"}
+
+
 def check(post: HarvestedPost) -> HarvestedPost:
     """The post fit for storing, or Invalid naming the field that is not."""
     # the shapes of each platform's own ids are the registry's (platforms/)
@@ -140,10 +169,7 @@ def check(post: HarvestedPost) -> HarvestedPost:
     duration = post.duration_seconds
     if duration is not None and not (0 <= duration < 10**7):
         raise Invalid(f"duration {duration} is not a length of video")
-    raw, dumped = _raw_json(post.raw)
-    if len(dumped) > MAX_RAW_BYTES:
-        # the answer as received is kept for provenance, but not an oversized one
-        raw = {"omitted": f"the platform's answer for this item was over {MAX_RAW_BYTES} bytes"}
+    raw, raw_json = _raw(post.raw)
     return replace(
         post,
         native_id=native_id,
@@ -157,6 +183,7 @@ def check(post: HarvestedPost) -> HarvestedPost:
         links=[link for link in links if link],
         media_url=media_url,
         raw=raw,
+        raw_json=raw_json,
         body=_text(post.body, "text", MAX_TEXT),
     )
 
