@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import BadInput, WorkFailed
 from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
-from consent.parse import Blank, Export, Form, Rejected, Row
+from consent.parse import Blank, Export, Form, Rejected, Remembered, Row
 from db import audit
 from db.bulk import execute_many, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
@@ -99,13 +100,21 @@ _json_text = json.encoder.encode_basestring_ascii
 
 def _json_fragments(values: Sequence[Any]) -> list[str]:
     """Each value as json.dumps writes it, which is also how it reads inside a document
-    (the default encoder keeps no state from one value to the next): text, the most
-    cells, without a Python call each."""
+    (the default encoder keeps no state from one value to the next): text, numbers and
+    yes/no, the most cells, without a call to json.dumps."""
     try:
         return list(map(_json_text, values))  # a column of text only
     except TypeError:  # a blank cell (None) or a value not text
         return [
-            "null" if v is None else _json_text(v) if v.__class__ is str else _json_other(v)
+            "null"
+            if v is None
+            else _json_text(v)
+            if (kind := v.__class__) is str
+            else ("true" if v else "false")
+            if kind is bool
+            else int.__repr__(v)  # as the encoder writes an int
+            if kind is int
+            else _json_other(v)
             for v in values
         ]
 
@@ -290,6 +299,11 @@ class _Writer:
         # each form column's conversion to the driver's form
         self.converters = {c: process for c in self.FORM if (process := to_record[c]) is not None}
         self.form_values = operator.itemgetter(*self.FORM)
+        self.repeated = {
+            c: Remembered(functools.partial(_convert, process))
+            for c, process in self.converters.items()
+            if c in self.REPEATED
+        }
         self.to_audit = _converters(session, AUDIT, self.AUDIT)
         # Where the driver takes a JSON column as json.dumps' text (SQLite), the text made
         # for the digest is what is stored, and an audit entry's detail is written here.
@@ -469,9 +483,7 @@ class _Writer:
                     None if v is None else t for v, t in zip(values, made, strict=True)
                 ]
             elif name in self.REPEATED:  # each different value converted once
-                once = {v: process(v) for v in {*values} if v is not None}
-                once[None] = None
-                columns[name] = list(map(once.__getitem__, values))
+                columns[name] = list(map(self.repeated[name].__getitem__, values))
             else:
                 columns[name] = [None if v is None else process(v) for v in values]
         columns.update({name: repeat(value) for name, value in self.fixed.items()})
@@ -552,6 +564,10 @@ class _Writer:
                 _revoke(self.session, record, "revoked in the form export", self.actor, self.now)
                 applied[number] = rid
         return applied
+
+
+def _convert(process: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else process(value)
 
 
 def _converters(session: Session, table: Table, columns: list[str]) -> dict[str, Any]:
