@@ -119,3 +119,17 @@ def test_redact_each_returns_texts_untouched_only_when_nothing_matches() -> None
     redact.remember(SECRET)
     found = redact.redact_each(["R1", f"id{SECRET}", "token=abcdefgh"])
     assert found == ["R1", "id***", "token=***"]
+
+
+_ASCII_PIECES = [p for p in _PIECES if p.isascii()] + ["BEARER ", "Token:", "aIzA" + "B" * 31,
+                 "eAa" + "Q" * 30, "A" * 20 + "b" * 20, "AqZ" + "z" * 60, "ACT." + "x" * 20]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PIECES), max_size=6).map("".join))
+def test_every_shape_in_ascii_text_holds_one_of_its_words(text: str) -> None:
+    """The words redact_each looks for in ASCII text before any search: a text with a
+    token shape always holds one of them."""
+    if redact._SHAPES.search(text):
+        assert any(word in text.lower() for word in redact._SHAPE_WORDS)
+    assert redact.redact_each([text]) == [redact.redact(text)]
