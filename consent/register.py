@@ -278,7 +278,8 @@ class _Writer:
               "revoke_reason"]  # fmt: skip
     AUDIT = ["at", "actor", "action", "subject_type", "subject_id", "detail", "consent_id",
              "consent_version"]  # fmt: skip
-    # the form columns whose values repeat from form to form (converted once a batch each)
+    # the form columns whose values repeat from form to form: each value converted once
+    # (remembered, boundedly, from batch to batch)
     REPEATED = {"submitted_at", "date_of_birth", "expires_at", "guardian_signed"}
     JSON = ("video_urls", "consent_scope")
 
@@ -356,8 +357,8 @@ class _Writer:
 
     def _store(self, rows: list[Row]) -> list[str]:
         session, report = self.session, self.report
-        forms = [r for r in rows if r.__class__ is Form]
-        columns = self._columns(forms)  # type: ignore[arg-type]
+        forms = [r for r in rows if isinstance(r, Form)]
+        columns = self._columns(forms)
         digests = iter(row_hashes(columns) if forms else ())
         ids = list(
             {*columns.get("response_id", ())}
