@@ -160,12 +160,13 @@ class Export:
                 rid, revoked = _plain_cell(record.get("response_id")), record.get("revoked")
                 yield Rejected(number, problem, rid, says_withdrawn(revoked))
                 continue
-            if not any(c.strip() for c in cells):
+            joined = "".join(cells)
+            if not joined or joined.isspace():  # no cell holds anything but blanks
                 yield Blank(number)
                 continue
-            yield self._row(number, cells)
+            yield self._row(number, cells, joined)
 
-    def _row(self, number: int, cells: list[str]) -> Row:
+    def _row(self, number: int, cells: list[str], joined: str) -> Row:
         width = self.width
         padded = cells if len(cells) == width else (cells + [""] * width)[:width]
         text: list[str] = [*map(str.strip, self.pick([*padded, ""]))]
@@ -175,8 +176,7 @@ class Export:
                     f"{len(cells)} cells where the header names {width} columns "
                     f"(a cell holding the separator without quotes?)"
                 )
-            joined = "".join(cells)
-            if not joined.isascii() and _BAD_BYTE.search(joined):
+            if not joined.isascii() and not _utf8(joined) and _BAD_BYTE.search(joined):
                 raise ValueError(_bad_byte(cells, self.columns))
             return self.reader.form(number, text)
         except ValueError as exc:
@@ -413,6 +413,16 @@ def _bad_byte(cells: list[str], columns: list[str | None]) -> str:
     return f"{name}: byte 0x{byte:02X} is not UTF-8 text (export the form as CSV UTF-8)"
 
 
+def _utf8(text: str) -> bool:
+    """Is `text` free of surrogates, so of the bad bytes _BAD_BYTE finds? (Encoding it is
+    a fraction of that search.)"""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _plain_cell(value: Any) -> str | None:
     text = str(value or "").strip()
     return text if text and len(text) <= 128 and not _BAD_BYTE.search(text) else None
@@ -544,21 +554,20 @@ _NOTHING: dict[str, Any] = dict.fromkeys(
 REMEMBERED = 10_000
 
 
-def remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`process`, remembering its answers (a list by its items); an error is not
-    remembered, so every row that holds a bad value is refused."""
-    answers: dict[Any, Any] = {}
+class Remembered(dict[Any, Any]):
+    """`process`'s answers by the value asked (`memo[value]`: a dictionary's look-up, no
+    call, once known); an error is not remembered, so every row that holds a bad value
+    is refused."""
 
-    def remembered(value: Any) -> Any:
-        key = tuple(value) if value.__class__ is list else value
-        answer = answers.get(key)
-        if answer is None:
-            if len(answers) >= REMEMBERED:
-                answers.clear()
-            answer = answers[key] = process(value)
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        if len(self) >= REMEMBERED:
+            self.clear()
+        answer = self[value] = self.process(value)
         return answer
-
-    return remembered
 
 
 def _read_age(given: str) -> int:
@@ -574,17 +583,11 @@ class _FormReader:
 
     def __init__(self, settings: ConsentSettings) -> None:
         self.separator = settings.list_separator
-        self.age = remembering(_read_age)
-        self.dates = {
-            at: remembering(
-                functools.partial(parse_date, column=column, order=settings.date_format)
-            )
-            for at, column in (
-                (_SUBMITTED, "submitted_at"),
-                (_BORN, "date_of_birth"),
-                (_EXPIRES, "expires_at"),
-            )
-        }
+        self.age = Remembered(_read_age)
+        self.submitted, self.born, self.expires = (
+            Remembered(functools.partial(parse_date, column=column, order=settings.date_format))
+            for column in ("submitted_at", "date_of_birth", "expires_at")
+        )
 
     def form(self, number: int, text: list[str]) -> Form:
         """The form of a row whose cells, stripped, are `text`; ValueError names the field
@@ -602,8 +605,8 @@ class _FormReader:
                 if len(text[_AT[column]]) > limit:
                     why = " (not a code storydesk gave)" if column == "code" else ""
                     raise ValueError(f"{column}: longer than {limit} characters{why}")
-        age = self.age(text[_AGE_AT]) if text[_AGE_AT] else None
-        born = self._date(text, _BORN)
+        age = self.age[given] if (given := text[_AGE_AT]) else None
+        born = self.born[given] if (given := text[_BORN]) else None
         signed = text[_SIGNED].lower()
         if signed not in YES and signed not in NO:
             raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
@@ -620,12 +623,9 @@ class _FormReader:
         values["age"] = age
         values["date_of_birth"] = born.date() if born else None
         values["guardian_signed"] = signed in YES
-        values["submitted_at"] = self._date(text, _SUBMITTED)
-        values["expires_at"] = self._date(text, _EXPIRES)
+        values["submitted_at"] = self.submitted[given] if (given := text[_SUBMITTED]) else None
+        values["expires_at"] = self.expires[given] if (given := text[_EXPIRES]) else None
         values["video_urls"] = _split(text[_URLS], self.separator)
         values["consent_scope"] = list(_scope(text[_SCOPE] or None, self.separator))
         values["request_code"] = text[_CODE] or None
         return Form(number, values, withdrawn)
-
-    def _date(self, text: list[str], at: int) -> datetime | None:
-        return self.dates[at](text[at]) if text[at] else None

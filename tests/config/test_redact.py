@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config import redact
 from config.credentials import require_env
@@ -92,3 +94,42 @@ def test_the_cli_redacts_its_own_output(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert outcome.exit_code == 78
     assert SECRET not in outcome.stderr
     assert "***.toml" in outcome.stderr
+
+
+# Texts an import's response ids may hold: plain ids, token shapes at a text's start, end and
+# middle, a known secret, line breaks and the characters the patterns look at either side.
+_PIECES = ["R0001", "token=", "abcdefgh1234", "Bearer ", "key: ", "AIza" + "b" * 32, "EAA" + "c" * 31,
+           "ya29.", "AQ" + "d" * 60, "act." + "e" * 20, SECRET, "\n", " ", "-", "_", "é", "=", "&",
+           '"', "x"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=5).map("".join), max_size=8))
+def test_redact_each_is_redact_of_each_text(texts: list[str]) -> None:
+    """The one search over the joined texts never lets through what redact of each would
+    remove, with or without a known secret."""
+    assert list(redact.redact_each(texts)) == [redact.redact(t) for t in texts]
+    redact.remember(SECRET)
+    assert list(redact.redact_each(texts)) == [redact.redact(t) for t in texts]
+
+
+def test_redact_each_returns_texts_untouched_only_when_nothing_matches() -> None:
+    plain = ["R00000001", "R00000002", "Léa-7"]
+    assert redact.redact_each(plain) is plain
+    redact.remember(SECRET)
+    found = redact.redact_each(["R1", f"id{SECRET}", "token=abcdefgh"])
+    assert found == ["R1", "id***", "token=***"]
+
+
+_ASCII_PIECES = [p for p in _PIECES if p.isascii()] + ["BEARER ", "Token:", "aIzA" + "B" * 31,
+                 "eAa" + "Q" * 30, "A" * 20 + "b" * 20, "AqZ" + "z" * 60, "ACT." + "x" * 20]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PIECES), max_size=6).map("".join))
+def test_every_shape_in_ascii_text_holds_one_of_its_words(text: str) -> None:
+    """The words redact_each looks for in ASCII text before any search: a text with a
+    token shape always holds one of them."""
+    if redact._SHAPES.search(text):
+        assert any(word in text.lower() for word in redact._SHAPE_WORDS)
+    assert redact.redact_each([text]) == [redact.redact(text)]
