@@ -12,18 +12,28 @@ testimony's state and one audit entry per change (100k rows each); and matching 
 nothing changed, the matching work itself (read, index, judge, compare). Wall and CPU time
 are both printed: CPU time is steadier when other processes share the machine.
 
-    python bench/consent.py [--records 50000] [--repeat 2]
+    python bench/consent.py [--records 50000] [--repeat 2] [--no-issue-code]
 
 Targets (issues 5 and 20): <= 5 s for the first match of 100k posts against 50k forms;
 doubled <= 2.2x that.
+
+The 5 s are seconds of the machine the issue was measured on, where the code of commit
+2342458 took 9.15 s for the same first match (its README; issue 5's closing note quotes the
+figure, and issue 20 repeats it). Seconds of another machine cannot be measured here, so
+the script also runs that commit's own bench on its own world of the same size, in the same
+run (its files taken from git into a temporary folder, on the libraries installed here):
+the target becomes at most 5 / 9.15 = 0.55 of that code's time.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +57,10 @@ from db import migrate  # noqa: E402
 from db.models import Campaign, ConsentRecord, Post, Testimony  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
 
-SHIPPED = Path(__file__).resolve().parents[1] / "config/campaigns/sandbox.toml"
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "config/campaigns/sandbox.toml"
+# the code issue 20's "9.15 s" was measured on (see the docstring), and the target
+ISSUE_CODE, ISSUE_SECONDS, TARGET_SECONDS = "2342458", 9.15, 5.0
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 SYLLABLES = ["ka", "mo", "ri", "la", "sa", "na", "to", "be", "di", "lu", "ja", "ne", "ro", "chi",
              "wa", "el", "an", "ma", "ku", "so", "te", "yo", "ha", "mi", "da", "go", "ve", "zu"]  # fmt: skip
@@ -210,10 +223,48 @@ def run(records: int, posts: int, repeat: int) -> dict[str, Any]:
     return {**best, "counts": runs[0]["counts"]}
 
 
+FIRST_LINE = re.compile(r"first match \(writes every result\):\s+([\d.]+) s wall,\s+([\d.]+) s CPU")
+
+
+def issue_code_first_match(records: int) -> tuple[float, float] | str:
+    """(wall, CPU seconds) of the first match by the issue's code at `records` forms, or
+    why it could not be measured. Its bench prints the base size first; it is stopped
+    there (its doubled size is not needed)."""
+    with tempfile.TemporaryDirectory(prefix="storydesk-issue-code-") as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", ISSUE_CODE],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        if archive.returncode != 0:
+            return f"git has no commit {ISSUE_CODE} here ({archive.stderr.decode()[:120].strip()})"
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True, timeout=120)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STORYDESK_")}
+        env["PYTHONUNBUFFERED"] = "1"  # its lines as it prints them
+        command = [sys.executable, "bench/consent.py", "--records", str(records)]
+        with subprocess.Popen(
+            command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as child:
+            assert child.stdout is not None and child.stderr is not None
+            try:
+                for line in child.stdout:
+                    if found := FIRST_LINE.search(line):
+                        return float(found[1]), float(found[2])
+            finally:
+                child.kill()
+            return f"its bench printed no first match ({child.stderr.read()[-300:].strip()})"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=2, help="runs per size; the best counts")
+    parser.add_argument(
+        "--no-issue-code",
+        action="store_true",
+        help=f"do not measure the code of {ISSUE_CODE} (the issue's 9.15 s) beside this one",
+    )
     args = parser.parse_args()
     results = []
     for scale in (1, 2):
@@ -226,6 +277,15 @@ def main() -> None:
         print(f"  first match (writes every result): {wall:6.2f} s wall, {cpu:6.2f} s CPU")
         print(f"  match again (nothing changed):     {wall2:6.2f} s wall, {cpu2:6.2f} s CPU")
     base, double = results
+    issue = None if args.no_issue_code else issue_code_first_match(args.records)
+    if isinstance(issue, tuple):
+        print(
+            f"the issue's code ({ISSUE_CODE}; {ISSUE_SECONDS} s on the issue's machine) at "
+            f"{args.records * 2} posts against {args.records} forms, here: first match "
+            f"{issue[0]:.2f} s wall, {issue[1]:.2f} s CPU"
+        )
+    elif issue is not None:
+        print(f"the issue's code ({ISSUE_CODE}) not measured: {issue}")
     for key, label in (("first", "first match"), ("again", "match again")):
         wall, cpu = base[key][0], base[key][1]
         ratio_wall, ratio_cpu = double[key][0] / wall, double[key][1] / cpu
@@ -233,6 +293,14 @@ def main() -> None:
         print(
             f"{label}: base {wall:.2f} s wall ({'ok' if wall <= 5 else 'MISSED'} <= 5 s), "
             f"doubled/base {ratio_wall:.2f}x wall, {ratio_cpu:.2f}x CPU ({verdict} <= 2.2x)"
+        )
+    if isinstance(issue, tuple):
+        share, allowed = base["first"][0] / issue[0], TARGET_SECONDS / ISSUE_SECONDS
+        print(
+            f"first match against the issue's code, same run: {base['first'][0]:.2f} s / "
+            f"{issue[0]:.2f} s = {share:.2f} of its time, CPU {base['first'][1] / issue[1]:.2f} "
+            f"({'ok' if share <= allowed else 'MISSED'} <= {allowed:.2f}: "
+            f"{TARGET_SECONDS:g} s of its {ISSUE_SECONDS} s)"
         )
 
 
