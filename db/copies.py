@@ -212,6 +212,11 @@ def check_copies(
             check.consent_refusal = (
                 "it was approved on another form than the one it now relies on: review it again"
             )
+        if testimony.campaign_id != campaign.campaign.id:  # a form is signed for one campaign
+            check.consent_refusal = (
+                f"it is campaign {testimony.campaign_id}'s testimony: its consent covers that "
+                f"campaign, not {campaign.campaign.id}"
+            )
         checks.append(check)
     return checks
 

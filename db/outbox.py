@@ -11,12 +11,21 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from db import audit
-from db.models import Publication
+from db.models import Publication, Testimony
 from db.states import LIVE_PUBLICATION, SETTLED_PUBLICATION, PublicationState
+
+
+def of_campaign(campaign_id: str) -> ColumnElement[bool]:
+    """The publications of `campaign_id`'s testimonies. A campaign's publisher, gallery and
+    recovery work on these only: several campaigns may share a database, and a form is
+    signed for one campaign, so another campaign's accounts and gallery never carry it."""
+    return Publication.testimony_id.in_(
+        select(Testimony.id).where(Testimony.campaign_id == campaign_id)
+    )
 
 
 def queue_publications(

@@ -28,6 +28,7 @@ from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.copies import check_copies, reshareable
 from db.models import ConsentRecord, Publication, Testimony
+from db.outbox import of_campaign
 from db.states import ConsentState, FormState, PublicationState, ReviewState
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
@@ -42,6 +43,8 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
         .join(Publication, Publication.testimony_id == Testimony.id)
         .outerjoin(ConsentRecord, ConsentRecord.id == Testimony.consent_id)
         .where(
+            # the campaign's own: its forms were signed for it (db/outbox.of_campaign)
+            Testimony.campaign_id == loaded.id,
             Publication.target == "gallery",
             Publication.state == PublicationState.DONE,
             Publication.takedown_requested_at.is_(None),
@@ -116,7 +119,7 @@ def build_site(
     def write(folder: Path) -> None:
         with sessions() as session:
             # Withdrawn first: a takedown asked for before the cards are read is left out.
-            built.withdrawn = withdrawn_cards(session)
+            built.withdrawn = withdrawn_cards(session, loaded.id)
             items = gallery_items(session, loaded)
         built.cards = len(items)
         _write_site(loaded, items, folder)
@@ -139,8 +142,8 @@ def build_gallery(
     return build_site(sessions, loaded, out_dir).path
 
 
-def withdrawn_cards(session: Session) -> list[int]:
-    """Gallery publications whose takedown is asked for and not yet done."""
+def withdrawn_cards(session: Session, campaign_id: str) -> list[int]:
+    """The campaign's gallery publications whose takedown is asked for and not yet done."""
     return list(
         session.scalars(
             select(Publication.id)
@@ -149,6 +152,7 @@ def withdrawn_cards(session: Session) -> list[int]:
                 Publication.takedown_requested_at.is_not(None),
                 Publication.taken_down_at.is_(None),
                 Publication.state != PublicationState.IN_FLIGHT,
+                of_campaign(campaign_id),
             )
             .order_by(Publication.id)
         )

@@ -20,6 +20,7 @@ from config.schema import LoadedCampaign
 from config.workers import worker_id
 from db import audit
 from db.models import Publication
+from db.outbox import of_campaign
 from db.session import transaction
 from db.states import PublicationState
 from publisher.common import Skip, Unsure
@@ -64,6 +65,7 @@ def publish_due(
             clock.now(),
             worker,
             loaded.settings.publish.max_attempts,
+            loaded.id,
         )
         if row_id is None:
             break
@@ -92,9 +94,12 @@ def _target_of(sessions: sessionmaker[Session], row_id: int) -> str:
         return session.get_one(Publication, row_id).target
 
 
-def _due(targets: list[str], now: datetime, max_attempts: int) -> Select[Publication]:
-    """Publications due now, oldest first: what a cycle works through, and what its dry
-    run lists (one query, so the dry run shows exactly what the cycle would attempt)."""
+def _due(
+    targets: list[str], now: datetime, max_attempts: int, campaign_id: str
+) -> Select[Publication]:
+    """The campaign's publications due now, oldest first: what a cycle works through, and
+    what its dry run lists (one query, so the dry run shows exactly what the cycle would
+    attempt)."""
     return (
         select(Publication)
         .where(
@@ -103,6 +108,7 @@ def _due(targets: list[str], now: datetime, max_attempts: int) -> Select[Publica
             Publication.takedown_requested_at.is_(None),
             Publication.target.in_(targets),
             Publication.attempts < max_attempts,
+            of_campaign(campaign_id),
         )
         .order_by(Publication.next_attempt_at, Publication.id)
     )
@@ -114,11 +120,12 @@ def _claim(
     now: datetime,
     worker: str,
     max_attempts: int,
+    campaign_id: str,
 ) -> int | None:
     if not targets:
         return None
     with transaction(sessions) as session:
-        query = _due(targets, now, max_attempts).limit(1)
+        query = _due(targets, now, max_attempts, campaign_id).limit(1)
         postgres = session.get_bind().dialect.name == "postgresql"
         for _ in range(20):
             row = session.scalar(query.with_for_update(skip_locked=True) if postgres else query)
@@ -216,7 +223,7 @@ def _plan(
 ) -> None:
     with sessions() as session:
         max_attempts = loaded.settings.publish.max_attempts
-        rows = session.scalars(_due(targets, now, max_attempts).limit(limit)).all()
+        rows = session.scalars(_due(targets, now, max_attempts, loaded.id).limit(limit)).all()
         for row in rows:
             reason = why_not_now(session, loaded, row, now)
             job = build_job(session, loaded, row)
@@ -236,6 +243,7 @@ def _plan(
                 Publication.taken_down_at.is_(None),
                 Publication.external_id.is_not(None),
                 Publication.target.in_(targets),
+                of_campaign(loaded.id),
             )
         ).all()
         for row in takedowns:

@@ -19,6 +19,7 @@ from config.schema import LoadedCampaign
 from config.workers import on_this_host, process_gone, worker_id
 from db import audit
 from db.models import AuditEntry, Publication
+from db.outbox import of_campaign
 from db.session import transaction
 from db.states import PublicationState
 from publisher.common import Gone, Refused, Skip, Transient
@@ -54,7 +55,9 @@ def reconcile(
             r.id
             for r in session.scalars(
                 select(Publication).where(
-                    Publication.state == PublicationState.IN_FLIGHT, Publication.target.in_(targets)
+                    Publication.state == PublicationState.IN_FLIGHT,
+                    Publication.target.in_(targets),
+                    of_campaign(loaded.id),
                 )
             )
             if is_dead(r.claimed_by, r.claimed_at, now)
@@ -176,6 +179,7 @@ def take_down_due(
                     Publication.taken_down_at.is_(None),
                     Publication.state != PublicationState.IN_FLIGHT,
                     Publication.target.in_(targets),
+                    of_campaign(loaded.id),
                 )
             )
         ]
@@ -312,7 +316,7 @@ def _record_gallery_failure(
     from publisher.gallery import withdrawn_cards
 
     with transaction(sessions) as session:
-        waiting = withdrawn_cards(session)
+        waiting = withdrawn_cards(session, loaded.id)
         for row_id in waiting:
             row = session.get_one(Publication, row_id)
             row.last_error, row.updated_at = f"takedown: the gallery rebuild failed: {error}", now
