@@ -92,7 +92,11 @@ def record_failure(
         else:  # credentials or configuration: a person must act; try again in an hour
             row.next_attempt_at = now + timedelta(hours=1)
             counts.failed += 1
-            counts.misconfigured += isinstance(exc, ConfigError)
+            if isinstance(exc, ConfigError):
+                # the token or setting is wrong, not the row: once someone fixes it the row
+                # goes out (never given up while waiting; the target pauses after this call)
+                row.attempts = max(row.attempts - 1, 0)
+                counts.misconfigured += 1
         if row.attempts >= loaded.settings.publish.max_attempts:
             row.next_attempt_at = None
         retry_at = row.next_attempt_at
