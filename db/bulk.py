@@ -12,9 +12,10 @@ by SQLAlchemy for the connection's dialect, so the SQL is what Core would send
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, insert, update
+from sqlalchemy import Column, Dialect, MetaData, Table, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ValuesBase
 
@@ -37,16 +38,29 @@ def execute_many(
     if not rows:
         return
     connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, column_keys=columns)
+    sql, order = _compiled(statement, connection.dialect, tuple(columns))
     params: Sequence[Any]
-    if not compiled.positional:
+    if order is None:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
-    elif list(compiled.positiontup or []) == columns:
+    elif order == columns:
         params = rows
     else:
-        at = [columns.index(name) for name in compiled.positiontup or []]
+        at = [columns.index(name) for name in order]
         params = [tuple(row[i] for i in at) for row in rows]
-    connection.exec_driver_sql(compiled.string, params)
+    connection.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=64)
+def _compiled(
+    statement: ValuesBase, dialect: Dialect, columns: tuple[str, ...]
+) -> tuple[str, list[str] | None]:
+    """The statement's SQL for `dialect`, and the order of its positional parameters (None:
+    named ones). Compiled once for a statement its caller keeps (the harvest's posts insert,
+    every page: a millisecond each time); a statement is never changed once made, so the
+    SQL is the one compiling it again would give. Bounded: statements made for one call
+    (update_many's) only pass through."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    return compiled.string, list(compiled.positiontup or []) if compiled.positional else None
 
 
 def update_many(

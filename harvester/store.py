@@ -33,6 +33,8 @@ STORED = select(Post).where(
     Post.platform == bindparam("platform"),
     Post.native_id.in_(bindparam("ids", expanding=True)),
 )
+# its SQL is compiled once (db.bulk.execute_many keeps it), not for every page
+POSTS_INSERT = insert(POSTS)
 # the posts' JSON columns that hold lists of text (validate and the rules make them so)
 TEXT_LISTS = frozenset({"hashtags", "mentions", "links", "problems"})
 
@@ -186,7 +188,7 @@ def _insert_posts(
         else:
             values.append(_converted(convert, each[column.name], column.name in TEXT_LISTS))
     rows = list(zip(*values, strict=False))  # the shared ones repeat without end
-    execute_many(session, insert(POSTS), [c.name for c in columns], rows)
+    execute_many(session, POSTS_INSERT, [c.name for c in columns], rows)
 
 
 def _converted(convert: Callable[[Any], Any], given: list[Any], text_lists: bool) -> list[Any]:
