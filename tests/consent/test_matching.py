@@ -333,6 +333,63 @@ def test_rewriting_most_testimonies_gives_their_indexes_back_as_they_were(
     engine.dispose()
 
 
+def test_inserting_as_many_rows_as_a_table_holds_gives_its_indexes_back(
+    sqlite_url: str,
+) -> None:
+    """The first match inserts every post's audit entry with the audit log's index dropped
+    and made again afterwards, in the same transaction as the rows: the schema comes back
+    as it was, the index answers as before, and an error takes rows and drop back alike."""
+    from datetime import datetime
+
+    from consent.results import AUDIT, AUDIT_COLUMNS, insert_all
+    from db.session import make_engine, make_session_factory, transaction
+
+    def schema(session: Session) -> list[Any]:
+        return list(
+            session.connection()
+            .exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'audit_log' "
+                "ORDER BY name"
+            )
+            .all()
+        )
+
+    def entries(n: int, first: int = 0) -> list[tuple[Any, ...]]:
+        at = datetime(2026, 5, 1).isoformat(sep=" ")
+        return [
+            (at, "matcher", "consent.matched", "testimony", str(i), "{}", None, None)
+            for i in range(first, first + n)
+        ]
+
+    engine = make_engine(sqlite_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        before = schema(session)
+    assert [name for kind, name, _ in before if kind == "index"]
+    with transaction(sessions) as session:
+        insert_all(session, AUDIT, AUDIT_COLUMNS, entries(50))
+    with pytest.raises(RuntimeError), transaction(sessions) as session:
+        insert_all(session, AUDIT, AUDIT_COLUMNS, entries(80, first=50))
+        assert schema(session) == before  # made again inside the transaction
+        raise RuntimeError
+    with sessions() as session:
+        assert schema(session) == before
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert connection.exec_driver_sql("SELECT count(*) FROM audit_log").scalar() == 50
+        plan = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM audit_log "
+            "WHERE subject_type = 'testimony' AND subject_id = '7'"
+        ).all()
+        assert "ix_audit_log_subject_type_subject_id" in str(plan)
+        found = connection.exec_driver_sql(
+            "SELECT subject_id FROM audit_log INDEXED BY ix_audit_log_subject_type_subject_id "
+            "WHERE subject_type = 'testimony' AND subject_id IN ('7', '49', '50')"
+        ).all()
+        assert sorted(found) == [("49",), ("7",)]
+    engine.dispose()
+
+
 def test_evidence_is_stored_as_json_dumps_writes_it() -> None:
     """The match compares the stored text with its own: one character off would rewrite
     every row on every match."""
