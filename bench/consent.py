@@ -243,17 +243,25 @@ def issue_code_first_match(records: int) -> tuple[float, float] | str:
         env = {k: v for k, v in os.environ.items() if not k.startswith("STORYDESK_")}
         env["PYTHONUNBUFFERED"] = "1"  # its lines as it prints them
         command = [sys.executable, "bench/consent.py", "--records", str(records)]
+        # one pipe for both streams: a child writing much to an unread stderr would block
         with subprocess.Popen(
-            command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         ) as child:
-            assert child.stdout is not None and child.stderr is not None
+            assert child.stdout is not None
+            last = ""
             try:
                 for line in child.stdout:
                     if found := FIRST_LINE.search(line):
                         return float(found[1]), float(found[2])
+                    last = line.strip() or last
             finally:
                 child.kill()
-            return f"its bench printed no first match ({child.stderr.read()[-300:].strip()})"
+            return f"its bench printed no first match (last: {last[-300:]})"
 
 
 def main() -> None:

@@ -62,8 +62,8 @@ DESCRIPTIONS: dict[str, str] = {
     " withdraws consent like `consent revoke`.",
     "publish.every": "How often the daemon publishes what is due.",
     "publish.max_attempts": "Attempts before a publication is left failed for a person. A"
-    " refused credential or a missing setting spends none: the target is tried once an hour"
-    " until someone fixes it.",
+    " refused credential or a missing setting spends none: each such publication is tried again"
+    " an hour later (one call to the target per cycle) until someone fixes it.",
     "compliance.every": "How often deleted or private sources are looked for.",
     "compliance.x_lookup_batch": "Tweets looked up per request (X allows 100).",
     "compliance.x_recheck_after": "An X post is looked up again only this long after its"

@@ -94,7 +94,8 @@ def record_failure(
             counts.failed += 1
             if isinstance(exc, ConfigError):
                 # the token or setting is wrong, not the row: once someone fixes it the row
-                # goes out (never given up while waiting; the target pauses after this call)
+                # goes out (never given up while waiting; the cycle pauses the target after
+                # this call)
                 row.attempts = max(row.attempts - 1, 0)
                 counts.misconfigured += 1
         if row.attempts >= loaded.settings.publish.max_attempts:

@@ -39,7 +39,9 @@ def test_another_campaign_never_publishes_shows_or_approves_this_ones_testimonie
     assert not creates(ready.stats()), "nothing went out under the other campaign"
     assert outbox(ready.db_url) == queued, "the other campaign left this one's outbox alone"
     unsure = json.loads(ready.cli("queue", "--json", "--consent", "needs-check").stdout)
-    assert ready.cli("show", str(unsure[0]["id"])).exit_code == 0
+    shown = other.cli("show", str(unsure[0]["id"]))  # staff of the other campaign see why
+    assert shown.exit_code == 0, shown.stderr
+    assert "campaign learning-never-stops's testimony" in shown.stdout
     refused = other.cli(
         "approve", str(unsure[0]["id"]), "--override", "--reason", "checked", "--as", "tester"
     )
@@ -54,10 +56,16 @@ def test_another_campaign_never_publishes_shows_or_approves_this_ones_testimonie
     assert feed_items(tmp_path / "gallery") == len(approved)
     assert other.cli("gallery").exit_code == 0
     assert feed_items(tmp_path / "other" / "gallery") == 0
-    # and its publisher leaves this campaign's live reshares alone
+    # a takedown this campaign asks for is its own publisher's to do, from its own accounts
+    rejected = ready.cli("reject", str(approved[0]), "--reason", "asked by the participant")
+    assert rejected.exit_code == 0, rejected.stderr
     again = other.cli("publish")
     assert again.exit_code == 0, again.stderr
     assert not deletes(ready.stats())
+    assert feed_items(tmp_path / "gallery") == len(approved)
+    assert ready.cli("publish").exit_code in (0, 1)  # 1: a TikTok reshare to delete by hand
+    assert sum(deletes(ready.stats()).values()) > 0
+    assert feed_items(tmp_path / "gallery") == len(approved) - 1
 
 
 def feed_items(gallery: Path) -> int:
