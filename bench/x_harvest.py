@@ -48,12 +48,13 @@ server.stop()
 """
 
 
-def twarc_search(base_url: str, query: str, out: str) -> None:
+def twarc_search(base_url: str, query: str, out: str, tweet_fields: str, media_fields: str) -> None:
     """What `twarc2 search QUERY out.jsonl` does: every page of recent search, one JSON line
-    each, with the fields storydesk asks for (so both read the same pages)."""
+    each, with the fields storydesk asks for (so both read the same pages). The fields come
+    from the command line: importing them from harvester.x here loaded storydesk's campaign
+    schema (pydantic) into twarc2's run, about a tenth of its time."""
     from twarc.client2 import Twarc2
 
-    from harvester.x import MEDIA_FIELDS, TWEET_FIELDS
     from platforms.transport import mount_rewrite
 
     twarc = Twarc2(bearer_token="sandbox-bearer")  # noqa: S106 - the sandbox's dummy
@@ -63,8 +64,8 @@ def twarc_search(base_url: str, query: str, out: str) -> None:
         query,
         max_results=100,
         expansions="author_id,attachments.media_keys",
-        tweet_fields=TWEET_FIELDS,
-        media_fields=MEDIA_FIELDS,
+        tweet_fields=tweet_fields,
+        media_fields=media_fields,
         user_fields="created_at,verified",
     )
     tweets = 0
@@ -73,6 +74,24 @@ def twarc_search(base_url: str, query: str, out: str) -> None:
             jsonl.write(json.dumps(page) + "\n")
             tweets += len(page.get("data", []))
     print(f"twarc2: {tweets} tweets")
+
+
+# The least `storydesk harvest` can take before its first request: the modules the command
+# loads (the CLI, the pipeline, X's client, the matcher) and the campaign, set up and ended
+# as storydesk.cli.main does every command. Clients and modules a harvest loads later are
+# left out, so this is a floor, never more than the command does.
+STORYDESK_START = """
+import gc, os, sys
+gc.set_threshold(50_000)
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+import storydesk.cli, storydesk.commands.harvest, storydesk.workflows
+import harvester.pipeline, harvester.x, consent.matching, tweepy
+from config.loader import load_campaign
+load_campaign(sys.argv[1])
+gc.freeze()
+"""
+# twarc2's own start, the same way: what its run spends before its first request
+TWARC_START = "import json, twarc.client2, platforms.transport"
 
 
 def start_sandbox(posts: int, seed: int) -> tuple[subprocess.Popen[str], str]:
@@ -140,7 +159,7 @@ def load() -> str:
 
 def main() -> None:
     if sys.argv[1:2] == ["--twarc"]:
-        twarc_search(*sys.argv[2:5])
+        twarc_search(*sys.argv[2:7])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=10_000, help="posts in the sandbox world")
@@ -149,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from config.loader import load_campaign
-    from harvester.x import build_query
+    from harvester.x import MEDIA_FIELDS, TWEET_FIELDS, build_query
 
     folder = Path(tempfile.mkdtemp(prefix="bench-x-harvest-"))
     sandbox, base_url = start_sandbox(args.posts, args.seed)
@@ -160,8 +179,13 @@ def main() -> None:
         query = build_query(load_campaign(config).settings)
         forms = folder / "consent.csv"
         forms.write_bytes(requests.get(f"{base_url}/__sandbox__/consent.csv", timeout=60).content)
-        twarc = [sys.executable, __file__, "--twarc", base_url, query, str(folder / "x.jsonl")]
-        times: dict[str, list[float]] = {"storydesk": [], "twarc2": []}
+        twarc = [sys.executable, __file__, "--twarc", base_url, query, str(folder / "x.jsonl"),
+                 TWEET_FIELDS, MEDIA_FIELDS]  # fmt: skip
+        starts = {
+            "storydesk start": [sys.executable, "-c", STORYDESK_START, str(config)],
+            "twarc2 start": [sys.executable, "-c", TWARC_START],
+        }
+        times: dict[str, list[float]] = {"storydesk": [], "twarc2": [], **{k: [] for k in starts}}
         made: dict[str, set[int]] = {"storydesk": set(), "twarc2": set()}
         said: dict[str, str] = {}
         loads = [load()]
@@ -178,6 +202,8 @@ def main() -> None:
                 times[name].append(elapsed)
                 made[name].add(search_requests(base_url) - before)
                 said[name] = output.strip().splitlines()[-1]
+            for name, command in starts.items():
+                times[name].append(run(command, env, folder)[0])
             loads.append(load())
     finally:
         assert sandbox.stdin is not None
@@ -197,6 +223,20 @@ def main() -> None:
     print(
         f"  ratio storydesk / twarc2: {ratio:.2f}x ({'ok' if ratio <= 1.5 else 'MISSED'} <= 1.5x); "
         f"requests {'equal' if requests_equal else 'NOT equal'}"
+    )
+    # What no change to storing, rules or matching can remove: storydesk's start, then the
+    # requests as twarc2 makes them (its run less its own start), as if storing cost nothing.
+    fetching = best["twarc2"] - best["twarc2 start"]
+    least = best["storydesk start"] + fetching
+    print(
+        f"  storydesk's start (its modules and the campaign, no request): "
+        f"{best['storydesk start']:.2f} s = {best['storydesk start'] / best['twarc2']:.2f}x "
+        f"twarc2's whole run; twarc2's start {best['twarc2 start']:.2f} s, its requests and "
+        f"JSONL {fetching:.2f} s"
+    )
+    print(
+        f"  the least a storydesk harvest could take (its start + those requests, storing, "
+        f"rules and matching free): {least:.2f} s = {least / best['twarc2']:.2f}x twarc2"
     )
     print(f"  {loads[0]} before, {loads[-1]} after")
 
