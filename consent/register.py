@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Column,
-    Executable,
     Integer,
     MetaData,
     String,
@@ -33,7 +32,7 @@ from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
 from consent.parse import Blank, Export, Form, Rejected, Remembered, Row
 from db import audit
-from db.bulk import bulk_writes, execute_many, stored
+from db.bulk import bulk_writes, execute_many, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.models.consent import form_fields
 from db.outbox import request_takedown
@@ -192,6 +191,7 @@ IDS_QUERY = (
     .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
 )
 LAST_ID = select(func.max(RECORDS.c.id))
+ANY_RECORD = select(RECORDS.c.id).where(RECORDS.c.campaign_id == bindparam("campaign")).limit(1)
 IDS_AFTER = (
     select(RECORDS.c.response_id, RECORDS.c.id)
     .where(RECORDS.c.campaign_id == bindparam("campaign"))
@@ -240,7 +240,11 @@ def import_export(
                 session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEEN} (response_id "
                                      f"VARCHAR(128) PRIMARY KEY, first_row INTEGER){clustered}"))  # fmt: skip
                 session.execute(text(f"DELETE FROM {SEEN}"))
+                empty = session.execute(ANY_RECORD, {"campaign": loaded.id}).first() is None
+                last = session.execute(LAST_ID).scalar() or 0
             writer = _Writer(session, loaded.id, str(path), now, actor, report, reject)
+            # a first import: no form of the campaign is stored but those it stores itself
+            writer.only_ours_after = last if empty else None
             pending: list[Row] = []
             try:
                 for row in export.rows():
@@ -303,6 +307,11 @@ class _Writer:
         self.session, self.campaign_id, self.source = session, campaign_id, source
         self.now, self.actor, self.report, self.reject = now, actor, report, reject
         self.last_row = 1
+        # While every record of the campaign is one this import stored (a first import, and
+        # no other writer has stored a record since: the highest id is this import's own
+        # last), a batch's forms need no look-up among the stored ones: any stored before
+        # is this import's, so in SEEN, and so a repeat. None: look them up.
+        self.only_ours_after: int | None = None
         to_record = _converters(session, RECORDS, self.RECORD)
         # each form column's conversion to the driver's form
         self.converters = {c: process for c in self.FORM if (process := to_record[c]) is not None}
@@ -371,11 +380,16 @@ class _Writer:
             {*columns.get("response_id", ())}
             | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
         )
-        first = dict(_chunked(session, SEEN_QUERY, ids))  # rows of earlier batches
+        first = dict(select_in(session, SEEN_QUERY, ids))  # rows of earlier batches
+        last = session.connection().execute(LAST_ID).scalar() or 0
+        if last != self.only_ours_after:
+            self.only_ours_after = None
         existing = {
             rid: (record_id, digest, state)
-            for record_id, rid, digest, state in _chunked(
-                session, EXISTING_QUERY, ids, campaign=self.campaign_id
+            for record_id, rid, digest, state in (
+                []
+                if self.only_ours_after is not None
+                else select_in(session, EXISTING_QUERY, ids, campaign=self.campaign_id)
             )
         }
         new: dict[str, tuple[Form, str, int]] = {}  # response_id -> (form, digest, place)
@@ -419,7 +433,7 @@ class _Writer:
             if row.revoked:
                 withdraw(rid, row.row)
         execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
-        self._insert(list(new.values()), revoke_new, columns, len(forms))
+        self._insert(list(new.values()), revoke_new, columns, len(forms), last)
         if changed:
             wanted = [existing[f.values["response_id"]][0] for f, _ in changed]
             records = {
@@ -466,6 +480,7 @@ class _Writer:
         revoke: dict[str, int],
         table: dict[str, Sequence[Any]],
         count: int,
+        last: int,
     ) -> None:
         """New forms in two statements: the records, then their audit entries (a form the
         export already marks withdrawn is stored revoked: no post can use it yet).
@@ -505,18 +520,11 @@ class _Writer:
             columns.update({name: repeat(value) for name, value in self.active.items()})
         # strict=False: the values all rows share repeat without end
         rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
-        connection, campaign = session.connection(), self.campaign_id
-        last = connection.execute(LAST_ID).scalar() or 0
         execute_many(session, self.insert_record, self.record_columns, rows)
-        # The new records' ids: those after the last id before the insert, read as a range
-        # (looking 2,000 response ids up in the index took five times as long); any not
-        # there (a sequence need not follow max(id)) by response id. Another import's rows
-        # in the range are never taken for these: a response id is the campaign's once.
-        ids = dict(connection.execute(IDS_AFTER, {"campaign": campaign, "after": last}).all())
         rids = cast(Sequence[str], columns["response_id"])
-        if missing := [rid for rid in rids if rid not in ids]:
-            ids.update(_chunked(session, IDS_QUERY, missing, campaign=campaign))
-        record_ids = list(map(ids.__getitem__, rids))
+        record_ids = self._new_ids(rids, last)
+        if self.only_ours_after is not None:
+            self.only_ours_after = max(record_ids)
         entries = list(
             zip(
                 repeat(self.at),
@@ -530,12 +538,31 @@ class _Writer:
             )
         )
         detail = self.to_audit["detail"] or (lambda value: value)
+        ids = dict(zip(rids, record_ids, strict=True)) if revoke else {}
         entries.extend(
             (self.at, self.actor, "consent.revoked", "consent", str(ids[rid]),
              detail({"reason": "revoked in the form export", "testimonies": []}), ids[rid], 1)
             for rid in revoke
         )  # fmt: skip
         execute_many(session, self.insert_audit, self.AUDIT, entries)
+
+    def _new_ids(self, rids: Sequence[str], last: int) -> list[int]:
+        """The ids of the records just inserted for `rids`, `last` the highest id before.
+        SQLite gives a new row the highest id plus one: when the last id it gave is `last`
+        plus their number, they are that range, in the order inserted. Otherwise, those
+        after `last`, read as a range (looking 2,000 response ids up in the index took five
+        times as long); any not there (a sequence need not follow max(id)) by response id.
+        Another import's rows in the range are never taken for these: a response id is the
+        campaign's once."""
+        connection, campaign = self.session.connection(), self.campaign_id
+        if connection.dialect.name == "sqlite":
+            given = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+            if given == last + len(rids):
+                return list(range(last + 1, given + 1))
+        ids = dict(connection.execute(IDS_AFTER, {"campaign": campaign, "after": last}).all())
+        if missing := [rid for rid in rids if rid not in ids]:
+            ids.update(select_in(self.session, IDS_QUERY, missing, campaign=campaign))
+        return list(map(ids.__getitem__, rids))
 
     def _details(self, rids: Sequence[str], numbers: list[int]) -> list[Any]:
         """The stored detail of each new form's audit entry, {"response_id", "row"}: where
@@ -597,15 +624,6 @@ def _json_as_text(session: Session, process: Callable[[Any], Any] | None) -> boo
         and session.get_bind().dialect.name == "sqlite"
         and process(_PROBE) == json.dumps(_PROBE)
     )
-
-
-def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
-    """Rows of `query` (whose IN takes the bound list `ids`), a thousand ids at a time."""
-    connection = session.connection()
-    found: list[Any] = []
-    for n in range(0, len(ids), 1000):
-        found.extend(connection.execute(query, {**params, "ids": list(ids[n : n + 1000])}))
-    return found
 
 
 def _update(
