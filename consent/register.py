@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import BadInput, WorkFailed
 from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
-from consent.parse import Blank, Export, Form, Rejected, Remembered, Row
+from consent.parse import REMEMBERED, Blank, Export, Form, Rejected, Remembered, Row
 from db import audit
 from db.bulk import bulk_writes, execute_many, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
@@ -156,6 +156,31 @@ _HASH_TEMPLATE = (
 _REQUEST_CODE_ENTRY = f", {_json_text('request_code')}: "
 
 
+class _DateTexts:
+    """The JSON text of a date column's values, made once per date: by the value's identity
+    (the form reader gives one object per distinct text), as equal datetimes at different
+    offsets are different text. Objects are kept while their text is (so no other takes
+    their id), REMEMBERED at most."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {id(None): "null"}
+        self.kept: dict[int, Any] = {id(None): None}
+
+    def __call__(self, values: Sequence[Any]) -> list[str]:
+        ids = list(map(id, values))
+        texts = self.texts
+        if missing := set(ids).difference(texts):
+            if len(texts) + len(missing) > REMEMBERED:
+                texts.clear()
+                self.kept.clear()
+                missing = set(ids)
+            objects = dict(zip(ids, values, strict=True))
+            for key in missing:
+                value = self.kept[key] = objects[key]
+                texts[key] = "null" if value is None else _json_text(value.isoformat())
+        return list(map(texts.__getitem__, ids))
+
+
 def row_hashes(columns: dict[str, Sequence[Any]]) -> list[str]:
     """row_hash of the forms whose values `columns` holds column by column (by HASHED's
     names; "<name>:json" the JSON text of a column, if already made): the same bytes
@@ -166,7 +191,9 @@ def row_hashes(columns: dict[str, Sequence[Any]]) -> list[str]:
         values = columns[key]
         made: Sequence[str]
         if key in DATES:
-            made = [_json_text(v.isoformat()) if v is not None else "null" for v in values]
+            made = columns.get(f"{key}:json") or [
+                _json_text(v.isoformat()) if v is not None else "null" for v in values
+            ]
         elif key == "request_code":
             made = [
                 "" if v is None else _REQUEST_CODE_ENTRY + text
@@ -316,6 +343,7 @@ class _Writer:
         # each form column's conversion to the driver's form
         self.converters = {c: process for c in self.FORM if (process := to_record[c]) is not None}
         self.form_values = operator.itemgetter(*self.FORM)
+        self.date_texts = {name: _DateTexts() for name in DATES}
         self.repeated = {
             c: Remembered(functools.partial(_convert, process))
             for c, process in self.converters.items()
@@ -472,6 +500,8 @@ class _Writer:
         )
         columns["video_urls:json"] = _json_fragments(columns["video_urls"])
         columns["consent_scope:json"] = _json_lists(columns["consent_scope"])
+        for name, texts in self.date_texts.items():
+            columns[f"{name}:json"] = texts(columns[name])
         return columns
 
     def _insert(

@@ -40,6 +40,7 @@ FULL = {
 }  # fmt: skip
 FIRST: list[dict[str, Any] | bytes] = [
     form("R001", "Amina Kamau", **FULL),
+    form("R026", "Kofi Mensah", submitted_at="2026-03-04T08:00:00Z"),  # R001's moment, in UTC
     form("R002", "Léa Dubois", city="Lyon", submitted_at="2026-03-04 10:00:00"),
     form("R003", "李娜", age=15, date_of_birth="2011-01-02", guardian_name="王芳",
          guardian_relationship="mother", guardian_signed="yes", city="Beijing"),
