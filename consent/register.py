@@ -55,6 +55,18 @@ SEEN_INSERT = insert(
 )
 RECORDS = cast(Table, ConsentRecord.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
+# SEEN as the stored forms say it, while they are all this import's (see _Writer)
+STORED_ROWS = (
+    select(RECORDS.c.response_id, RECORDS.c.source_row)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
+)
+SEEN_FROM_RECORDS = SEEN_INSERT.from_select(
+    ["response_id", "first_row"],
+    select(RECORDS.c.response_id, RECORDS.c.source_row)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.id <= bindparam("upto")),
+)
 
 
 @dataclass
@@ -336,8 +348,9 @@ class _Writer:
         self.last_row = 1
         # While every record of the campaign is one this import stored (a first import, and
         # no other writer has stored a record since: the highest id is this import's own
-        # last), a batch's forms need no look-up among the stored ones: any stored before
-        # is this import's, so in SEEN, and so a repeat. None: look them up.
+        # last), a form stored before is a repeat of the row that stored it, and SEEN is
+        # the records themselves (each form this import read, a stored one): nothing is
+        # written to SEEN until another writer shows up. None: SEEN, and look forms up.
         self.only_ours_after: int | None = None
         to_record = _converters(session, RECORDS, self.RECORD)
         # each form column's conversion to the driver's form
@@ -408,10 +421,16 @@ class _Writer:
             {*columns.get("response_id", ())}
             | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
         )
-        first = dict(select_in(session, SEEN_QUERY, ids))  # rows of earlier batches
         last = session.connection().execute(LAST_ID).scalar() or 0
-        if last != self.only_ours_after:
+        ours = self.only_ours_after
+        if ours is not None and last != ours:  # another writer: SEEN gets what was read
+            session.execute(SEEN_FROM_RECORDS, {"campaign": self.campaign_id, "upto": ours})
             self.only_ours_after = None
+        first = dict(  # rows of earlier batches
+            select_in(session, SEEN_QUERY, ids)
+            if self.only_ours_after is None
+            else select_in(session, STORED_ROWS, ids, campaign=self.campaign_id)
+        )
         existing = {
             rid: (record_id, digest, state)
             for record_id, rid, digest, state in (
@@ -460,7 +479,8 @@ class _Writer:
                     changed.append((row, digest))
             if row.revoked:
                 withdraw(rid, row.row)
-        execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
+        if self.only_ours_after is None:
+            execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
         self._insert(list(new.values()), revoke_new, columns, len(forms), last)
         if changed:
             wanted = [existing[f.values["response_id"]][0] for f, _ in changed]
