@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Column,
-    Executable,
     Integer,
     MetaData,
     String,
@@ -31,9 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import BadInput, WorkFailed
 from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
-from consent.parse import Blank, Export, Form, Rejected, Remembered, Row
+from consent.parse import REMEMBERED, Blank, Export, Form, Rejected, Remembered, Row
 from db import audit
-from db.bulk import execute_many, stored
+from db.bulk import bulk_writes, execute_many, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.models.consent import form_fields
 from db.outbox import request_takedown
@@ -56,6 +55,18 @@ SEEN_INSERT = insert(
 )
 RECORDS = cast(Table, ConsentRecord.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
+# SEEN as the stored forms say it, while they are all this import's (see _Writer)
+STORED_ROWS = (
+    select(RECORDS.c.response_id, RECORDS.c.source_row)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
+)
+SEEN_FROM_RECORDS = SEEN_INSERT.from_select(
+    ["response_id", "first_row"],
+    select(RECORDS.c.response_id, RECORDS.c.source_row)
+    .where(RECORDS.c.campaign_id == bindparam("campaign"))
+    .where(RECORDS.c.id <= bindparam("upto")),
+)
 
 
 @dataclass
@@ -157,6 +168,31 @@ _HASH_TEMPLATE = (
 _REQUEST_CODE_ENTRY = f", {_json_text('request_code')}: "
 
 
+class _DateTexts:
+    """The JSON text of a date column's values, made once per date: by the value's identity
+    (the form reader gives one object per distinct text), as equal datetimes at different
+    offsets are different text. Objects are kept while their text is (so no other takes
+    their id), REMEMBERED at most."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {id(None): "null"}
+        self.kept: dict[int, Any] = {id(None): None}
+
+    def __call__(self, values: Sequence[Any]) -> list[str]:
+        ids = list(map(id, values))
+        texts = self.texts
+        if missing := set(ids).difference(texts):
+            if len(texts) + len(missing) > REMEMBERED:
+                texts.clear()
+                self.kept.clear()
+                missing = set(ids)
+            objects = dict(zip(ids, values, strict=True))
+            for key in missing:
+                value = self.kept[key] = objects[key]
+                texts[key] = "null" if value is None else _json_text(value.isoformat())
+        return list(map(texts.__getitem__, ids))
+
+
 def row_hashes(columns: dict[str, Sequence[Any]]) -> list[str]:
     """row_hash of the forms whose values `columns` holds column by column (by HASHED's
     names; "<name>:json" the JSON text of a column, if already made): the same bytes
@@ -167,7 +203,9 @@ def row_hashes(columns: dict[str, Sequence[Any]]) -> list[str]:
         values = columns[key]
         made: Sequence[str]
         if key in DATES:
-            made = [_json_text(v.isoformat()) if v is not None else "null" for v in values]
+            made = columns.get(f"{key}:json") or [
+                _json_text(v.isoformat()) if v is not None else "null" for v in values
+            ]
         elif key == "request_code":
             made = [
                 "" if v is None else _REQUEST_CODE_ENTRY + text
@@ -192,6 +230,7 @@ IDS_QUERY = (
     .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
 )
 LAST_ID = select(func.max(RECORDS.c.id))
+ANY_RECORD = select(RECORDS.c.id).where(RECORDS.c.campaign_id == bindparam("campaign")).limit(1)
 IDS_AFTER = (
     select(RECORDS.c.response_id, RECORDS.c.id)
     .where(RECORDS.c.campaign_id == bindparam("campaign"))
@@ -227,13 +266,24 @@ def import_export(
     with Export(path, loaded.settings.consent) as export:  # a bad header raises here
         report.unused_columns = export.unused
         bind = sessions.kw["bind"]
-        with bind.connect() as connection, sessions(bind=connection) as session:
+        with (
+            bind.connect() as connection,
+            sessions(bind=connection) as session,
+            bulk_writes(connection),
+        ):
             with session.begin():
                 _ensure_campaign(session, loaded, now)
-                session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEEN} "
-                                     "(response_id VARCHAR(128) PRIMARY KEY, first_row INTEGER)"))  # fmt: skip
+                # looked up by response id only: on SQLite, one b-tree instead of a table
+                # and its key's index
+                clustered = " WITHOUT ROWID" if connection.dialect.name == "sqlite" else ""
+                session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SEEN} (response_id "
+                                     f"VARCHAR(128) PRIMARY KEY, first_row INTEGER){clustered}"))  # fmt: skip
                 session.execute(text(f"DELETE FROM {SEEN}"))
+                empty = session.execute(ANY_RECORD, {"campaign": loaded.id}).first() is None
+                last = session.execute(LAST_ID).scalar() or 0
             writer = _Writer(session, loaded.id, str(path), now, actor, report, reject)
+            # a first import: no form of the campaign is stored but those it stores itself
+            writer.only_ours_after = last if empty else None
             pending: list[Row] = []
             try:
                 for row in export.rows():
@@ -296,10 +346,17 @@ class _Writer:
         self.session, self.campaign_id, self.source = session, campaign_id, source
         self.now, self.actor, self.report, self.reject = now, actor, report, reject
         self.last_row = 1
+        # While every record of the campaign is one this import stored (a first import, and
+        # no other writer has stored a record since: the highest id is this import's own
+        # last), a form stored before is a repeat of the row that stored it, and SEEN is
+        # the records themselves (each form this import read, a stored one): nothing is
+        # written to SEEN until another writer shows up. None: SEEN, and look forms up.
+        self.only_ours_after: int | None = None
         to_record = _converters(session, RECORDS, self.RECORD)
         # each form column's conversion to the driver's form
         self.converters = {c: process for c in self.FORM if (process := to_record[c]) is not None}
         self.form_values = operator.itemgetter(*self.FORM)
+        self.date_texts = {name: _DateTexts() for name in DATES}
         self.repeated = {
             c: Remembered(functools.partial(_convert, process))
             for c, process in self.converters.items()
@@ -364,11 +421,22 @@ class _Writer:
             {*columns.get("response_id", ())}
             | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
         )
-        first = dict(_chunked(session, SEEN_QUERY, ids))  # rows of earlier batches
+        last = session.connection().execute(LAST_ID).scalar() or 0
+        ours = self.only_ours_after
+        if ours is not None and last != ours:  # another writer: SEEN gets what was read
+            session.execute(SEEN_FROM_RECORDS, {"campaign": self.campaign_id, "upto": ours})
+            self.only_ours_after = None
+        first = dict(  # rows of earlier batches
+            select_in(session, SEEN_QUERY, ids)
+            if self.only_ours_after is None
+            else select_in(session, STORED_ROWS, ids, campaign=self.campaign_id)
+        )
         existing = {
             rid: (record_id, digest, state)
-            for record_id, rid, digest, state in _chunked(
-                session, EXISTING_QUERY, ids, campaign=self.campaign_id
+            for record_id, rid, digest, state in (
+                []
+                if self.only_ours_after is not None
+                else select_in(session, EXISTING_QUERY, ids, campaign=self.campaign_id)
             )
         }
         new: dict[str, tuple[Form, str, int]] = {}  # response_id -> (form, digest, place)
@@ -411,8 +479,9 @@ class _Writer:
                     changed.append((row, digest))
             if row.revoked:
                 withdraw(rid, row.row)
-        execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
-        self._insert(list(new.values()), revoke_new, columns, len(forms))
+        if self.only_ours_after is None:
+            execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
+        self._insert(list(new.values()), revoke_new, columns, len(forms), last)
         if changed:
             wanted = [existing[f.values["response_id"]][0] for f, _ in changed]
             records = {
@@ -451,6 +520,8 @@ class _Writer:
         )
         columns["video_urls:json"] = _json_fragments(columns["video_urls"])
         columns["consent_scope:json"] = _json_lists(columns["consent_scope"])
+        for name, texts in self.date_texts.items():
+            columns[f"{name}:json"] = texts(columns[name])
         return columns
 
     def _insert(
@@ -459,6 +530,7 @@ class _Writer:
         revoke: dict[str, int],
         table: dict[str, Sequence[Any]],
         count: int,
+        last: int,
     ) -> None:
         """New forms in two statements: the records, then their audit entries (a form the
         export already marks withdrawn is stored revoked: no post can use it yet).
@@ -498,18 +570,11 @@ class _Writer:
             columns.update({name: repeat(value) for name, value in self.active.items()})
         # strict=False: the values all rows share repeat without end
         rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
-        connection, campaign = session.connection(), self.campaign_id
-        last = connection.execute(LAST_ID).scalar() or 0
         execute_many(session, self.insert_record, self.record_columns, rows)
-        # The new records' ids: those after the last id before the insert, read as a range
-        # (looking 2,000 response ids up in the index took five times as long); any not
-        # there (a sequence need not follow max(id)) by response id. Another import's rows
-        # in the range are never taken for these: a response id is the campaign's once.
-        ids = dict(connection.execute(IDS_AFTER, {"campaign": campaign, "after": last}).all())
         rids = cast(Sequence[str], columns["response_id"])
-        if missing := [rid for rid in rids if rid not in ids]:
-            ids.update(_chunked(session, IDS_QUERY, missing, campaign=campaign))
-        record_ids = list(map(ids.__getitem__, rids))
+        record_ids = self._new_ids(rids, last)
+        if self.only_ours_after is not None:
+            self.only_ours_after = max(record_ids)
         entries = list(
             zip(
                 repeat(self.at),
@@ -523,12 +588,31 @@ class _Writer:
             )
         )
         detail = self.to_audit["detail"] or (lambda value: value)
+        ids = dict(zip(rids, record_ids, strict=True)) if revoke else {}
         entries.extend(
             (self.at, self.actor, "consent.revoked", "consent", str(ids[rid]),
              detail({"reason": "revoked in the form export", "testimonies": []}), ids[rid], 1)
             for rid in revoke
         )  # fmt: skip
         execute_many(session, self.insert_audit, self.AUDIT, entries)
+
+    def _new_ids(self, rids: Sequence[str], last: int) -> list[int]:
+        """The ids of the records just inserted for `rids`, `last` the highest id before.
+        SQLite gives a new row the highest id plus one: when the last id it gave is `last`
+        plus their number, they are that range, in the order inserted. Otherwise, those
+        after `last`, read as a range (looking 2,000 response ids up in the index took five
+        times as long); any not there (a sequence need not follow max(id)) by response id.
+        Another import's rows in the range are never taken for these: a response id is the
+        campaign's once."""
+        connection, campaign = self.session.connection(), self.campaign_id
+        if connection.dialect.name == "sqlite":
+            given = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+            if given == last + len(rids):
+                return list(range(last + 1, given + 1))
+        ids = dict(connection.execute(IDS_AFTER, {"campaign": campaign, "after": last}).all())
+        if missing := [rid for rid in rids if rid not in ids]:
+            ids.update(select_in(self.session, IDS_QUERY, missing, campaign=campaign))
+        return list(map(ids.__getitem__, rids))
 
     def _details(self, rids: Sequence[str], numbers: list[int]) -> list[Any]:
         """The stored detail of each new form's audit entry, {"response_id", "row"}: where
@@ -590,15 +674,6 @@ def _json_as_text(session: Session, process: Callable[[Any], Any] | None) -> boo
         and session.get_bind().dialect.name == "sqlite"
         and process(_PROBE) == json.dumps(_PROBE)
     )
-
-
-def _chunked(session: Session, query: Executable, ids: Sequence[str], **params: Any) -> list[Any]:
-    """Rows of `query` (whose IN takes the bound list `ids`), a thousand ids at a time."""
-    connection = session.connection()
-    found: list[Any] = []
-    for n in range(0, len(ids), 1000):
-        found.extend(connection.execute(query, {**params, "ids": list(ids[n : n + 1000])}))
-    return found
 
 
 def _update(

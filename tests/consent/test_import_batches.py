@@ -103,3 +103,34 @@ def test_new_records_outside_the_id_range_still_get_their_audit_entries(
             .where(AuditEntry.action == "consent.new")
         ).all()
     assert len(audited) == 5 and all(str(c) == s == str(r) for c, s, r in audited)
+
+
+def test_a_first_import_sees_forms_another_writer_stores_meanwhile(
+    desk: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first import looks up no stored forms while the campaign holds only its own (its
+    repeats found among them); once another writer stores one between two batches, it
+    looks them up again: a form stored meanwhile is then unchanged, not a second record
+    (nor a refused batch), and a repeat of a row read before is still one."""
+    rows = [form(f"R{n}", f"Person {n}") for n in range(6)]
+    export = write_export(desk.path / "forms.csv", [*rows, form("R1", "Again"), rows[4]])
+    other = write_export(desk.path / "other.csv", [rows[4]])
+    sessions, loaded = sessions_of(desk), load(desk)
+    calls, store = 0, _Writer._store
+
+    def another_import_after_the_first_batch(self: _Writer, batch: list[Any]) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            assert import_export(sessions, loaded, other, NOW, "lee").new == 1
+        return store(self, batch)
+
+    monkeypatch.setattr(_Writer, "_store", another_import_after_the_first_batch)
+    lines: list[str] = []
+    report = import_export(sessions, loaded, export, NOW, "kim", lines.append, batch=2)
+    assert (report.rows, report.new, report.unchanged, report.rejected_rows) == (8, 5, 1, 2)
+    assert [line.split(": row ")[1] for line in lines] == [
+        "8: response_id R1 repeats row 3",
+        "9: response_id R4 repeats row 6",
+    ]
+    assert stored(desk) == {f"R{n}": ("active", 1) for n in range(6)}

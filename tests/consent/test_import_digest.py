@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 from config import redact
 from config.schema import ConsentSettings
 from consent.parse import read_export
-from consent.register import AUDIT, FIELDS, HASHED, _converters, _Writer, row_hash, row_hashes
+from consent.register import (
+    AUDIT,
+    FIELDS,
+    HASHED,
+    _converters,
+    _DateTexts,
+    _Writer,
+    row_hash,
+    row_hashes,
+)
 from tests.consent.conftest import NOW, form, sessions_of, write_export
 from tests.sandboxed import Setup, load
 
@@ -117,3 +126,21 @@ def test_forms_values_hash_as_before() -> None:
     digest = "00dcbc7390039c635bf2ddb9972ffed4c19a7bc4c1a56ae061e1a63b95e30e49"
     assert row_hash(values) == digest
     assert row_hashes(_columns([values])) == [digest]
+
+
+def test_date_texts_tell_one_moment_at_two_offsets_apart(monkeypatch: Any) -> None:
+    """Made once per date object, not per equal date: 10:00 at +02:00 is 08:00 UTC."""
+    import json
+
+    import consent.register
+
+    here = datetime(2026, 3, 4, 10, tzinfo=timezone(timedelta(hours=2)))
+    utc = datetime(2026, 3, 4, 8, tzinfo=UTC)
+    assert here == utc
+    texts = _DateTexts()
+    want = [json.dumps(here.isoformat()), json.dumps(utc.isoformat()), "null"]
+    assert texts([here, utc, None, here]) == [*want, want[0]]
+    monkeypatch.setattr(consent.register, "REMEMBERED", 3)  # then forgotten, and made again
+    days = [date(2026, 1, n) for n in range(1, 6)]
+    assert texts(days) == [json.dumps(d.isoformat()) for d in days]
+    assert texts([None, here]) == ["null", want[0]]

@@ -1,9 +1,11 @@
 """Rows written in stored form (db/bulk.py) read back exactly as rows the ORM wrote, on
-SQLite and PostgreSQL; a big page cache for one piece of work is given back after it."""
+SQLite and PostgreSQL; a big page cache for one piece of work is given back after it, and
+so are bulk_writes' settings."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import models
-from db.bulk import execute_many, stored, update_many
+from db.bulk import BULK_CHECKPOINT_PAGES, bulk_writes, execute_many, stored, update_many
 from db.models import AuditEntry, Campaign
 from db.session import large_page_cache
 
@@ -112,4 +114,24 @@ def test_a_large_page_cache_is_given_back(sqlite_url: str) -> None:
         with large_page_cache(session, 256):
             assert session.execute(text("PRAGMA cache_size")).scalar() == -256 * 1024
         assert session.execute(text("PRAGMA cache_size")).scalar() == usual
+    engine.dispose()
+
+
+def test_bulk_writes_bind_nulls_and_give_their_settings_back(sqlite_url: str) -> None:
+    from db.session import make_engine
+
+    engine = make_engine(sqlite_url)
+    adapters = dict(sqlite3.adapters)
+    with engine.connect() as connection:
+        usual = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        connection.rollback()
+        with bulk_writes(connection):
+            pragma = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+            assert pragma == BULK_CHECKPOINT_PAGES
+            row = connection.exec_driver_sql("SELECT ?, typeof(?)", (None, None)).one()
+            assert tuple(row) == (None, "null")
+            connection.rollback()
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == usual
+        connection.rollback()
+    assert sqlite3.adapters == adapters
     engine.dispose()
