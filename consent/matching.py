@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, select
+from sqlalchemy import Integer, Text, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,7 @@ from consent.reopen import reopen_changed
 from consent.requests import mark_answered
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
+from db.rows import plain_rows
 from db.session import large_page_cache, transaction
 from db.states import ConsentState, FormState
 
@@ -242,7 +243,8 @@ def match_all(
 
 
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
-    rows = session.connection().execute(
+    rows = plain_rows(
+        session.connection(),
         select(
             Post.id,
             Post.testimony_id,
@@ -252,12 +254,12 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
             Post.author_handle,
             Post.author_name,
             Post.text,
-            # only whether there are any: no need to decode 100k JSON lists
-            (sql_cast(Post.problems, Text) != "[]").label("problems"),
-        ).where(Post.campaign_id == loaded.id)
+            # only whether there are any: no need to decode 100k JSON lists. Only its
+            # truth is read: SQLite's 0 or 1 as it comes (no conversion to bool per row)
+            type_coerce(sql_cast(Post.problems, Text) != "[]", Integer).label("problems"),
+        ).where(Post.campaign_id == loaded.id),
     )
-    # .all(): one fetchall, not a driver call per row
-    posts = [PostFacts._make(row) for row in rows.all()]
+    posts = list(map(PostFacts._make, rows))
     if not posts:
         # Nothing to match (forms imported before any harvest): the register is not read,
         # so importing 100k forms does not also hold an index of them all in memory.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, insert, select
+from sqlalchemy import String, Table, Text, insert, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from config.schema import LoadedCampaign
 from consent.index import Form, PostFacts
 from db.bulk import execute_many, stored, update_many
 from db.models import AuditEntry, ConsentMatch, Post, Testimony
+from db.rows import plain_rows
 from db.states import ConsentState
 
 RANK = {
@@ -94,6 +95,12 @@ def as_text(column: Any) -> Any:
     it) without decoding 100k documents. Text that differs only in spelling just means one
     needless rewrite; equal text is always equal evidence."""
     return sql_cast(column, Text).label(column.key)
+
+
+def as_word(column: Any) -> Any:
+    """A state column as the word stored, not its enum: a ConsentState equals its word
+    (StrEnum), and making 100k enums from the words took longer than reading them."""
+    return type_coerce(column, String).label(column.key)
 
 
 # Writes go through one executemany per table with values in stored form (db/bulk.py): the
@@ -199,19 +206,18 @@ def write_matches(
     """One consent_matches row per post: inserted the first time, rewritten when it changed."""
     existing = {
         post_id: (match_id, state, consent_id, evidence)
-        for post_id, match_id, state, consent_id, evidence in session.connection()
-        .execute(
+        for post_id, match_id, state, consent_id, evidence in plain_rows(
+            session.connection(),
             select(
                 ConsentMatch.post_id,
                 ConsentMatch.id,
-                ConsentMatch.state,
+                as_word(ConsentMatch.state),
                 ConsentMatch.consent_id,
                 as_text(ConsentMatch.evidence),
             )
             .join(Post, Post.id == ConsentMatch.post_id)
-            .where(Post.campaign_id == loaded.id)
+            .where(Post.campaign_id == loaded.id),
         )
-        .all()  # one fetchall, not a driver call per row
     }
     stamp = stored(session, MATCHES.c.matched_at, now)
     inserts, updates = [], []
@@ -248,17 +254,16 @@ def write_testimonies(
             best[tid] = verdict
     current = {
         tid: (state, consent_id, priority, evidence)
-        for tid, state, consent_id, priority, evidence in session.connection()
-        .execute(
+        for tid, state, consent_id, priority, evidence in plain_rows(
+            session.connection(),
             select(
                 Testimony.id,
-                Testimony.consent_state,
+                as_word(Testimony.consent_state),
                 Testimony.consent_id,
                 Testimony.priority,
                 as_text(Testimony.consent_evidence),
-            ).where(Testimony.campaign_id == loaded.id)
+            ).where(Testimony.campaign_id == loaded.id),
         )
-        .all()
     }
     summary = MatchSummary()
     stamp = stored(session, TESTIMONIES.c.updated_at, now)
