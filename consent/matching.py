@@ -242,24 +242,26 @@ def match_all(
             gc.enable()
 
 
+def _read_posts(session: Session, campaign_id: str) -> list[PostFacts]:
+    """The campaign's posts, as the matcher reads them (the driver's rows go at return)."""
+    statement = select(
+        Post.id,
+        Post.testimony_id,
+        Post.platform,
+        Post.url,
+        Post.author_id,
+        Post.author_handle,
+        Post.author_name,
+        Post.text,
+        # only whether there are any: no need to decode 100k JSON lists. Only its truth is
+        # read: SQLite's 0 or 1 as it comes, not made a bool per row
+        type_coerce(sql_cast(Post.problems, Text) != "[]", Integer).label("problems"),
+    ).where(Post.campaign_id == campaign_id)
+    return list(map(PostFacts._make, plain_rows(session.connection(), statement)))
+
+
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
-    rows = plain_rows(
-        session.connection(),
-        select(
-            Post.id,
-            Post.testimony_id,
-            Post.platform,
-            Post.url,
-            Post.author_id,
-            Post.author_handle,
-            Post.author_name,
-            Post.text,
-            # only whether there are any: no need to decode 100k JSON lists. Only its
-            # truth is read: SQLite's 0 or 1 as it comes (no conversion to bool per row)
-            type_coerce(sql_cast(Post.problems, Text) != "[]", Integer).label("problems"),
-        ).where(Post.campaign_id == loaded.id),
-    )
-    posts = list(map(PostFacts._make, rows))
+    posts = _read_posts(session, loaded.id)
     if not posts:
         # Nothing to match (forms imported before any harvest): the register is not read,
         # so importing 100k forms does not also hold an index of them all in memory.

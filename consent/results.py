@@ -32,6 +32,18 @@ RANK = {
 }
 
 
+# Each state as the plain str of its word, to hand to the driver: sqlite3 binds a str
+# subclass (the StrEnum) only after looking for an adapter, half a microsecond a value,
+# twice per post at a first match.
+WORDS = {state: state.value for state in ConsentState}
+ACTIONS = {state: f"consent.{state.value}" for state in ConsentState}  # audit actions
+# a testimony's queue priority by its state (a matched one with problems: 2)
+PRIORITY = {state: 2 for state in ConsentState} | {
+    ConsentState.MATCHED: 0,
+    ConsentState.NEEDS_CHECK: 1,
+}
+
+
 @dataclass
 class MatchSummary:
     counts: dict[str, int] = field(default_factory=dict)
@@ -224,11 +236,12 @@ def write_matches(
     for post_id, verdict in verdicts.items():
         consent_id = verdict.record.id if verdict.record else None
         evidence = verdict.evidence_text()
+        word = WORDS[verdict.state]
         old = existing.get(post_id)
         if old is None:
-            inserts.append((post_id, consent_id, verdict.state, evidence, verdict.score, stamp))
-        elif old[1:] != (verdict.state, consent_id, evidence):
-            updates.append((old[0], consent_id, verdict.state, evidence, verdict.score, stamp))
+            inserts.append((post_id, consent_id, word, evidence, verdict.score, stamp))
+        elif old[1:] != (word, consent_id, evidence):
+            updates.append((old[0], consent_id, word, evidence, verdict.score, stamp))
     insert_all(session, MATCHES, MATCH_COLUMNS, inserts)
     update_many(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
 
@@ -250,7 +263,7 @@ def write_testimonies(
         verdict = verdicts[post.id]
         if post.problems:
             problems.add(tid)
-        if tid not in best or RANK[verdict.state] > RANK[best[tid].state]:
+        if (held := best.get(tid)) is None or RANK[verdict.state] > RANK[held.state]:
             best[tid] = verdict
     current = {
         tid: (state, consent_id, priority, evidence)
@@ -269,26 +282,28 @@ def write_testimonies(
     stamp = stored(session, TESTIMONIES.c.updated_at, now)
     details: dict[tuple[str, str | None], str] = {}  # a handful of distinct ones: dump once
     updates, audits = [], []
+    counts = summary.counts
     for tid, verdict in best.items():
         state, record = verdict.state, verdict.record
-        summary.counts[state] = summary.counts.get(state, 0) + 1
-        if state == ConsentState.MATCHED:
-            priority = 2 if tid in problems else 0
-        else:
-            priority = 1 if state == ConsentState.NEEDS_CHECK else 2
+        counts[state] = counts.get(state, 0) + 1
+        if (priority := PRIORITY[state]) == 0 and tid in problems:
+            priority = 2
         consent_id = record.id if record else None
         evidence = verdict.evidence_text()
-        if (old := current.get(tid)) is None or old == (state, consent_id, priority, evidence):
+        word = WORDS[state]
+        if (old := current.get(tid)) is None or old == (word, consent_id, priority, evidence):
             continue
-        updates.append((tid, state, consent_id, evidence, verdict.score, priority, stamp))
-        if old[:2] != (state, consent_id):
+        updates.append((tid, word, consent_id, evidence, verdict.score, priority, stamp))
+        if old[:2] != (word, consent_id):
             key = (old[0], verdict.evidence.get("by"))
             if (detail := details.get(key)) is None:
                 detail = details[key] = json.dumps({"from": key[0], "evidence": key[1]})
+            version = record.version if record else None
+            action = ACTIONS[state]
             audits.append(
-                (stamp, "matcher", f"consent.{state}", "testimony", str(tid), detail)
-                + (consent_id, record.version if record else None)
+                (stamp, "matcher", action, "testimony", str(tid), detail, consent_id, version)
             )
+    del current  # 100k rows less held while the database works
     with indexes_rebuilt(session, TESTIMONIES, len(updates)):
         update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
     insert_all(session, AUDIT, AUDIT_COLUMNS, audits)
