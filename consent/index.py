@@ -23,7 +23,9 @@ HANDLE_FIELDS = registry.consent_fields()  # platform -> the form column naming 
 MIN_HANDLE_LETTERS = 6  # fewer letters in a handle say little about a name
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+# building 50k forms cost more than reading them. Nothing assigns to a Form.
+@dataclass(slots=True)
 class Form:
     """A form as the matcher reads it: only these columns, no ORM objects (50k load fast)."""
 
@@ -38,20 +40,24 @@ class Form:
     guardian_signed: bool
     guardian_name: str | None
     video_urls: list[str]
-    # platform -> what the form says of the person's account there (registry.consent_fields)
-    accounts: dict[str, str | None]
+    # platform -> what the form says of the person's account there (registry.consent_fields),
+    # only the platforms it names
+    accounts: dict[str, str]
 
 
 _PLAIN = [f for f in Form.__dataclass_fields__ if f != "accounts"]
+_ACCOUNTS = len(_PLAIN)
 FORM_COLUMNS = [getattr(ConsentRecord, f) for f in _PLAIN] + [
     getattr(ConsentRecord, column) for column in HANDLE_FIELDS.values()
 ]
 
 
 def form_of(row: Any) -> Form:
-    """A row of FORM_COLUMNS as a Form."""
-    plain = len(_PLAIN)
-    return Form(*row[:plain], *[dict(zip(HANDLE_FIELDS, row[plain:], strict=True))])
+    """A row of FORM_COLUMNS as a Form. A form names an account on one or two of the
+    platforms: a dictionary of all of them, empty values included, was most of a Form's
+    memory (50k to 100k forms live for the whole match)."""
+    accounts = {k: v for k, v in zip(HANDLE_FIELDS, row[_ACCOUNTS:], strict=True) if v}
+    return Form(*row[:_ACCOUNTS], *[accounts])
 
 
 class PostFacts(NamedTuple):
@@ -66,7 +72,7 @@ class PostFacts(NamedTuple):
     author_handle: str | None
     author_name: str | None
     text: str | None
-    problems: bool
+    problems: bool | int  # any problems recorded (SQLite gives 0 or 1)
 
 
 def name_key(value: str | None) -> str:
@@ -134,8 +140,6 @@ class FormIndex:
                 if key := normalise.video_key(url):
                     self._claim(self.videos, key, record, "video_url")
             for name, value in record.accounts.items():  # an account id, a handle, or both
-                if not value:  # most forms name an account on one or two platforms
-                    continue
                 account, handle = readers[name](value)
                 if account:
                     self._claim(self.ids, (name, account), record, "account_id")

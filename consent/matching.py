@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, select
+from sqlalchemy import Integer, Text, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,7 @@ from consent.reopen import reopen_changed
 from consent.requests import mark_answered
 from consent.results import MatchSummary, Verdict, write_matches, write_testimonies
 from db.models import ConsentRecord, Post
+from db.rows import plain_rows
 from db.session import large_page_cache, transaction
 from db.states import ConsentState, FormState
 
@@ -89,44 +90,29 @@ def _strong(
     today: date,
 ) -> Verdict | None:
     """The verdict of a video, account or handle that a form names, if the post has one."""
-    strong: tuple[Form, dict[str, Any]] | None = None
+    # one dictionary look-up per identifier tried: this runs for every post, 100k a match
     key: Any = normalise.video_key(post.url)
-    if key and key in index.videos:
-        strong = (
-            index.videos[key],
-            {"by": "video_url", "form_field": "video_urls", "value": post.url},
-        )
-    elif post.author_id and (key := (post.platform, post.author_id)) in index.ids:
-        strong = (
-            index.ids[(post.platform, post.author_id)],
-            {"by": "account_id", "form_field": f"{post.platform} account", "value": post.author_id},
-        )
+    platform, author = post.platform, post.author_id
+    if key and (record := index.videos.get(key)) is not None:
+        by, form_field, value = "video_url", "video_urls", post.url
+    elif author and (record := index.ids.get(key := (platform, author))) is not None:
+        by, form_field, value = "account_id", f"{platform} account", author
+    elif (handle := normalise.handle(post.author_handle)) and (
+        record := index.handles.get(key := (platform, handle))
+    ) is not None:
+        by, form_field, value = "handle", HANDLE_FIELDS.get(platform, platform), post.author_handle
+    elif author and (record := by_author.get((platform, author))) is not None:
+        by, form_field, value = "account_id_renamed", "handle seen before", author
     else:
-        handle = normalise.handle(post.author_handle)
-        if handle and (key := (post.platform, handle)) in index.handles:
-            strong = (
-                index.handles[(post.platform, handle)],
-                {
-                    "by": "handle",
-                    "form_field": HANDLE_FIELDS.get(post.platform, post.platform),
-                    "value": post.author_handle,
-                },
-            )
-        elif post.author_id and (post.platform, post.author_id) in by_author:
-            strong = (
-                by_author[(post.platform, post.author_id)],
-                {
-                    "by": "account_id_renamed",
-                    "form_field": "handle seen before",
-                    "value": post.author_id,
-                },
-            )
-    if strong is None:
         return None
-    record, evidence = strong
-    evidence["response_id"] = record.response_id
+    evidence: dict[str, Any] = {
+        "by": by,
+        "form_field": form_field,
+        "value": value,
+        "response_id": record.response_id,
+    }
     state = strong_state(record, minimum, today)
-    if evidence["by"] != "account_id_renamed" and (others := index.also.get((evidence["by"], key))):
+    if by != "account_id_renamed" and (others := index.also.get((by, key))):
         evidence["also_on_forms"] = others  # which of them is it? a person decides
         state = ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
     return Verdict(state, record, evidence, 100.0)
@@ -241,23 +227,26 @@ def match_all(
             gc.enable()
 
 
+def _read_posts(session: Session, campaign_id: str) -> list[PostFacts]:
+    """The campaign's posts, as the matcher reads them (the driver's rows go at return)."""
+    statement = select(
+        Post.id,
+        Post.testimony_id,
+        Post.platform,
+        Post.url,
+        Post.author_id,
+        Post.author_handle,
+        Post.author_name,
+        Post.text,
+        # only whether there are any: no need to decode 100k JSON lists. Only its truth is
+        # read: SQLite's 0 or 1 as it comes, not made a bool per row
+        type_coerce(sql_cast(Post.problems, Text) != "[]", Integer).label("problems"),
+    ).where(Post.campaign_id == campaign_id)
+    return list(map(PostFacts._make, plain_rows(session.connection(), statement)))
+
+
 def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSummary:
-    rows = session.connection().execute(
-        select(
-            Post.id,
-            Post.testimony_id,
-            Post.platform,
-            Post.url,
-            Post.author_id,
-            Post.author_handle,
-            Post.author_name,
-            Post.text,
-            # only whether there are any: no need to decode 100k JSON lists
-            (sql_cast(Post.problems, Text) != "[]").label("problems"),
-        ).where(Post.campaign_id == loaded.id)
-    )
-    # .all(): one fetchall, not a driver call per row
-    posts = [PostFacts._make(row) for row in rows.all()]
+    posts = _read_posts(session, loaded.id)
     if not posts:
         # Nothing to match (forms imported before any harvest): the register is not read,
         # so importing 100k forms does not also hold an index of them all in memory.
@@ -288,8 +277,9 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     # handle's other posts to the form, and those need no likeness scored (a tenth of the
     # posts at 100k were scored, then matched by their account anyway).
     strong: list[Verdict | None] = []
+    no_authors: dict[tuple[str, str], Form] = {}
     for post in posts:
-        verdict = coded.get(post.id) or _strong(post, index, {}, minimum, today)
+        verdict = coded.get(post.id) or _strong(post, index, no_authors, minimum, today)
         strong.append(verdict)
         if verdict is None:
             continue

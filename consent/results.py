@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, insert, select
+from sqlalchemy import String, Table, Text, insert, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from consent.index import Form, PostFacts
-from db.bulk import execute_many, stored, update_many
+from db.batched import insert_rows, update_rows
+from db.bulk import execute_many, stored
 from db.models import AuditEntry, ConsentMatch, Post, Testimony
+from db.rows import plain_rows
 from db.states import ConsentState
 
 RANK = {
@@ -28,6 +30,18 @@ RANK = {
     ConsentState.GUARDIAN_REQUIRED: 3,
     ConsentState.NEEDS_CHECK: 2,
     ConsentState.NONE: 1,
+}
+
+
+# Each state as the plain str of its word, to hand to the driver: sqlite3 binds a str
+# subclass (the StrEnum) only after looking for an adapter, half a microsecond a value,
+# twice per post at a first match.
+WORDS = {state: state.value for state in ConsentState}
+ACTIONS = {state: f"consent.{state.value}" for state in ConsentState}  # audit actions
+# a testimony's queue priority by its state (a matched one with problems: 2)
+PRIORITY = {state: 2 for state in ConsentState} | {
+    ConsentState.MATCHED: 0,
+    ConsentState.NEEDS_CHECK: 1,
 }
 
 
@@ -96,9 +110,15 @@ def as_text(column: Any) -> Any:
     return sql_cast(column, Text).label(column.key)
 
 
-# Writes go through one executemany per table with values in stored form (db/bulk.py): the
-# ORM's bulk paths split batches whenever a row's NULLs differ, and Core's per-value
-# conversion costs seconds at 100k posts.
+def as_word(column: Any) -> Any:
+    """A state column as the word stored, not its enum: a ConsentState equals its word
+    (StrEnum), and making 100k enums from the words took longer than reading them."""
+    return type_coerce(column, String).label(column.key)
+
+
+# Writes go with values in stored form (db/bulk.py), on SQLite many rows a statement
+# (db/batched.py): the ORM's bulk paths split batches whenever a row's NULLs differ, and
+# Core's per-value conversion costs seconds at 100k posts.
 MATCHES = cast(Table, ConsentMatch.__table__)
 TESTIMONIES = cast(Table, Testimony.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
@@ -178,19 +198,18 @@ def indexes_rebuilt(session: Session, table: Table, rows: int) -> Iterator[None]
 
 
 def insert_all(session: Session, table: Table, columns: list[str], rows: list[Any]) -> None:
-    """Insert `rows` (values of `columns`, stored form) in one executemany; on SQLite, when
-    they are half the table or more (every post's match at the first match, an audit entry
-    per testimony), with the table's indexes made afterwards from sorted keys, not kept in
-    step row by row (indexes_rebuilt). At the first match of 100k posts the audit entries
+    """Insert `rows` (values of `columns`, stored form), on SQLite a few hundred a statement
+    (db/batched.py), and there, when they are half the table or more (every post's match
+    at the first match, an audit entry per testimony), with the table's indexes made
+    afterwards from sorted keys, not kept in step row by row (indexes_rebuilt). At the first match of 100k posts the audit entries
     took 0.29 s CPU instead of 0.54 s (their index is on the testimony id as text: random
     places), the matches 0.66 s instead of 0.71 s. The first row goes in on its own: it
     opens pysqlite's transaction, which the drop must stand inside."""
     if not rows:
         return
-    statement = insert(table)
-    execute_many(session, statement, columns, rows[:1])
+    execute_many(session, insert(table), columns, rows[:1])
     with indexes_rebuilt(session, table, len(rows) - 1):
-        execute_many(session, statement, columns, rows[1:])
+        insert_rows(session, table, columns, rows[1:])
 
 
 def write_matches(
@@ -199,32 +218,32 @@ def write_matches(
     """One consent_matches row per post: inserted the first time, rewritten when it changed."""
     existing = {
         post_id: (match_id, state, consent_id, evidence)
-        for post_id, match_id, state, consent_id, evidence in session.connection()
-        .execute(
+        for post_id, match_id, state, consent_id, evidence in plain_rows(
+            session.connection(),
             select(
                 ConsentMatch.post_id,
                 ConsentMatch.id,
-                ConsentMatch.state,
+                as_word(ConsentMatch.state),
                 ConsentMatch.consent_id,
                 as_text(ConsentMatch.evidence),
             )
             .join(Post, Post.id == ConsentMatch.post_id)
-            .where(Post.campaign_id == loaded.id)
+            .where(Post.campaign_id == loaded.id),
         )
-        .all()  # one fetchall, not a driver call per row
     }
     stamp = stored(session, MATCHES.c.matched_at, now)
     inserts, updates = [], []
     for post_id, verdict in verdicts.items():
         consent_id = verdict.record.id if verdict.record else None
         evidence = verdict.evidence_text()
+        word = WORDS[verdict.state]
         old = existing.get(post_id)
         if old is None:
-            inserts.append((post_id, consent_id, verdict.state, evidence, verdict.score, stamp))
-        elif old[1:] != (verdict.state, consent_id, evidence):
-            updates.append((old[0], consent_id, verdict.state, evidence, verdict.score, stamp))
+            inserts.append((post_id, consent_id, word, evidence, verdict.score, stamp))
+        elif old[1:] != (word, consent_id, evidence):
+            updates.append((old[0], consent_id, word, evidence, verdict.score, stamp))
     insert_all(session, MATCHES, MATCH_COLUMNS, inserts)
-    update_many(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
+    update_rows(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
 
 
 def write_testimonies(
@@ -244,48 +263,49 @@ def write_testimonies(
         verdict = verdicts[post.id]
         if post.problems:
             problems.add(tid)
-        if tid not in best or RANK[verdict.state] > RANK[best[tid].state]:
+        if (held := best.get(tid)) is None or RANK[verdict.state] > RANK[held.state]:
             best[tid] = verdict
     current = {
         tid: (state, consent_id, priority, evidence)
-        for tid, state, consent_id, priority, evidence in session.connection()
-        .execute(
+        for tid, state, consent_id, priority, evidence in plain_rows(
+            session.connection(),
             select(
                 Testimony.id,
-                Testimony.consent_state,
+                as_word(Testimony.consent_state),
                 Testimony.consent_id,
                 Testimony.priority,
                 as_text(Testimony.consent_evidence),
-            ).where(Testimony.campaign_id == loaded.id)
+            ).where(Testimony.campaign_id == loaded.id),
         )
-        .all()
     }
     summary = MatchSummary()
     stamp = stored(session, TESTIMONIES.c.updated_at, now)
     details: dict[tuple[str, str | None], str] = {}  # a handful of distinct ones: dump once
     updates, audits = [], []
+    counts = summary.counts
     for tid, verdict in best.items():
         state, record = verdict.state, verdict.record
-        summary.counts[state] = summary.counts.get(state, 0) + 1
-        if state == ConsentState.MATCHED:
-            priority = 2 if tid in problems else 0
-        else:
-            priority = 1 if state == ConsentState.NEEDS_CHECK else 2
+        counts[state] = counts.get(state, 0) + 1
+        if (priority := PRIORITY[state]) == 0 and tid in problems:
+            priority = 2
         consent_id = record.id if record else None
         evidence = verdict.evidence_text()
-        if (old := current.get(tid)) is None or old == (state, consent_id, priority, evidence):
+        word = WORDS[state]
+        if (old := current.get(tid)) is None or old == (word, consent_id, priority, evidence):
             continue
-        updates.append((tid, state, consent_id, evidence, verdict.score, priority, stamp))
-        if old[:2] != (state, consent_id):
+        updates.append((tid, word, consent_id, evidence, verdict.score, priority, stamp))
+        if old[:2] != (word, consent_id):
             key = (old[0], verdict.evidence.get("by"))
             if (detail := details.get(key)) is None:
                 detail = details[key] = json.dumps({"from": key[0], "evidence": key[1]})
+            version = record.version if record else None
+            action = ACTIONS[state]
             audits.append(
-                (stamp, "matcher", f"consent.{state}", "testimony", str(tid), detail)
-                + (consent_id, record.version if record else None)
+                (stamp, "matcher", action, "testimony", str(tid), detail, consent_id, version)
             )
+    del current  # 100k rows less held while the database works
     with indexes_rebuilt(session, TESTIMONIES, len(updates)):
-        update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
+        update_rows(session, TESTIMONIES, STATE_COLUMNS, updates)
     insert_all(session, AUDIT, AUDIT_COLUMNS, audits)
     summary.changed = len(updates)
     return summary
