@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import os
 import random
 import sqlite3
@@ -141,7 +140,9 @@ def import_only(path: str, url: str) -> None:
     collector is set as storydesk.cli.main sets it for every command: at Python's default,
     its full passes over the process's objects were a third of this figure at 100k rows
     (16.0 s CPU in one process, 11.0 s as the command runs), a cost no `consent import` has."""
-    gc.set_threshold(50_000)
+    from storydesk import collector
+
+    collector.start()
     from config.loader import load_campaign
     from consent.register import import_export
     from db.session import make_engine, make_session_factory

@@ -248,14 +248,13 @@ def count_instructions(
 
 
 def least_code(config: str) -> str:
-    # set up and ended as storydesk.cli.main sets up and ends every command (the collector's
-    # threshold, pydantic's plugins off, the collector frozen on the way out): without that,
-    # the floor took longer than `show` itself
+    # set up and ended as storydesk.cli.main sets up and ends every command (the cycle
+    # collector, pydantic's plugins off): without that, the floor took longer than `show`
     return (
-        "import gc, os; gc.set_threshold(50_000); "
+        "import os; from storydesk import collector; collector.start(); "
         "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__'); "
         "import sqlalchemy.orm, db.models; from config.loader import load_campaign; "
-        f"load_campaign({config!r}); gc.freeze()"
+        f"load_campaign({config!r}); collector.end()"
     )
 
 

@@ -81,14 +81,15 @@ def twarc_search(base_url: str, query: str, out: str, tweet_fields: str, media_f
 # as storydesk.cli.main does every command. Clients and modules a harvest loads later are
 # left out, so this is a floor, never more than the command does.
 STORYDESK_START = """
-import gc, os, sys
-gc.set_threshold(50_000)
+import os, sys
+from storydesk import collector
+collector.start()
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import storydesk.cli, storydesk.commands.harvest, storydesk.workflows
 import harvester.pipeline, harvester.x, consent.matching, tweepy
 from config.loader import load_campaign
 load_campaign(sys.argv[1])
-gc.freeze()
+collector.end()
 """
 # twarc2's own start, the same way: what its run spends before its first request
 TWARC_START = "import json, twarc.client2, platforms.transport"

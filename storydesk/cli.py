@@ -8,7 +8,6 @@ on stderr and its exit code. Modules are imported only when their command runs, 
 
 from __future__ import annotations
 
-import gc
 import importlib
 import importlib.util
 import json
@@ -21,7 +20,7 @@ from typing import Any
 import click
 
 from config.errors import ExitCode, StorydeskError
-from storydesk import __version__
+from storydesk import __version__, collector
 
 # name -> (module, attribute, one-line help). The help lives here so --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -159,24 +158,14 @@ def one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    # Python looks for reference cycles every 700 new objects. Starting a command (SQLAlchemy,
-    # the models, click, the campaign's schema, the clients) makes a few hundred thousand that
-    # live as long as the process, and each look walks the young ones again: about a tenth of
-    # `queue` or `show` (bench/queue_show.py). Every 50,000 objects instead: garbage in a
-    # cycle waits at most that many allocations longer.
-    gc.set_threshold(50_000)
+    collector.start()
     # pydantic looks through every installed package for plugins, which would see each value
     # it validates (the campaign's settings): storydesk uses none, and what it validates must
     # not depend on what else is installed beside it. The look was 15 ms of each command.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     code = run(argv)
-    # On the way out Python takes apart every module, class and function the command loaded,
-    # each a reference cycle, with the cycle collector: 0.3 s of CPU after `harvest --platform
-    # x` had finished (bench/x_harvest.py), to free memory the OS takes back at once anyway.
-    # Frozen, the collector leaves them; everything else ends as before (atexit handlers,
-    # objects outside cycles released, the standard streams flushed). The command is done:
-    # its database connections were closed by AppContext.dispose.
-    gc.freeze()
+    # The command is done: its database connections were closed by AppContext.dispose.
+    collector.end()
     sys.exit(code)
 
 
