@@ -282,8 +282,12 @@ def import_export(
                 empty = session.execute(ANY_RECORD, {"campaign": loaded.id}).first() is None
                 last = session.execute(LAST_ID).scalar() or 0
             writer = _Writer(session, loaded.id, str(path), now, actor, report, reject)
-            # a first import: no form of the campaign is stored but those it stores itself
-            writer.only_ours_after = last if empty else None
+            # a first import: no form of the campaign is stored but those it stores itself.
+            # SQLite only: its writers take turns and a new id is above every stored one, so
+            # the highest id tells whether another writer has stored a form since; a
+            # PostgreSQL sequence may hand another session a lower id committed later.
+            sole = empty and connection.dialect.name == "sqlite"
+            writer.only_ours_after = last if sole else None
             pending: list[Row] = []
             try:
                 for row in export.rows():
