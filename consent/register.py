@@ -56,16 +56,12 @@ SEEN_INSERT = insert(
 RECORDS = cast(Table, ConsentRecord.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
 # SEEN as the stored forms say it, while they are all this import's (see _Writer)
-STORED_ROWS = (
-    select(RECORDS.c.response_id, RECORDS.c.source_row)
-    .where(RECORDS.c.campaign_id == bindparam("campaign"))
-    .where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
+_STORED_SEEN = select(RECORDS.c.response_id, RECORDS.c.source_row).where(
+    RECORDS.c.campaign_id == bindparam("campaign")
 )
+STORED_ROWS = _STORED_SEEN.where(RECORDS.c.response_id.in_(bindparam("ids", expanding=True)))
 SEEN_FROM_RECORDS = SEEN_INSERT.from_select(
-    ["response_id", "first_row"],
-    select(RECORDS.c.response_id, RECORDS.c.source_row)
-    .where(RECORDS.c.campaign_id == bindparam("campaign"))
-    .where(RECORDS.c.id <= bindparam("upto")),
+    ["response_id", "first_row"], _STORED_SEEN.where(RECORDS.c.id <= bindparam("upto"))
 )
 
 

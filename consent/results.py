@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from consent.index import Form, PostFacts
-from db.batched import insert_rows, update_rows
-from db.bulk import execute_many, stored
+from db.bulk import execute_many, insert_rows, stored, update_many
 from db.models import AuditEntry, ConsentMatch, Post, Testimony
 from db.rows import plain_rows
 from db.states import ConsentState
@@ -116,8 +115,8 @@ def as_word(column: Any) -> Any:
     return type_coerce(column, String).label(column.key)
 
 
-# Writes go with values in stored form (db/bulk.py), on SQLite many rows a statement
-# (db/batched.py): the ORM's bulk paths split batches whenever a row's NULLs differ, and
+# Writes go with values in stored form (db/bulk.py), on SQLite many rows a statement: the
+# ORM's bulk paths split batches whenever a row's NULLs differ, and
 # Core's per-value conversion costs seconds at 100k posts.
 MATCHES = cast(Table, ConsentMatch.__table__)
 TESTIMONIES = cast(Table, Testimony.__table__)
@@ -199,12 +198,13 @@ def indexes_rebuilt(session: Session, table: Table, rows: int) -> Iterator[None]
 
 def insert_all(session: Session, table: Table, columns: list[str], rows: list[Any]) -> None:
     """Insert `rows` (values of `columns`, stored form), on SQLite a few hundred a statement
-    (db/batched.py), and there, when they are half the table or more (every post's match
-    at the first match, an audit entry per testimony), with the table's indexes made
-    afterwards from sorted keys, not kept in step row by row (indexes_rebuilt). At the first match of 100k posts the audit entries
-    took 0.29 s CPU instead of 0.54 s (their index is on the testimony id as text: random
-    places), the matches 0.66 s instead of 0.71 s. The first row goes in on its own: it
-    opens pysqlite's transaction, which the drop must stand inside."""
+    (db.bulk.insert_rows), and there, when they are half the table or more (every post's
+    match at the first match, an audit entry per testimony), with the table's indexes made
+    afterwards from sorted keys, not kept in step row by row (indexes_rebuilt). At the first
+    match of 100k posts the audit entries took 0.29 s CPU instead of 0.54 s (their index is
+    on the testimony id as text: random places), the matches 0.66 s instead of 0.71 s. The
+    first row goes in on its own: it opens pysqlite's transaction, which the drop must stand
+    inside."""
     if not rows:
         return
     execute_many(session, insert(table), columns, rows[:1])
@@ -243,7 +243,7 @@ def write_matches(
         elif old[1:] != (word, consent_id, evidence):
             updates.append((old[0], consent_id, word, evidence, verdict.score, stamp))
     insert_all(session, MATCHES, MATCH_COLUMNS, inserts)
-    update_rows(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
+    update_many(session, MATCHES, ["id", *MATCH_COLUMNS[1:]], updates)
 
 
 def write_testimonies(
@@ -305,7 +305,7 @@ def write_testimonies(
             )
     del current  # 100k rows less held while the database works
     with indexes_rebuilt(session, TESTIMONIES, len(updates)):
-        update_rows(session, TESTIMONIES, STATE_COLUMNS, updates)
+        update_many(session, TESTIMONIES, STATE_COLUMNS, updates)
     insert_all(session, AUDIT, AUDIT_COLUMNS, audits)
     summary.changed = len(updates)
     return summary

@@ -1,6 +1,6 @@
-"""Rows written many a statement (db/batched.py) land as db/bulk.py's executemany and
-temporary table leave them, on SQLite and PostgreSQL, across several batches and a last
-short one."""
+"""Rows written many a statement (db.bulk.insert_rows and update_many, on SQLite) land as
+db/bulk.py's executemany and temporary table leave them, on SQLite and PostgreSQL, across
+several batches and a last short one."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import batched, models
-from db.batched import insert_rows, update_rows
-from db.bulk import execute_many, stored, update_many
+from db import bulk, models
+from db.bulk import execute_many, insert_rows, stored, update_many, update_through_table
 from db.models import AuditEntry, Campaign
 
 NOW = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -22,7 +21,7 @@ TESTIMONIES = cast(Table, models.Testimony.__table__)
 AUDIT_COLUMNS = ["at", "actor", "action", "subject_type", "subject_id", "detail", "consent_id"]
 STATE_COLUMNS = ["id", "consent_state", "consent_evidence", "consent_score", "priority"]
 # more than one batch of 7 columns (999 parameters: 142 rows), and a last short one
-COUNT = 2 * (batched.PARAMETERS // len(AUDIT_COLUMNS)) + 5
+COUNT = 2 * (bulk.PARAMETERS // len(AUDIT_COLUMNS)) + 5
 
 
 def _audit_rows(session: Session, actor: str) -> list[tuple[Any, ...]]:
@@ -72,8 +71,8 @@ def _testimonies(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
-def test_updated_rows_equal_update_many_rows(sessions: sessionmaker[Session]) -> None:
-    # testimonies 1..2N changed by update_many, 2N+1..4N the same way by update_rows
+def test_updated_rows_equal_temporary_table_rows(sessions: sessionmaker[Session]) -> None:
+    # testimonies 1..2N changed through a temporary table, 2N+1..4N the same way by update_many
     span = 2 * COUNT
     with sessions.begin() as session:
         session.add(Campaign(id="c", name="c", created_at=NOW))
@@ -93,9 +92,9 @@ def test_updated_rows_equal_update_many_rows(sessions: sessionmaker[Session]) ->
         ]
 
     with sessions.begin() as session:
-        update_many(session, TESTIMONIES, STATE_COLUMNS, changes(0))
-        update_rows(session, TESTIMONIES, STATE_COLUMNS, changes(span))
-        update_rows(session, TESTIMONIES, STATE_COLUMNS, [])
+        update_through_table(session, TESTIMONIES, STATE_COLUMNS, changes(0))
+        update_many(session, TESTIMONIES, STATE_COLUMNS, changes(span))
+        update_many(session, TESTIMONIES, STATE_COLUMNS, [])
     rows = _testimonies(sessions)
     many, batched_rows = rows[:span], rows[span:]
     assert [row[1:] for row in batched_rows] == [row[1:] for row in many]
