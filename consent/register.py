@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import BadInput, WorkFailed
 from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
-from consent.parse import REMEMBERED, Blank, Export, Form, Rejected, Remembered, Row
+from consent.parse import REMEMBERED, Batch, Blank, Export, Form, Rejected, Remembered
 from db import audit
 from db.bulk import bulk_writes, execute_many, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
@@ -284,14 +283,9 @@ def import_export(
             # PostgreSQL sequence may hand another session a lower id committed later.
             sole = empty and connection.dialect.name == "sqlite"
             writer.only_ours_after = last if sole else None
-            pending: list[Row] = []
             try:
-                for row in export.rows():
-                    pending.append(row)
-                    if len(pending) >= batch:
-                        writer.store(pending)
-                        pending = []
-                writer.store(pending)
+                for rows in export.batches(batch):
+                    writer.store(rows)
             except BadInput as exc:
                 stored = (
                     f"; rows 2-{writer.last_row} were read and stay stored (importing the mended"
@@ -355,7 +349,6 @@ class _Writer:
         to_record = _converters(session, RECORDS, self.RECORD)
         # each form column's conversion to the driver's form
         self.converters = {c: process for c in self.FORM if (process := to_record[c]) is not None}
-        self.form_values = operator.itemgetter(*self.FORM)
         self.date_texts = {name: _DateTexts() for name in DATES}
         self.repeated = {
             c: Remembered(functools.partial(_convert, process))
@@ -401,25 +394,26 @@ class _Writer:
         key, row = (_json_text(redact(k)).replace("%", "%%") for k in ("response_id", "row"))
         self.detail_template = "{" + key + ": %s, " + row + ": %d}"
 
-    def store(self, rows: list[Row]) -> None:
-        if not rows:
+    def store(self, batch: Batch) -> None:
+        if not batch.size:
             return
         with self.session.begin():
-            lines = self._store(rows)
+            lines = self._store(batch)
         # after the commit: a line printed is a row whose fate is settled
         for line in lines:
             self.reject(line)
-        self.report.rows += len(rows)
-        self.last_row = rows[-1].row
+        self.report.rows += batch.size
+        self.last_row = batch.last_row
 
-    def _store(self, rows: list[Row]) -> list[str]:
+    def _store(self, batch: Batch) -> list[str]:
         session, report = self.session, self.report
-        forms = [r for r in rows if isinstance(r, Form)]
-        columns = self._columns(forms)
-        digests = iter(row_hashes(columns) if forms else ())
+        count, numbers = len(batch.numbers), batch.numbers
+        columns = self._columns(batch)
+        digests = row_hashes(columns) if count else []
+        rids: Sequence[str] = batch.forms["response_id"]
         ids = list(
-            {*columns.get("response_id", ())}
-            | {r.response_id for r in rows if isinstance(r, Rejected) and r.response_id}
+            {*rids}
+            | {r.response_id for r in batch.others if isinstance(r, Rejected) and r.response_id}
         )
         last = session.connection().execute(LAST_ID).scalar() or 0
         ours = self.only_ours_after
@@ -439,8 +433,8 @@ class _Writer:
                 else select_in(session, EXISTING_QUERY, ids, campaign=self.campaign_id)
             )
         }
-        new: dict[str, tuple[Form, str, int]] = {}  # response_id -> (form, digest, place)
-        changed: list[tuple[Form, str]] = []
+        new: dict[str, int] = {}  # response_id -> its form's place in the batch
+        changed: list[tuple[int, str]] = []  # (place, digest)
         revoke_new: dict[str, int] = {}  # new forms stored revoked: response_id -> row
         withdrawals: list[tuple[str, int]] = []  # of forms stored before: (response_id, row)
         problems: dict[int, str] = {}
@@ -453,7 +447,19 @@ class _Writer:
             elif existing.get(rid, (0, "", ""))[2] != FormState.REVOKED:
                 withdrawals.append((rid, number))
 
-        for row in rows:
+        # every form new and the batch's only one of its response id, no other row: the
+        # usual batch of a first import, whose every row is settled at once
+        quick = (
+            not batch.others
+            and not existing
+            and first.keys().isdisjoint(rids)
+            and len(set(rids)) == count
+        )
+        if quick:
+            new = dict(zip(rids, range(count), strict=True))
+            seen = list(zip(rids, numbers, strict=True))
+            revoke_new = {rids[n]: numbers[n] for n in compress(range(count), batch.revoked)}
+        for row in () if quick else batch.rows():
             if isinstance(row, Blank):
                 report.blank += 1
                 continue
@@ -464,31 +470,32 @@ class _Writer:
                 if row.revoked and (row.response_id in existing or row.response_id in first):
                     withdraw(str(row.response_id), row.row)
                 continue
-            place, digest = place + 1, next(digests)  # forms come in `forms`' order
-            rid = row.values["response_id"]
+            place += 1  # forms come in the batch's order
+            rid, digest = row.values["response_id"], digests[place]
             if rid in first:  # reported here, so that every problem comes in row order
                 problems[row.row] = f"response_id {rid} repeats row {first[rid]}"
             else:
                 first[rid] = row.row
                 seen.append((rid, row.row))
                 if rid not in existing:
-                    new[rid] = (row, digest, place)
+                    new[rid] = place
                 elif existing[rid][1] == digest:
                     report.unchanged += 1
                 else:
-                    changed.append((row, digest))
+                    changed.append((place, digest))
             if row.revoked:
                 withdraw(rid, row.row)
         if self.only_ours_after is None:
             execute_many(session, SEEN_INSERT, ["response_id", "first_row"], seen)
-        self._insert(list(new.values()), revoke_new, columns, len(forms), last)
+        self._insert(list(new.values()), revoke_new, columns, digests, batch, last)
         if changed:
-            wanted = [existing[f.values["response_id"]][0] for f, _ in changed]
+            wanted = [existing[rids[place]][0] for place, _ in changed]
             records = {
                 r.response_id: r
                 for r in session.scalars(select(ConsentRecord).where(ConsentRecord.id.in_(wanted)))
             }
-            for form, digest in changed:
+            for place, digest in changed:
+                form = batch.form(place)
                 record = records[form.values["response_id"]]
                 _update(session, record, form, digest, self.source, self.now, self.actor)
         report.new += len(new)
@@ -506,18 +513,12 @@ class _Writer:
             lines.append(f"{number}: {reason}")
         return lines
 
-    def _columns(self, forms: list[Form]) -> dict[str, Sequence[Any]]:
+    def _columns(self, batch: Batch) -> dict[str, Sequence[Any]]:
         """The forms' values column by column (FORM's names), and the JSON text of the
         columns stored as JSON ("<name>:json")."""
-        if not forms:
+        if not batch.numbers:
             return {}
-        columns: dict[str, Sequence[Any]] = dict(
-            zip(
-                self.FORM,
-                zip(*map(self.form_values, [f.values for f in forms]), strict=True),
-                strict=True,
-            )
-        )
+        columns: dict[str, Sequence[Any]] = {name: batch.forms[name] for name in self.FORM}
         columns["video_urls:json"] = _json_fragments(columns["video_urls"])
         columns["consent_scope:json"] = _json_lists(columns["consent_scope"])
         for name, texts in self.date_texts.items():
@@ -526,28 +527,32 @@ class _Writer:
 
     def _insert(
         self,
-        new: list[tuple[Form, str, int]],
+        places: list[int],
         revoke: dict[str, int],
         table: dict[str, Sequence[Any]],
-        count: int,
+        digests: list[str],
+        batch: Batch,
         last: int,
     ) -> None:
         """New forms in two statements: the records, then their audit entries (a form the
         export already marks withdrawn is stored revoked: no post can use it yet).
 
-        The rows are made column by column from the batch's `table` of `count` forms
-        (each column's conversion over the batch, then one zip into rows): a loop over
-        the cells of every row was most of the write."""
-        if not new:
+        The rows are made column by column from the batch's `table` of its forms (those
+        at `places` are new; each column's conversion over the batch, then one zip into
+        rows): a loop over the cells of every row was most of the write."""
+        if not places:
             return
         session = self.session
-        forms = [form for form, _, _ in new]
         columns: dict[str, Iterable[Any]]
-        if len(new) == count:  # every form of the batch is new (a first import)
+        if len(places) == len(batch.numbers):  # every form of the batch is new
             columns = dict(table)
+            columns["source_row"], columns["row_hash"] = batch.numbers, digests
         else:
-            places = [place for _, _, place in new]
             columns = {name: [values[n] for n in places] for name, values in table.items()}
+            columns["source_row"] = [batch.numbers[n] for n in places]
+            columns["row_hash"] = [digests[n] for n in places]
+        numbers = cast(list[int], columns["source_row"])
+        rids = cast(Sequence[str], columns["response_id"])
         for name, process in self.converters.items():
             values = cast(Sequence[Any], columns[name])
             if name in self.json_as_text:
@@ -560,18 +565,14 @@ class _Writer:
             else:
                 columns[name] = [None if v is None else process(v) for v in values]
         columns.update({name: repeat(value) for name, value in self.fixed.items()})
-        columns["source_row"] = [form.row for form in forms]
-        columns["row_hash"] = [digest for _, digest, _ in new]
         if revoke:
-            states = [self.revoked if f.values["response_id"] in revoke else self.active
-                      for f in forms]  # fmt: skip
+            states = [self.revoked if rid in revoke else self.active for rid in rids]
             columns.update({name: [state[name] for state in states] for name in self.active})
         else:
             columns.update({name: repeat(value) for name, value in self.active.items()})
         # strict=False: the values all rows share repeat without end
         rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
         execute_many(session, self.insert_record, self.record_columns, rows)
-        rids = cast(Sequence[str], columns["response_id"])
         record_ids = self._new_ids(rids, last)
         if self.only_ours_after is not None:
             self.only_ours_after = max(record_ids)
@@ -582,7 +583,7 @@ class _Writer:
                 repeat("consent.new"),
                 repeat("consent"),
                 map(str, record_ids),
-                self._details(rids, [form.row for form in forms]),
+                self._details(rids, numbers),
                 record_ids,
                 repeat(1),
             )

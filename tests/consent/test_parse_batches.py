@@ -1,0 +1,99 @@
+"""An export read a batch at a time, column by column (what the import does), gives exactly
+the rows that reading it row by row gives: every form with the same values, every rejected
+row with the same reason, every blank row, in the same order, whatever the file holds and
+wherever the batches end."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from config.schema import ConsentSettings
+from consent.parse import Blank, Export, Rejected, Row, _plain_cell, says_withdrawn
+from tests.consent.test_properties import exports
+from tests.tiers import examples
+
+# Lines no form tool means to write, put between the rows: blank ones, a broken quote,
+# too many or too few cells, bytes that are not UTF-8, a withdrawal in a broken row.
+ODD_LINES = [b"", b",,,,", b"   ;  ", b'X1,"never closed', b"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,"
+             b"r,s,t,u,v,w,x,y,z,aa,bb,cc", b"R9,Only two", b"R\xff8,Bad \xfe byte",
+             b'W1,"x"y,yes', b"\t"]  # fmt: skip
+
+
+def one_by_one(export: Export) -> Iterator[Row]:
+    """The rows as the import read them before batches: each record on its own."""
+    number = 1
+    for cells, problem in export.source.records():
+        number += 1
+        if problem is not None:
+            record = dict(zip(export.columns, cells, strict=False))
+            rid, revoked = _plain_cell(record.get("response_id")), record.get("revoked")
+            yield Rejected(number, problem, rid, says_withdrawn(revoked))
+            continue
+        joined = "".join(cells)
+        if not joined or joined.isspace():
+            yield Blank(number)
+            continue
+        yield export._row(number, cells, joined)
+
+
+def both_ways(data: bytes, size: int, date_format: str | None) -> tuple[list[Row], list[Row]]:
+    consent = ConsentSettings(date_format=date_format)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.csv"
+        path.write_bytes(data)
+        with Export(path, consent) as export:
+            batched = [row for batch in export.batches(size) for row in batch.rows()]
+        with Export(path, consent) as export:
+            single = list(one_by_one(export))
+    return batched, single
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    exports(),
+    st.lists(st.tuples(st.integers(0, 20), st.sampled_from(ODD_LINES)), max_size=4),
+    st.integers(1, 5),
+    st.sampled_from([None, "DD/MM/YYYY", "MM/DD/YYYY"]),
+)
+def test_batches_read_every_row_as_one_by_one(
+    export: tuple[bytes, list[object]],
+    odd: list[tuple[int, bytes]],
+    size: int,
+    date_format: str | None,
+) -> None:
+    data, _ = export
+    lines = data.split(b"\n")
+    header, rows = lines[:1], lines[1:]
+    for at, line in odd:
+        rows.insert(min(at, len(rows)), line.replace(b",", b";") if b";" in header[0] else line)
+    batched, single = both_ways(b"\n".join(header + rows), size, date_format)
+    assert batched == single
+
+
+def test_a_batch_of_good_rows_with_a_bad_one_keeps_the_order(tmp_path: Path) -> None:
+    """Rows refused on their own (a bad age, a blank name) are named where they stand,
+    between the forms read column by column."""
+    from consent.parse import COLUMNS
+
+    header = ",".join(COLUMNS)
+    cells = {name: n for n, name in enumerate(COLUMNS)}
+
+    def row(rid: str, name: str, age: str = "") -> str:
+        values = [""] * len(COLUMNS)
+        values[cells["response_id"]], values[cells["full_name"]] = rid, name
+        values[cells["age"]], values[cells["consent_scope"]] = age, "all"
+        return ",".join(values)
+
+    text = "\n".join([header, row("A", "Ana", "30"), row("B", "Bo", "twelve"), "",
+                      row("C", "", "20"), row("D", "Dee", "41")]) + "\n"  # fmt: skip
+    batched, single = both_ways(text.encode(), 10, None)
+    assert batched == single
+    kinds = [(type(r).__name__, r.row) for r in batched]
+    assert kinds == [("Form", 2), ("Rejected", 3), ("Blank", 4), ("Rejected", 5), ("Form", 6)]
+    assert batched[1].reason.startswith("age:")  # type: ignore[union-attr]
+    assert batched[4].values["age"] == 41  # type: ignore[union-attr]
