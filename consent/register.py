@@ -31,7 +31,7 @@ from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
 from consent.parse import REMEMBERED, Batch, Blank, Export, Form, Rejected, Remembered
 from db import audit
-from db.bulk import bulk_writes, execute_many, select_in, stored
+from db.bulk import bulk_writes, execute_many, insert_rows, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
 from db.models.consent import form_fields
 from db.outbox import request_takedown
@@ -572,7 +572,7 @@ class _Writer:
             columns.update({name: repeat(value) for name, value in self.active.items()})
         # strict=False: the values all rows share repeat without end
         rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
-        execute_many(session, self.insert_record, self.record_columns, rows)
+        insert_rows(session, RECORDS, self.record_columns, rows)
         record_ids = self._new_ids(rids, last)
         if self.only_ours_after is not None:
             self.only_ours_after = max(record_ids)
@@ -595,7 +595,7 @@ class _Writer:
              detail({"reason": "revoked in the form export", "testimonies": []}), ids[rid], 1)
             for rid in revoke
         )  # fmt: skip
-        execute_many(session, self.insert_audit, self.AUDIT, entries)
+        insert_rows(session, AUDIT, self.AUDIT, entries)
 
     def _new_ids(self, rids: Sequence[str], last: int) -> list[int]:
         """The ids of the records just inserted for `rids`, `last` the highest id before.
