@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import compress, islice
+from itertools import compress, islice, repeat
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -190,9 +190,8 @@ class Export:
     def batches(self, size: int = 2000) -> Iterator[Batch]:
         """The file's rows `size` at a time (the last batch may be shorter), their forms
         read column by column: what `rows()` gives, in a fraction of the calls."""
-        records = self.source.records()
         number = 1  # the header is row 1, as a spreadsheet numbers it
-        while chunk := list(islice(records, size)):
+        while chunk := self.source.batch(size):
             yield self._batch(number + 1, chunk)
             number += len(chunk)
 
@@ -297,6 +296,32 @@ class _Lines:
     def read_again(self, lines: list[tuple[int, str]]) -> None:
         self.again.extendleft(reversed(lines))
 
+    def take(self, count: int) -> tuple[list[int], list[str]]:
+        """The next `count` lines (fewer at the end) and their numbers, as `__next__`
+        gives them one by one; none is kept in `taken`."""
+        numbers: list[int] = []
+        lines: list[str] = []
+        while self.again and len(lines) < count:
+            number, line = self.again.popleft()
+            numbers.append(number)
+            lines.append(line)
+        readline, first, fresh = self.stream.readline, self.read + 1, []
+        for _ in range(count - len(lines)):
+            if not (line := readline(LINE_LIMIT)):
+                break
+            fresh.append(line)
+        self.read += len(fresh)
+        if max(map(len, fresh), default=0) >= LINE_LIMIT:
+            for number, line in enumerate(fresh, start=first):
+                if len(line) >= LINE_LIMIT and line[-1] not in "\r\n":
+                    raise BadInput(
+                        f"{self.path}: line {number} is longer than {LINE_LIMIT // 1024} KiB;"
+                        " not a form export (or one that lost its line breaks)"
+                    )
+        numbers.extend(range(first, first + len(fresh)))
+        lines.extend(fresh)
+        return numbers, lines
+
 
 class _CsvSource:
     def __init__(self, path: Path) -> None:
@@ -329,6 +354,21 @@ class _CsvSource:
             raise BadInput(f"{self.path}: row 1 (the header): {problem}")
         self.names = cells
         return cells
+
+    def batch(self, size: int) -> list[tuple[list[str], str | None]]:
+        """The next `size` records (fewer at the end), as `records()` gives them. Lines
+        without a quote are one record each, their cells what lies between the delimiters
+        (as csv.reader splits them), split at once; otherwise they go back for csv.reader."""
+        numbers, lines = self.lines.take(size)
+        if not lines:
+            return []
+        every = "".join(lines)
+        if '"' not in every and "\x00" not in every:  # csv.reader refuses a NUL itself
+            texts = list(map(str.rstrip, lines, repeat("\r\n")))
+            if "" not in texts:  # a blank line is a record of no cells for csv.reader
+                return list(zip(map(str.split, texts, repeat(self.delimiter)), repeat(None)))
+        self.lines.read_again(list(zip(numbers, lines, strict=True)))
+        return list(islice(self.records(), size))
 
     def records(self) -> Iterator[tuple[list[str], str | None]]:
         """(cells, None) for each record; for one whose quoting is broken, (what its first
@@ -433,6 +473,10 @@ class _XlsxSource:
         if not cells or not any(c.strip() for c in cells):
             raise BadInput(f"{self.path}: the workbook is empty (row 1 must name the columns)")
         return cells
+
+    def batch(self, size: int) -> list[tuple[list[str], str | None]]:
+        """The next `size` rows (fewer at the end), as `records()` gives them."""
+        return list(islice(self.records(), size))
 
     def records(self) -> Iterator[tuple[list[str], str | None]]:
         while True:
