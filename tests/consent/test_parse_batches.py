@@ -97,3 +97,26 @@ def test_a_batch_of_good_rows_with_a_bad_one_keeps_the_order(tmp_path: Path) -> 
     assert kinds == [("Form", 2), ("Rejected", 3), ("Blank", 4), ("Rejected", 5), ("Form", 6)]
     assert batched[1].reason.startswith("age:")  # type: ignore[union-attr]
     assert batched[4].values["age"] == 41  # type: ignore[union-attr]
+
+
+def test_spaces_at_the_ends_of_a_line_are_stripped_as_row_by_row(tmp_path: Path) -> None:
+    """A row without quotes is split at once; a space before its first cell or after its
+    last (the line's own ends, where no delimiter is) is still stripped."""
+    from consent.parse import COLUMNS
+
+    def row(rid: str, code: str) -> str:
+        values = ["" for _ in COLUMNS]
+        values[COLUMNS.index("response_id")], values[COLUMNS.index("full_name")] = rid, "Ana"
+        values[COLUMNS.index("consent_scope")] = "all"
+        # the columns in the order the line gives them: response_id first, code last
+        order = ["response_id", *[c for c in COLUMNS if c not in ("response_id", "code")], "code"]
+        values[COLUMNS.index("code")] = code
+        return ",".join(values[COLUMNS.index(c)] for c in order), ",".join(order)
+
+    first, header = row(" R1", "C1")
+    last, _ = row("R2", "C2 ")
+    for size in (1, 2, 10):
+        batched, single = both_ways(f"{header}\n{first}\n{last}\n".encode(), size, None)
+        assert batched == single
+        assert [r.values["response_id"] for r in batched] == ["R1", "R2"]  # type: ignore[union-attr]
+        assert batched[1].values["request_code"] == "C2"  # type: ignore[union-attr]
