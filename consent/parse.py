@@ -305,11 +305,8 @@ class _Lines:
             number, line = self.again.popleft()
             numbers.append(number)
             lines.append(line)
-        readline, first, fresh = self.stream.readline, self.read + 1, []
-        for _ in range(count - len(lines)):
-            if not (line := readline(LINE_LIMIT)):
-                break
-            fresh.append(line)
+        first, readline = self.read + 1, functools.partial(self.stream.readline, LINE_LIMIT)
+        fresh = list(islice(iter(readline, ""), count - len(lines)))  # "" at the end
         self.read += len(fresh)
         if max(map(len, fresh), default=0) >= LINE_LIMIT:
             for number, line in enumerate(fresh, start=first):

@@ -168,7 +168,8 @@ def _as_written(values: Sequence[Any]) -> bool:
         every = "".join(values)
     except TypeError:  # None, a number, a list
         return False
-    return every.isascii() and len(_json_text(every)) == len(every) + 2  # nothing escaped
+    # JSON escapes, in ASCII, the control characters, DEL, the quote and the backslash
+    return every.isascii() and every.isprintable() and '"' not in every and "\\" not in every
 
 
 class _DateTexts:
