@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import compress
 from pathlib import Path
 from typing import Any, cast
 
@@ -582,38 +582,32 @@ class _Writer:
                 columns[name] = list(map(self.repeated[name].__getitem__, values))
             else:
                 columns[name] = [None if v is None else process(v) for v in values]
-        columns.update({name: repeat(value) for name, value in self.fixed.items()})
+        # the values every row shares go once a statement
+        shared = dict(self.fixed)
         if revoke:
             states = [self.revoked if rid in revoke else self.active for rid in rids]
             columns.update({name: [state[name] for state in states] for name in self.active})
         else:
-            columns.update({name: repeat(value) for name, value in self.active.items()})
-        # strict=False: the values all rows share repeat without end
-        rows = list(zip(*(columns[name] for name in self.record_columns), strict=False))
-        insert_rows(session, RECORDS, self.record_columns, rows)
+            shared.update(self.active)
+        own = [name for name in self.record_columns if name not in shared]
+        rows = list(zip(*(columns[name] for name in own), strict=True))
+        insert_rows(session, RECORDS, own, rows, shared)
         record_ids = self._new_ids(rids, last)
         if self.only_ours_after is not None:
             self.only_ours_after = max(record_ids)
         entries = list(
-            zip(
-                repeat(self.at),
-                repeat(self.actor),
-                repeat("consent.new"),
-                repeat("consent"),
-                map(str, record_ids),
-                self._details(rids, numbers),
-                record_ids,
-                repeat(1),
-            )
+            zip(map(str, record_ids), self._details(rids, numbers), record_ids, strict=True)
         )
-        detail = self.to_audit["detail"] or (lambda value: value)
-        ids = dict(zip(rids, record_ids, strict=True)) if revoke else {}
-        entries.extend(
-            (self.at, self.actor, "consent.revoked", "consent", str(ids[rid]),
-             detail({"reason": "revoked in the form export", "testimonies": []}), ids[rid], 1)
-            for rid in revoke
-        )  # fmt: skip
-        insert_rows(session, AUDIT, self.AUDIT, entries)
+        new = {"at": self.at, "actor": self.actor, "action": "consent.new",
+               "subject_type": "consent", "consent_version": 1}  # fmt: skip
+        insert_rows(session, AUDIT, ["subject_id", "detail", "consent_id"], entries, new)
+        if revoke:
+            detail = self.to_audit["detail"] or (lambda value: value)
+            ids = dict(zip(rids, record_ids, strict=True))
+            revoked = detail({"reason": "revoked in the form export", "testimonies": []})
+            insert_rows(session, AUDIT, ["subject_id", "detail", "consent_id"],
+                        [(str(ids[rid]), revoked, ids[rid]) for rid in revoke],
+                        {**new, "action": "consent.revoked"})  # fmt: skip
 
     def _new_ids(self, rids: Sequence[str], last: int) -> list[int]:
         """The ids of the records just inserted for `rids`, `last` the highest id before.

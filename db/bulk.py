@@ -117,34 +117,51 @@ def _many_a_statement(connection: Connection) -> bool:
 
 
 def _values_batches(
-    connection: Connection, sql: str, columns: list[str], rows: Sequence[Sequence[Any]]
+    connection: Connection,
+    sql: str,
+    columns: list[str],
+    rows: Sequence[Sequence[Any]],
+    first: tuple[Any, ...] = (),
 ) -> None:
-    """`sql` (its `{}` the VALUES rows) for every batch of `rows`."""
+    """`sql` (its `{}` the VALUES rows) for every batch of `rows`; `first`, the values of
+    the parameters `sql` holds before its VALUES, bound in each statement once."""
     one = "(" + ", ".join("?" * len(columns)) + ")"
-    per = max(1, PARAMETERS // len(columns))
+    per = max(1, (PARAMETERS - len(first)) // len(columns))
     full = sql.format(", ".join([one] * per))
     for start in range(0, len(rows), per):
         batch = rows[start : start + per]
         statement = full if len(batch) == per else sql.format(", ".join([one] * len(batch)))
-        connection.exec_driver_sql(statement, tuple(chain.from_iterable(batch)))
+        connection.exec_driver_sql(statement, (*first, *chain.from_iterable(batch)))
 
 
 def insert_rows(
-    session: Session, table: Table, columns: list[str], rows: Sequence[Sequence[Any]]
+    session: Session,
+    table: Table,
+    columns: list[str],
+    rows: Sequence[Sequence[Any]],
+    shared: dict[str, Any] | None = None,
 ) -> None:
     """Insert `rows` (values of `columns`, in that order, stored form) into `table`: on
-    SQLite many a statement, elsewhere one executemany."""
+    SQLite many a statement, elsewhere one executemany. `shared`: the values of other
+    columns, the same in every row (stored form), bound once a statement on SQLite."""
     if not rows:
         return
     connection = session.connection()
+    same = shared or {}
     if not _many_a_statement(connection):
-        execute_many(session, insert(table), columns, rows)
+        if same:
+            rows = [(*row, *same.values()) for row in rows]
+        execute_many(session, insert(table), [*columns, *same], rows)
         return
     quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    _values_batches(
-        connection, f"INSERT INTO {quote(table.name)} ({names}) VALUES {{}}", columns, rows
-    )
+    names = ", ".join(quote(name) for name in [*columns, *same])
+    table_name = quote(table.name)
+    if not same:
+        sql = f"INSERT INTO {table_name} ({names}) VALUES {{}}"
+    else:  # SQLite names the columns of a VALUES list column1, column2, ...
+        picked = ", ".join([*(f"column{n}" for n in range(1, len(columns) + 1)), *"?" * len(same)])
+        sql = f"INSERT INTO {table_name} ({names}) SELECT {picked} FROM (VALUES {{}})"
+    _values_batches(connection, sql, columns, rows, tuple(same.values()))
 
 
 def update_many(

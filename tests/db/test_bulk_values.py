@@ -56,6 +56,21 @@ def test_inserted_rows_equal_executemany_rows(sessions: sessionmaker[Session]) -
     assert _entries(sessions, "batched") == _entries(sessions, "many")
 
 
+def test_rows_with_shared_values_equal_executemany_rows(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The values every row shares, bound once a statement, land in every row, in the
+    order the rows were given (their ids follow it)."""
+    own = ["subject_id", "detail", "consent_id"]
+    with sessions.begin() as session:
+        rows = _audit_rows(session, "shared")
+        execute_many(session, insert(AUDIT), AUDIT_COLUMNS, _audit_rows(session, "many"))
+        shared = dict(zip(["at", "actor", "action", "subject_type"], rows[0], strict=False))
+        insert_rows(session, AUDIT, own, [row[4:] for row in rows], shared)
+    assert len(_entries(sessions, "shared")) == COUNT
+    assert _entries(sessions, "shared") == _entries(sessions, "many")
+
+
 def _testimonies(sessions: sessionmaker[Session]) -> list[tuple[Any, ...]]:
     with sessions() as session:
         rows = session.execute(
