@@ -672,31 +672,30 @@ BAD = object()
 _BLANK_IS_NONE: dict[str, None] = {"": None}
 
 
-class _Read(dict[str, Any]):
-    """A column's cells as `process` reads them, each different text once (BAD for one
-    it refuses); REMEMBERED at most, as Remembered."""
+class _Read(Remembered):
+    """A column's cells as `process` reads them, each different text once, as Remembered;
+    one it refuses is read as BAD (and remembered: every row holding it is then read on its
+    own, which names the trouble)."""
 
     def __init__(self, process: Callable[[str], Any]) -> None:
-        super().__init__()
-        self.process = process
+        super().__init__(functools.partial(_or_bad, process))
 
-    def __missing__(self, text: str) -> Any:
-        if len(self) >= REMEMBERED:
-            self.clear()
-        try:
-            answer = self.process(text)
-        except ValueError:
-            answer = BAD
-        self[text] = answer
-        return answer
+
+def _or_bad(process: Callable[[str], Any], text: str) -> Any:
+    try:
+        return process(text)
+    except ValueError:
+        return BAD
 
 
 def _yes_no(text: str) -> Any:
+    """guardian_signed's cell: True, False or BAD (one rule, row by row and by column)."""
     word = text.lower()
     return word in YES if word in YES or word in NO else BAD
 
 
 def _withdrawn(text: str) -> Any:
+    """revoked's cell: withdrawn (yes, or the date it was), not, or BAD."""
     word = text.lower()
     if not word:
         return False
@@ -833,22 +832,18 @@ class _FormReader:
                     raise ValueError(f"{column}: longer than {limit} characters{why}")
         age = self.age[given] if (given := text[_AGE_AT]) else None
         born = self.born[given] if (given := text[_BORN]) else None
-        signed = text[_SIGNED].lower()
-        if signed not in YES and signed not in NO:
-            raise ValueError(f"guardian_signed: '{signed[:20]}' is not yes or no")
-        withdrawn = False
-        if revoked := text[_REVOKED].lower():
-            withdrawn = says_withdrawn(revoked)
-            if not withdrawn and revoked not in NO and revoked not in NOT_WITHDRAWN:
-                raise ValueError(
-                    f"revoked: '{revoked[:20]}' is not yes, no or the date of withdrawal"
-                )
+        if (signed := _yes_no(text[_SIGNED])) is BAD:
+            raise ValueError(f"guardian_signed: '{text[_SIGNED].lower()[:20]}' is not yes or no")
+        if (withdrawn := _withdrawn(text[_REVOKED])) is BAD:
+            raise ValueError(
+                f"revoked: '{text[_REVOKED].lower()[:20]}' is not yes, no or the date of withdrawal"
+            )
         written = _WRITTEN(text)
         values = _NOTHING.copy()  # the cells with text, then the values read from theirs
         values.update(compress(zip(_AS_WRITTEN, written, strict=True), written))
         values["age"] = age
         values["date_of_birth"] = born.date() if born else None
-        values["guardian_signed"] = signed in YES
+        values["guardian_signed"] = signed
         values["submitted_at"] = self.submitted[given] if (given := text[_SUBMITTED]) else None
         values["expires_at"] = self.expires[given] if (given := text[_EXPIRES]) else None
         values["video_urls"] = _split(text[_URLS], self.separator)
