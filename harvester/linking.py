@@ -19,15 +19,17 @@ from sqlalchemy.orm import Session
 
 from db.models import Post
 from harvester.common import HarvestedPost
+from platforms import registry
 
-YOUTUBE_ID = re.compile(r"(?:youtube\.com/(?:watch\?v=|shorts/|embed/)|youtu\.be/)([\w-]{11})")
 SAME_TESTIMONY_WINDOW = timedelta(days=3)
 # a testimony stored already (its id), or one of this page's new ones (its index, boxed)
 Owner = int | tuple[int]
+# a video: its platform and its id there
+Video = tuple[str, str]
 # built once (store.STORED says why): stored videos by id, stored posts by their words
 VIDEOS = select(Post.native_id, Post.testimony_id).where(
     Post.campaign_id == bindparam("campaign"),
-    Post.platform == "youtube",
+    Post.platform == bindparam("platform"),
     Post.native_id.in_(bindparam("ids", expanding=True)),
     Post.testimony_id.is_not(None),
 )
@@ -42,8 +44,19 @@ WORDS = (
 )
 
 
-def linked_video_ids(links: list[str]) -> list[str]:
-    return [m.group(1) for link in links if (m := YOUTUBE_ID.search(link))]
+def _video_links() -> list[tuple[str, re.Pattern[str]]]:
+    # asked each time, not cached: a platform registered later counts too
+    return [(p.name, p.video_link) for p in registry.all_platforms() if p.video_link]
+
+
+def linked_videos(links: list[str]) -> list[Video]:
+    """The videos that `links` point at, on every platform whose video links are known."""
+    return [
+        (platform, m.group(1))
+        for link in links
+        for platform, pattern in _video_links()
+        if (m := pattern.search(link))
+    ]
 
 
 @dataclass
@@ -51,19 +64,21 @@ class Links:
     """What a page's new posts can join: stored YouTube videos they link to, stored posts
     with the same words, and the page's own posts as they are placed."""
 
-    videos: dict[str, Owner] = field(default_factory=dict)
+    videos: dict[Video, Owner] = field(default_factory=dict)
     words: dict[str, list[tuple[str, datetime | None, Owner]]] = field(default_factory=dict)
 
     @classmethod
     def load(
-        cls, session: Session, campaign_id: str, video_ids: list[str], marks: list[str]
+        cls, session: Session, campaign_id: str, videos: list[Video], marks: list[str]
     ) -> Links:
         links = cls()
-        for chunk in _chunks(sorted(set(video_ids))):
-            for native_id, testimony_id in session.execute(
-                VIDEOS, {"campaign": campaign_id, "ids": chunk}
-            ):
-                links.videos[native_id] = int(testimony_id or 0)
+        for platform in sorted({platform for platform, _ in videos}):
+            wanted = sorted({native_id for on, native_id in videos if on == platform})
+            for chunk in _chunks(wanted):
+                for native_id, testimony_id in session.execute(
+                    VIDEOS, {"campaign": campaign_id, "platform": platform, "ids": chunk}
+                ):
+                    links.videos[platform, native_id] = int(testimony_id or 0)
         for chunk in _chunks(sorted(set(marks))):
             for mark, platform, published_at, testimony_id in session.execute(
                 WORDS, {"campaign": campaign_id, "marks": chunk}
@@ -76,9 +91,9 @@ class Links:
     def find(self, post: HarvestedPost, mark: str | None) -> tuple[Owner, str] | None:
         """The testimony an incoming post may belong to, and why (`links_to_video` or
         `same_words`): a suggestion for the reviewer and the matcher, never a join."""
-        for video_id in linked_video_ids(post.links):
-            if video_id in self.videos:
-                return self.videos[video_id], "links_to_video"
+        for video in linked_videos(post.links):
+            if video in self.videos:
+                return self.videos[video], "links_to_video"
         for platform, published_at, owner in self.words.get(mark or "", []):
             if platform != post.platform and (
                 post.published_at is None
@@ -90,8 +105,8 @@ class Links:
 
     def remember(self, post: HarvestedPost, mark: str | None, owner: Owner) -> None:
         """A later post of the same page may link to this one."""
-        if post.platform == "youtube":
-            self.videos.setdefault(post.native_id, owner)
+        if any(platform == post.platform for platform, _ in _video_links()):
+            self.videos.setdefault((post.platform, post.native_id), owner)
         if mark:
             self.words.setdefault(mark, []).append((post.platform, post.published_at, owner))
 

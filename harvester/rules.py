@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.schema import Campaign
 from harvester.common import HarvestedPost
+from platforms import registry
 
 
 class PageRules:
@@ -12,6 +13,9 @@ class PageRules:
 
     def __init__(self, settings: Campaign) -> None:
         self.settings = settings
+        # platforms whose posts are found by tagging the page: hashtag and mention rules
+        # do not apply there
+        self.page_tagged = {p.name for p in registry.all_platforms() if p.found_by_page_tag}
         self.hashtags = {h.lower() for h in settings.campaign.hashtags}
         self.mentions = {m.lower() for m in settings.campaign.mentions}
         self.keywords = [
@@ -34,13 +38,13 @@ class PageRules:
             # X withholds it in these countries (legal demand or copyright): not ours to reshare
             found.append("withheld in " + ", ".join(post.withheld))
         tags = {t.lower() for t in post.hashtags}
-        # Facebook: hashtags do not work there; participants tag the Page instead.
-        if rules.require_hashtag and post.platform != "facebook" and not tags & self.hashtags:
+        tagged = post.platform in self.page_tagged
+        if rules.require_hashtag and not tagged and not tags & self.hashtags:
             found.append("no campaign hashtag")
         mentions = {m.lower() for m in post.mentions}
         if (
             rules.require_mention
-            and post.platform != "facebook"
+            and not tagged
             and campaign.mentions
             and not (mentions & self.mentions)
         ):

@@ -22,7 +22,7 @@ from db.bulk import execute_many
 from db.models import Post, Testimony
 from db.states import SourceState
 from harvester.common import HarvestedPost, fingerprint
-from harvester.linking import Links, Owner, linked_video_ids
+from harvester.linking import Links, Owner, linked_videos
 from harvester.rules import PageRules
 
 POSTS = cast(Table, Post.__table__)
@@ -94,7 +94,7 @@ def store_posts(
     links = Links.load(
         session,
         loaded.id,
-        [v for item in fresh for v in linked_video_ids(item.links)],
+        [v for item in fresh for v in linked_videos(item.links)],
         [m for m in marks if m],
     )
     # Each fresh post is a testimony of its own (by its index in `owners`, until the

@@ -79,6 +79,12 @@ class Platform:
     # its target reshares the participant's own post on this platform (a retweet, a playlist
     # entry, a repost), so only a copy on this platform that goes out can carry it
     reshares_own_post: bool = False
+    # posts are found by tagging the campaign's page, not by hashtag or mention (Facebook:
+    # hashtags do not find posts there), so the hashtag and mention rules do not apply
+    found_by_page_tag: bool = False
+    # a link to one of this platform's videos, its first group the video's id: a post
+    # elsewhere that links to a stored video is suggested as the same testimony
+    video_link: re.Pattern[str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

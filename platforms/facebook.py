@@ -93,4 +93,6 @@ PLATFORM = Platform(
     consent_field="facebook_profile",
     id_shape=re.compile(r"^[0-9]{1,30}(?:_[0-9]{1,30})?$"),  # "<page id>_<post id>" or an id
     consent_reader=_consent_reader,
+    # the Page's `tagged` edge finds posts; hashtags do not work there
+    found_by_page_tag=True,
 )
