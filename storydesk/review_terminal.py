@@ -82,7 +82,12 @@ class TerminalReview:
             items = [
                 i
                 for i in list_queue(
-                    session, ReviewState.PENDING, None, self.consent, len(self.skipped) + 1
+                    session,
+                    ReviewState.PENDING,
+                    None,
+                    self.consent,
+                    len(self.skipped) + 1,
+                    campaign_id=self.loaded.id,
                 )
                 if i["id"] not in self.skipped
             ]
