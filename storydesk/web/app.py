@@ -216,6 +216,14 @@ def create_app(desk: Desk) -> Flask:
                     override_reason=reason,
                     copies=chosen,
                 )[0]
-            return withdraw(session, [tid], action, desk.reviewer, text or "", now)[0]
+            return withdraw(
+                session,
+                [tid],
+                action,
+                desk.reviewer,
+                text or "",
+                now,
+                campaign_id=desk.loaded.id,
+            )[0]
 
     return app
