@@ -12,12 +12,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from config import redact
+from config.campaign_file import MAX_BYTES, SHIPPED, resolve_campaign_path
 from config.errors import ConfigError
 from config.schema import REMOVED, Campaign, LoadedCampaign
 
-SHIPPED = Path(__file__).parent / "campaigns"
-# A campaign file is a page or two; anything this large is the wrong file.
-MAX_BYTES = 1 << 20
+__all__ = ["MAX_BYTES", "SHIPPED", "load_campaign", "resolve_campaign_path"]
 
 
 def load_campaign(path: str | os.PathLike[str]) -> LoadedCampaign:
@@ -104,13 +103,3 @@ def _find_line(text: str, loc: list[str]) -> int | None:
             if dotted and current + dotted.group(1).split(".") == [*table, key]:
                 return number
     return None
-
-
-def resolve_campaign_path(explicit: str | None) -> str:
-    """The campaign file from --config / STORYDESK_CONFIG, or a clear error."""
-    path = explicit or os.environ.get("STORYDESK_CONFIG")
-    if not path:
-        raise ConfigError(
-            f"no campaign file: pass --config FILE or set STORYDESK_CONFIG (examples in {SHIPPED})"
-        )
-    return path

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.campaign_file import CAMPAIGN_ID
 from config.fields import (
     _WORD,
     Duration,
@@ -51,7 +52,7 @@ REMOVED: dict[tuple[str, ...], str] = {
 
 
 class CampaignInfo(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    id: Annotated[str, Field(pattern=CAMPAIGN_ID)]
     name: str
     hashtags: Annotated[list[str], Field(min_length=1)]
     mentions: list[str] = []

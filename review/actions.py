@@ -66,6 +66,14 @@ class Outcome:
         }
 
 
+def _own(session: Session, campaign_id: str, tid: int) -> Testimony | None:
+    """Testimony `tid` when it is campaign `campaign_id`'s. Another campaign's is answered
+    as missing: its participant signed for that campaign only, so this campaign's staff
+    neither decide on it nor learn its copies, form or state (`show` answers the same)."""
+    testimony = session.get(Testimony, tid)
+    return testimony if testimony is not None and testimony.campaign_id == campaign_id else None
+
+
 def _record(session: Session, testimony: Testimony) -> ConsentRecord | None:
     return session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
 
@@ -168,7 +176,7 @@ def approve(
     chosen = [t for t in enabled if targets is None or t in targets]
     outcomes = []
     for tid in ids:
-        testimony = session.get(Testimony, tid)
+        testimony = _own(session, loaded.id, tid)
         if testimony is None:
             outcomes.append(
                 Outcome(tid, False, f"testimony {tid}: no such testimony", result="not-found")
@@ -315,14 +323,24 @@ def approve(
 
 
 def withdraw(
-    session: Session, ids: list[int], action: str, reviewer: str, note: str, now: datetime
+    session: Session,
+    ids: list[int],
+    action: str,
+    reviewer: str,
+    note: str,
+    now: datetime,
+    *,
+    campaign_id: str,
 ) -> list[Outcome]:
-    """Reject or hold; anything already queued or published for it is taken back."""
+    """Reject or hold campaign `campaign_id`'s testimonies; anything already queued or
+    published for one is taken back."""
     outcomes = []
     for tid in ids:
-        testimony = session.get(Testimony, tid)
+        testimony = _own(session, campaign_id, tid)
         if testimony is None:
-            outcomes.append(Outcome(tid, False, f"testimony {tid}: no such testimony"))
+            outcomes.append(
+                Outcome(tid, False, f"testimony {tid}: no such testimony", result="not-found")
+            )
             continue
         was = testimony.review_state
         _decide(session, testimony, action, reviewer, note, now)

@@ -84,20 +84,20 @@ class Card(TypedDict):
     posts: list[PostRow]
     side_by_side: list[dict[str, Any]]  # {field, post, form, differs}
     scope: dict[str, Any] | None  # {words, targets, problem}
-    copies: list[CopyPlan]  # with the campaign only
+    copies: list[CopyPlan]
     suggested_links: list[Suggestion]
     next: list[str]  # what a reviewer can do next, as commands
     decisions: list[DecisionRow]
     publications: list[PublicationRow]
 
 
-def testimony_card(
-    session: Session, testimony_id: int, loaded: LoadedCampaign | None = None
-) -> Card:
-    """The card; with the campaign, also each copy's verdict (goes out or not, and why)
-    and the targets the form's scope allows among those the campaign enables."""
+def testimony_card(session: Session, testimony_id: int, loaded: LoadedCampaign) -> Card:
+    """The card of one of the campaign's testimonies, with each copy's verdict (goes out or
+    not, and why) and the targets the form's scope allows among those the campaign enables."""
     testimony = session.get(Testimony, testimony_id)
-    if testimony is None:
+    # Another campaign's testimony is answered as one that does not exist: its participant
+    # signed for that campaign, and "it exists, but is not yours" would already say so.
+    if testimony is None or testimony.campaign_id != loaded.id:
         raise WorkFailed(f"no testimony {testimony_id} (see `storydesk queue`)")
     record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
     form = None
@@ -173,7 +173,7 @@ def testimony_card(
     compared = side_by_side(
         posts, full_form, handles, {i: dict(m.evidence or {}) for i, m in matches.items()}, today
     )
-    enabled = loaded.settings.publish.enabled_targets() if loaded else None
+    enabled = loaded.settings.publish.enabled_targets()
     scope = None
     if record is not None:
         covered = scope_targets(record.consent_scope or [])
@@ -182,15 +182,13 @@ def testimony_card(
             "targets": [t for t in (enabled or sorted(covered)) if t in covered],
             "problem": NO_SCOPE if not record.consent_scope else None,
         }
-    copies = []
-    if loaded is not None:
-        # an approval's plan while it stands; before one (or after a hold or rejection
-        # replaced it) what an approval now would do
-        approved = testimony.review_state == ReviewState.APPROVED
-        copies = [
-            c.as_dict()
-            for c in check_copies(session, testimony, loaded.settings, use_approval=approved)
-        ]
+    # an approval's plan while it stands; before one (or after a hold or rejection replaced
+    # it) what an approval now would do
+    approved = testimony.review_state == ReviewState.APPROVED
+    copies = [
+        c.as_dict()
+        for c in check_copies(session, testimony, loaded.settings, use_approval=approved)
+    ]
     suggestions = _suggestions(session, testimony_id)
     problems = sorted({p for post in posts for p in post["problems"]})
     if scope and scope["problem"]:

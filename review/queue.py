@@ -71,19 +71,20 @@ class QueueItem(TypedDict):
 
 def _filtered(
     query: Query,
+    campaign_id: str,
     status: str,
     platform: str | None,
     consent: str | None,
-    campaign_id: str | None,
     role: str | None,
     country: str | None,
 ) -> Query:
+    # Several campaigns may share a database, and a participant signed for one of them:
+    # whatever lists, counts or steps through testimonies sees its own campaign's only.
+    query = query.where(Testimony.campaign_id == campaign_id)
     if status != "all":
         query = query.where(Testimony.review_state == status)
     if consent:
         query = query.where(Testimony.consent_state == consent)
-    if campaign_id:
-        query = query.where(Testimony.campaign_id == campaign_id)
     if role:
         query = query.where(Testimony.role == role)
     if country:
@@ -111,11 +112,13 @@ def queue_total(
     consent: str | None = None,
     role: str | None = None,
     country: str | None = None,
+    *,
+    campaign_id: str,
 ) -> str:
-    """How many testimonies list_queue would list without a limit, as staff read it
-    (`queue`'s last line, the review page's listing): the count, or "1000+" once it reaches
-    COUNT_CAP."""
-    inner = _filtered(select(Testimony.id), status, platform, consent, None, role, country)
+    """How many of campaign `campaign_id`'s testimonies list_queue would list without a
+    limit, as staff read it (`queue`'s last line, the review page's listing): the count, or
+    "1000+" once it reaches COUNT_CAP."""
+    inner = _filtered(select(Testimony.id), campaign_id, status, platform, consent, role, country)
     counted = select(func.count()).select_from(inner.limit(COUNT_CAP).subquery())
     total = int(session.scalar(counted) or 0)
     return f"{total}+" if total >= COUNT_CAP else str(total)
@@ -139,15 +142,17 @@ def next_in_queue(
     consent: str | None = None,
     role: str | None = None,
     country: str | None = None,
+    *,
+    campaign_id: str,
 ) -> int | None:
-    """The testimony after `after` in queue order, else the first one (the id alone: the
-    review page's next card after a decision)."""
+    """The testimony of campaign `campaign_id` after `after` in queue order, else its first
+    one (the id alone: the review page's next card after a decision)."""
     base = _filtered(
         select(Testimony.id).order_by(Testimony.priority, Testimony.id),
+        campaign_id,
         status,
         platform,
         consent,
-        None,
         role,
         country,
     )
@@ -163,13 +168,16 @@ def list_queue(
     platform: str | None = None,
     consent: str | None = None,
     limit: int | None = 50,
-    campaign_id: str | None = None,
     role: str | None = None,
     country: str | None = None,
     after: int | None = None,
     light: bool = False,
+    *,
+    campaign_id: str,
 ) -> list[QueueItem]:
-    """The queue in review order; `after` starts past that testimony (the next card).
+    """Campaign `campaign_id`'s queue in review order (the campaign is required: a database
+    may hold several, and a listing never shows another's participants); `after` starts
+    past that testimony (the next card).
     `light` leaves out each copy's text and problems (a listing beside a card shows who,
     where and which consent, and is read on every card of the review page)."""
     query = _filtered(
@@ -187,10 +195,10 @@ def list_queue(
         )
         .outerjoin(ConsentRecord, ConsentRecord.id == Testimony.consent_id)
         .order_by(Testimony.priority, Testimony.id),
+        campaign_id,
         status,
         platform,
         consent,
-        campaign_id,
         role,
         country,
     )

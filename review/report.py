@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Publication
+from db.models import Publication, Testimony
 from db.states import ConsentState, ReviewState
 from review.queue import list_queue
 
@@ -46,11 +46,14 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def report_rows(session: Session) -> list[ReportRow]:
-    items = list_queue(session, "all", limit=None)
+def report_rows(session: Session, campaign_id: str) -> list[ReportRow]:
+    """Campaign `campaign_id`'s testimonies, every review state."""
+    items = list_queue(session, "all", limit=None, campaign_id=campaign_id)
     published: dict[int, list[str]] = {}
     for tid, target, state in session.execute(
         select(Publication.testimony_id, Publication.target, Publication.state)
+        .join(Testimony, Testimony.id == Publication.testimony_id)
+        .where(Testimony.campaign_id == campaign_id)
     ):
         published.setdefault(tid, []).append(f"{target}:{state}")
     return [

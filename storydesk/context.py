@@ -37,6 +37,18 @@ class AppContext:
             self._campaign = load_campaign(resolve_campaign_path(self.config_path))
         return self._campaign
 
+    def campaign_id(self) -> str:
+        """The campaign's id, what a listing keeps to (several campaigns may share the
+        database): read alone from the file, so `queue` loads no validator; a file it
+        cannot read that way gets the full load's error."""
+        if self._campaign is None:
+            from config.campaign_file import campaign_id_in, resolve_campaign_path
+
+            found = campaign_id_in(resolve_campaign_path(self.config_path))
+            if found is not None:
+                return found
+        return self.campaign().id
+
     def engine(self) -> Engine:
         if self._engine is None:
             from sqlalchemy.engine import make_url

@@ -122,7 +122,13 @@ def approve_clean(app: AppContext, loaded: LoadedCampaign) -> int:
     from review.queue import list_queue
 
     with app.sessions().begin() as session:
-        rows = list_queue(session, ReviewState.PENDING, consent=ConsentState.MATCHED, limit=None)
+        rows = list_queue(
+            session,
+            ReviewState.PENDING,
+            consent=ConsentState.MATCHED,
+            limit=None,
+            campaign_id=loaded.id,
+        )
         clean = [r["id"] for r in rows if not r["problems"]]
         outcomes = approve(session, loaded, clean, REVIEWER, app.clock.now(), note="demo run")
     return sum(1 for o in outcomes if o.ok)

@@ -82,7 +82,12 @@ class TerminalReview:
             items = [
                 i
                 for i in list_queue(
-                    session, ReviewState.PENDING, None, self.consent, len(self.skipped) + 1
+                    session,
+                    ReviewState.PENDING,
+                    None,
+                    self.consent,
+                    len(self.skipped) + 1,
+                    campaign_id=self.loaded.id,
                 )
                 if i["id"] not in self.skipped
             ]
@@ -190,7 +195,15 @@ class TerminalReview:
                         copies=chosen,
                     )[0]
                 action = "reject" if key == "r" else "hold"
-                return withdraw(session, [tid], action, self.reviewer, text or "", now)[0]
+                return withdraw(
+                    session,
+                    [tid],
+                    action,
+                    self.reviewer,
+                    text or "",
+                    now,
+                    campaign_id=self.loaded.id,
+                )[0]
         except ChangedMeanwhile as changed:
             click.echo(printable(changed.message()))
             return None

@@ -112,6 +112,24 @@ def make_setup(
     return setup
 
 
+OTHER_CAMPAIGN = "cities-of-learning-2027"
+
+
+def other_campaign(ready: Setup, folder: Path) -> Setup:
+    """A second campaign file on the same database and platforms, its own gallery: what
+    several campaigns sharing one database look like."""
+    folder.mkdir()
+    text = ready.config.read_text()
+    assert 'id = "learning-never-stops"' in text
+    text = text.replace('id = "learning-never-stops"', f'id = "{OTHER_CAMPAIGN}"', 1)
+    text = text.replace(str(ready.path / "gallery"), str(folder / "gallery"))
+    config = folder / "campaign.toml"
+    config.write_text(text)
+    other = Setup(folder, config, ready.db_url, ready.base_url)
+    assert other.cli("init").exit_code == 0
+    return other
+
+
 @pytest.fixture
 def ready(tmp_path: Path, sandbox: Any, db_url: str) -> Setup:
     """Campaign on the sandbox, database at the current schema, consent forms imported."""

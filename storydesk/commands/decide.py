@@ -106,9 +106,16 @@ def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | No
     if not reason.strip():
         raise click.UsageError("--reason must say why (it is kept with the decision)")
 
+    campaign_id = app.campaign().id
     with app.sessions()() as session, session.begin():
         outcomes = withdraw(
-            session, list(ids), "reject", reviewer(as_name), reason, app.clock.now()
+            session,
+            list(ids),
+            "reject",
+            reviewer(as_name),
+            reason,
+            app.clock.now(),
+            campaign_id=campaign_id,
         )
     return _report(outcomes)
 
@@ -125,6 +132,15 @@ def hold(app: AppContext, ids: tuple[int, ...], note: str, as_name: str | None) 
     if not note.strip():
         raise click.UsageError("--note must say what is waited for")
 
+    campaign_id = app.campaign().id
     with app.sessions()() as session, session.begin():
-        outcomes = withdraw(session, list(ids), "hold", reviewer(as_name), note, app.clock.now())
+        outcomes = withdraw(
+            session,
+            list(ids),
+            "hold",
+            reviewer(as_name),
+            note,
+            app.clock.now(),
+            campaign_id=campaign_id,
+        )
     return _report(outcomes)

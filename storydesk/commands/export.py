@@ -23,12 +23,12 @@ from storydesk.context import AppContext
 )
 @click.pass_obj
 def command(app: AppContext, fmt: str, out: Path | None) -> None:
-    """The campaign report: every testimony with its platforms, place, role, consent and
+    """The campaign report: every testimony of this campaign with its platforms, place, role, consent and
     review states and publications."""
     from review.report import render, report_rows
 
-    with app.sessions()() as session:
-        text = render(report_rows(session), fmt)
+    with app.sessions()() as session:  # a database problem is said first, as elsewhere
+        text = render(report_rows(session, app.campaign_id()), fmt)
     if out is None:
         click.echo(text, nl=False)
         return

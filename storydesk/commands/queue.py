@@ -50,10 +50,13 @@ def command(
     posted on several platforms is one row."""
     from review.queue import list_queue, queue_total
 
-    with app.sessions()() as session:
-        items = list_queue(session, status, platform, consent, limit or None)
+    with app.sessions()() as session:  # a database problem is said first, as elsewhere
+        campaign_id = app.campaign_id()
+        items = list_queue(
+            session, status, platform, consent, limit or None, campaign_id=campaign_id
+        )
         total = (
-            queue_total(session, status, platform, consent)
+            queue_total(session, status, platform, consent, campaign_id=campaign_id)
             if not as_json and limit and len(items) >= limit
             else str(len(items))
         )

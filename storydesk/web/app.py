@@ -125,7 +125,7 @@ def create_app(desk: Desk) -> Flask:
     def home() -> Any:
         filters = Filters.from_args(request.args, roles)
         with desk.sessions() as session:
-            first = filters.listed(session, 1)
+            first = filters.listed(session, desk.loaded.id, 1)
             if first:
                 return redirect(link("card", {"tid": first[0]["id"], **filters.query()}), 303)
             return render(page(session, desk.loaded, filters, None))
@@ -181,7 +181,7 @@ def create_app(desk: Desk) -> Flask:
                     chosen=chosen,
                 )
         with desk.sessions() as session:
-            following = next_card(session, filters, tid)
+            following = next_card(session, desk.loaded.id, filters, tid)
         key = desk.flash(outcome.message)
         if following is None:
             return redirect(link("home", {"said": key, **filters.query()}), 303)
@@ -216,6 +216,14 @@ def create_app(desk: Desk) -> Flask:
                     override_reason=reason,
                     copies=chosen,
                 )[0]
-            return withdraw(session, [tid], action, desk.reviewer, text or "", now)[0]
+            return withdraw(
+                session,
+                [tid],
+                action,
+                desk.reviewer,
+                text or "",
+                now,
+                campaign_id=desk.loaded.id,
+            )[0]
 
     return app

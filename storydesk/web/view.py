@@ -65,7 +65,9 @@ class Filters:
             k: v for k, v in found.items() if v and not (k == "status" and v == ReviewState.PENDING)
         }
 
-    def listed(self, session: Session, limit: int | None, after: int | None = None) -> Any:
+    def listed(
+        self, session: Session, campaign_id: str, limit: int | None, after: int | None = None
+    ) -> Any:
         return list_queue(
             session,
             self.status,
@@ -76,11 +78,18 @@ class Filters:
             country=self.country,
             after=after,
             light=True,  # the listing beside the card: who, where, which consent
+            campaign_id=campaign_id,
         )
 
-    def count(self, session: Session) -> str:
+    def count(self, session: Session, campaign_id: str) -> str:
         return queue_total(
-            session, self.status, self.platform, self.consent, role=self.role, country=self.country
+            session,
+            self.status,
+            self.platform,
+            self.consent,
+            role=self.role,
+            country=self.country,
+            campaign_id=campaign_id,
         )
 
 
@@ -99,12 +108,13 @@ COUNTRIES_FOR = 60.0  # seconds the country list is reused: forms arrive by impo
 _countries: tuple[float, str, list[str]] = (0.0, "", [])
 
 
-def countries(session: Session) -> list[str]:
-    """The forms' countries, read again at most once a minute: scanning every form on
-    each page would cost more than the rest of the page on a big campaign."""
+def countries(session: Session, campaign_id: str) -> list[str]:
+    """The countries on the campaign's forms (another campaign's say where its participants
+    live), read again at most once a minute: scanning every form on each page would cost
+    more than the rest of the page on a big campaign."""
     global _countries
     now = time.monotonic()
-    where = str(session.get_bind().engine.url)
+    where = f"{session.get_bind().engine.url} {campaign_id}"
     at, cached_for, cached = _countries
     if cached_for == where and now - at < COUNTRIES_FOR:
         return cached
@@ -113,7 +123,7 @@ def countries(session: Session) -> list[str]:
         for c in session.scalars(
             select(ConsentRecord.country)
             .distinct()
-            .where(ConsentRecord.country.is_not(None))
+            .where(ConsentRecord.campaign_id == campaign_id, ConsentRecord.country.is_not(None))
             .order_by(ConsentRecord.country)
         )
         if c
@@ -128,12 +138,12 @@ def choices(session: Session, loaded: LoadedCampaign) -> dict[str, Any]:
         "consent": CONSENT_STATES,
         "platform": platforms(),
         "role": roles_of(loaded),
-        "country": countries(session),
+        "country": countries(session, loaded.id),
     }
 
 
-def next_card(session: Session, filters: Filters, after: int) -> int | None:
-    """The card after `after` in the filtered queue, else the first one left."""
+def next_card(session: Session, campaign_id: str, filters: Filters, after: int) -> int | None:
+    """The card after `after` in the campaign's filtered queue, else the first one left."""
     return next_in_queue(
         session,
         after,
@@ -142,6 +152,7 @@ def next_card(session: Session, filters: Filters, after: int) -> int | None:
         filters.consent,
         filters.role,
         filters.country,
+        campaign_id=campaign_id,
     )
 
 
@@ -203,11 +214,11 @@ def page(
     filters: Filters,
     testimony_id: int | None,
 ) -> dict[str, Any]:
-    items = filters.listed(session, LIST_SIZE)
+    items = filters.listed(session, loaded.id, LIST_SIZE)
     listed_ids = [int(i["id"]) for i in items]
     context: dict[str, Any] = {
         "items": items,
-        "total": filters.count(session),
+        "total": filters.count(session, loaded.id),
         "filters": filters,
         "choices": choices(session, loaded),
         "card": None,
@@ -238,5 +249,5 @@ def page(
         context["prev"] = listed_ids[at - 1] if at > 0 else None
         context["next"] = listed_ids[at + 1] if at + 1 < len(listed_ids) else None
     else:
-        context["next"] = next_card(session, filters, testimony_id)
+        context["next"] = next_card(session, loaded.id, filters, testimony_id)
     return context

@@ -27,14 +27,18 @@ HEAVY = [
 
 
 def test_queue_loads_no_platform_client_web_or_config_library(tmp_path: Path) -> None:
+    """It keeps to its campaign (several may share the database) reading the campaign's id
+    alone from the file: the schema's validator is pydantic."""
     database = tmp_path / "queue.db"
     engine = make_engine(f"sqlite:///{database}")
     migrate.upgrade(engine)
     engine.dispose()
+    campaign = Path(__file__).resolve().parents[2] / "config/campaigns/sandbox.toml"
     code = (
         "import sys; from storydesk.cli import run; "
         "out = sys.stdout; sys.stdout = open('/dev/null', 'w'); "
-        f"code = run(['--db', 'sqlite:///{database}', 'queue', '--limit', '50']); "
+        f"code = run(['--config', '{campaign}', '--db', 'sqlite:///{database}', "
+        "'queue', '--limit', '50']); "
         f"out.write(__import__('json').dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))"
     )
     result = subprocess.run(

@@ -165,3 +165,21 @@ def test_a_section_left_out_has_the_defaults_a_written_empty_section_gets(tmp_pa
         assert section == type(section).model_validate({}), name
         with pytest.raises(ValueError, match="frozen"):
             setattr(section, next(iter(type(section).model_fields), "x"), None)
+
+
+def test_the_campaign_id_read_alone_is_the_one_the_full_load_gives(tmp_path: Path) -> None:
+    """`queue` keeps to its campaign by the id read without the validator: it must be the
+    validated id, or nothing (then the full load's error is what the user sees)."""
+    from config.campaign_file import campaign_id_in
+    from storydesk.context import AppContext
+
+    for shipped in (REAL, SANDBOX):
+        assert campaign_id_in(shipped) == load_campaign(shipped).id
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SANDBOX.read_text().replace('id = "learning-never-stops"', 'id = "Bad Id"', 1))
+    assert campaign_id_in(bad) is None
+    assert campaign_id_in(tmp_path / "missing.toml") is None
+    with pytest.raises(ConfigError) as said:
+        AppContext(str(bad), "sqlite://").campaign_id()
+    assert str(bad) in str(said.value) and "id" in str(said.value)
+    assert AppContext(str(SANDBOX), "sqlite://").campaign_id() == "learning-never-stops"
