@@ -26,11 +26,7 @@ PLACE = re.compile(
     r"([A-ZÀ-ÖØ-Þ\u0600-\u06ff\u0900-\u097f\u4e00-\u9fff][\w\u00c0-\u024f\u0600-\u06ff"
     r"\u0900-\u097f\u4e00-\u9fff'’-]*(?:\s+[A-Z][\w\u00c0-\u024f'’-]*)?)"
 )
-FORM_ACCOUNT = {
-    **registry.consent_fields(),
-    "youtube": "youtube_channel",
-    "facebook": "facebook_profile",
-}
+FORM_ACCOUNT = registry.consent_fields()
 SAME_PLACE = 85  # rapidfuzz partial_ratio, as the matcher compares cities
 
 
