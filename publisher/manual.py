@@ -13,22 +13,36 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import WorkFailed
-from db.models import Publication
+from db.models import Publication, Testimony
 from db.session import transaction
+from platforms import registry
 from publisher.recovery import mark_taken_down
 
-# Targets whose API cannot delete a post: a person deletes it in the app and records it.
-# TikTok's Content Posting API has publish and status endpoints, none to delete a video.
-BY_HAND = frozenset({"tiktok"})
+
+def by_hand() -> frozenset[str]:
+    """Targets whose API cannot delete a post (the registry's publish without delete: TikTok's
+    Content Posting API has publish and status endpoints, none to delete a video): a person
+    deletes it in the app and records it."""
+    return frozenset(
+        p.name for p in registry.all_platforms() if p.can("publish") and not p.can("delete")
+    )
 
 
 def record_taken_down(
-    sessions: sessionmaker[Session], publication_id: int, by: str, now: datetime, note: str | None
+    sessions: sessionmaker[Session],
+    campaign_id: str,
+    publication_id: int,
+    by: str,
+    now: datetime,
+    note: str | None,
 ) -> str:
-    """Mark a reshare taken down by `by`, with an audit entry; the message to print."""
+    """Mark a reshare of campaign `campaign_id` taken down by `by`, with an audit entry; the
+    message to print. Another campaign's reshare is no such publication: marking it down
+    would tell that campaign's publisher it is gone while it may still be up."""
     with transaction(sessions) as session:
         row = session.get(Publication, publication_id)
-        if row is None:
+        owner = None if row is None else session.get(Testimony, row.testimony_id)
+        if row is None or owner is None or owner.campaign_id != campaign_id:
             raise WorkFailed(f"publication {publication_id}: no such publication")
         if row.taken_down_at is not None:
             return (

@@ -19,6 +19,6 @@ def command(app: AppContext, publication_id: int, note: str | None, as_name: str
     from publisher.manual import record_taken_down
 
     message = record_taken_down(
-        app.sessions(), publication_id, reviewer(as_name), app.clock.now(), note
+        app.sessions(), app.campaign_id(), publication_id, reviewer(as_name), app.clock.now(), note
     )
     click.echo(message)

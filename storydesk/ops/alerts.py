@@ -235,7 +235,7 @@ def send_alerts(
 
 def digest_text(session: Session, loaded: LoadedCampaign) -> str:
     """The daily note to staff: the work that waits for a person."""
-    from publisher.manual import BY_HAND
+    from publisher.manual import by_hand
 
     mine = Testimony.campaign_id == loaded.id
     pending = session.scalar(
@@ -258,7 +258,7 @@ def digest_text(session: Session, loaded: LoadedCampaign) -> str:
         .join(Testimony, Testimony.id == Publication.testimony_id)
         .where(
             mine,
-            Publication.target.in_(sorted(BY_HAND)),
+            Publication.target.in_(sorted(by_hand())),
             Publication.takedown_requested_at.is_not(None),
             Publication.taken_down_at.is_(None),
             Publication.external_id.is_not(None),

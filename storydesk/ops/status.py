@@ -370,8 +370,9 @@ def _reshare_of(session: Session, row: Publication) -> str:
 def publications(
     session: Session, loaded: LoadedCampaign | None, now: datetime
 ) -> tuple[dict[str, Any], list[Alarm]]:
-    from publisher.manual import BY_HAND
+    from publisher.manual import by_hand as targets_by_hand
 
+    hand = targets_by_hand()
     base = select(Publication).join(Testimony, Testimony.id == Publication.testimony_id)
     if loaded is not None:
         base = base.where(Testimony.campaign_id == loaded.id)
@@ -407,7 +408,7 @@ def publications(
             ).order_by(Publication.takedown_requested_at)
         )
     )
-    by_hand = [p for p in pending if p.target in BY_HAND and p.external_id is not None]
+    by_hand = [p for p in pending if p.target in hand and p.external_id is not None]
     automatic = [p for p in pending if p not in by_hand]
     late = [
         p for p in automatic if p.takedown_requested_at and p.takedown_requested_at <= now - after

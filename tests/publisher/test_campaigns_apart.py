@@ -51,6 +51,18 @@ def test_another_campaign_never_publishes_shows_or_approves_this_ones_testimonie
     assert ready.cli("publish").exit_code in (0, 1)  # 1: a TikTok reshare to delete by hand
     assert sum(deletes(ready.stats()).values()) > 0
     assert feed_items(tmp_path / "gallery") == len(approved) - 1
+    # deleted by hand in the TikTok app: only its own campaign can record that, or the
+    # other's staff could mark a reshare down that is still up
+    up = [r for r in outbox(ready.db_url) if r.testimony_id == approved[0] and r.target == "tiktok"]
+    assert up, "the sandbox campaign reshares on TikTok"
+    for row in up:
+        foreign = other.cli("taken-down", str(row.id), "--as", "tester")
+        assert foreign.exit_code == 1
+        assert f"publication {row.id}: no such publication" in foreign.stderr
+        assert next(r for r in outbox(ready.db_url) if r.id == row.id).state != "taken-down"
+        own = ready.cli("taken-down", str(row.id), "--as", "tester")
+        assert own.exit_code == 0, own.stderr
+        assert next(r for r in outbox(ready.db_url) if r.id == row.id).state == "taken-down"
 
 
 def feed_items(gallery: Path) -> int:
