@@ -23,7 +23,11 @@ class FormRow(TypedDict):
     posts: int  # copies it is matched to (a likeness included)
 
 
-def list_records(sessions: sessionmaker[Session], state: str | None) -> list[FormRow]:
+def list_records(
+    sessions: sessionmaker[Session], campaign_id: str, state: str | None
+) -> list[FormRow]:
+    """The campaign's forms (several campaigns may share the database: a form was signed
+    for one of them, and its signer's name is no other campaign's to see)."""
     counts = (
         select(ConsentMatch.consent_id, func.count().label("posts"))
         .where(ConsentMatch.state != ConsentState.NONE)
@@ -39,6 +43,7 @@ def list_records(sessions: sessionmaker[Session], state: str | None) -> list[For
             func.coalesce(counts.c.posts, 0),
         )
         .outerjoin(counts, counts.c.consent_id == ConsentRecord.id)
+        .where(ConsentRecord.campaign_id == campaign_id)
         .order_by(ConsentRecord.id)
     )
     if state:

@@ -73,7 +73,7 @@ def list_(app: AppContext, state: str | None, as_json: bool) -> None:
     names a form by the response id listed here."""
     from consent.views import list_records
 
-    rows = list_records(app.sessions(), state)
+    rows = list_records(app.sessions(), app.campaign_id(), state)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

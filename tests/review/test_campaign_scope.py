@@ -222,6 +222,24 @@ def test_a_decision_on_the_other_campaigns_testimony_finds_no_testimony(
     assert untouched(shared)
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_consent_list_lists_this_campaigns_forms_only(shared: Shared, as_json: bool) -> None:
+    flag = ("--json",) if as_json else ()
+    mine = shared.mine.cli("consent", "list", *flag)
+    assert mine.exit_code == 0, mine.stderr
+    assert not leaked(mine.stdout)
+    assert "r-theirs" not in mine.stdout
+    with opened(shared.mine) as session:
+        own = session.scalars(
+            select(models.ConsentRecord.response_id).where(
+                models.ConsentRecord.campaign_id == load_campaign(SHIPPED).id
+            )
+        ).all()
+    assert own and all(rid in mine.stdout for rid in own)
+    theirs = shared.other.cli("consent", "list", *flag)
+    assert theirs.exit_code == 0 and "Outsiderska" in theirs.stdout
+
+
 def untouched(shared: Shared) -> bool:
     """The other campaign's testimony is pending, with no decision taken on it."""
     with opened(shared.mine) as session:
