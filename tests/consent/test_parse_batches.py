@@ -21,7 +21,11 @@ from tests.tiers import examples
 # too many or too few cells, bytes that are not UTF-8, a withdrawal in a broken row.
 ODD_LINES = [b"", b",,,,", b"   ;  ", b'X1,"never closed', b"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,"
              b"r,s,t,u,v,w,x,y,z,aa,bb,cc", b"R9,Only two", b"R\xff8,Bad \xfe byte",
-             b'W1,"x"y,yes', b"\t"]  # fmt: skip
+             b'W1,"x"y,yes', b"\t",
+             # every cell quoted, as some form tools write them, and near misses of it
+             b'"Q1","Quoted Name"', b'"Q2","with ""quotes"" inside"', b'"Q3","two', b'lines"',
+             b'""', b'"', b'"""', b'"Q4","","x" ', b' "Q5","y"', b'"Q6",plain,"z"',
+             b'"Q7","a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r"']  # fmt: skip
 
 
 def one_by_one(export: Export) -> Iterator[Row]:
@@ -120,3 +124,36 @@ def test_spaces_at_the_ends_of_a_line_are_stripped_as_row_by_row(tmp_path: Path)
         assert batched == single
         assert [r.values["response_id"] for r in batched] == ["R1", "R2"]  # type: ignore[union-attr]
         assert batched[1].values["request_code"] == "C2"  # type: ignore[union-attr]
+
+
+def test_an_export_quoting_every_cell_reads_as_row_by_row(tmp_path: Path) -> None:
+    """Some form tools quote every cell: their lines are read in batches exactly as row by
+    row, cells holding a line break, a quote or the delimiter included, and a line that ends
+    where the next one starts with a quote (joined, the two would look like a quoted
+    delimiter: a split of such lines at '","' must never take it for one)."""
+    import csv
+    import io
+
+    from consent.parse import COLUMNS
+
+    def row(rid: str, name: str, signature: str = "") -> list[str]:
+        values = [""] * len(COLUMNS)
+        values[COLUMNS.index("response_id")], values[COLUMNS.index("full_name")] = rid, name
+        values[COLUMNS.index("consent_scope")] = "all"
+        values[COLUMNS.index("signature")] = signature
+        return values
+
+    rows = [row("R1", "Ana Diop"), row("R2", "Bo, the second"), row("R3", 'Cy "C" Li'),
+            row("R4", "Dee", "line one\nline two"), row("R5", "Eve", '\n"quoted'),
+            row("R6", "Fay")]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    for size in (1, 2, 3, 10):
+        batched, single = both_ways(out.getvalue().encode(), size, None)
+        assert batched == single
+        names = [r.values["full_name"] for r in batched]  # type: ignore[union-attr]
+        assert names == ["Ana Diop", "Bo, the second", 'Cy "C" Li', "Dee", "Eve", "Fay"]
+        signatures = [r.values["signature"] for r in batched]  # type: ignore[union-attr]
+        assert signatures[3:5] == ["line one\nline two", '"quoted']

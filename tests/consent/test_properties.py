@@ -93,8 +93,12 @@ def exports(draw: st.DrawFn) -> tuple[bytes, list[Row]]:
     kinds = draw(st.lists(st.booleans(), min_size=1, max_size=8))
     rows = [draw(bad_row(n) if bad else good_row(n)) for n, bad in enumerate(kinds)]
     delimiter = draw(st.sampled_from([",", ";"]))
+    # some form tools quote every cell, most only those that need it
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, delimiter=delimiter, restval="")
+    writer = csv.DictWriter(
+        out, fieldnames=columns, delimiter=delimiter, restval="", quoting=quoting
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow(row.cells)
