@@ -101,23 +101,9 @@ def approve(
 @click.pass_obj
 def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | None) -> int:
     """Reject testimonies; anything already reshared is taken down."""
-    from review.actions import withdraw
-
     if not reason.strip():
         raise click.UsageError("--reason must say why (it is kept with the decision)")
-
-    campaign_id = app.campaign().id
-    with app.sessions()() as session, session.begin():
-        outcomes = withdraw(
-            session,
-            list(ids),
-            "reject",
-            reviewer(as_name),
-            reason,
-            app.clock.now(),
-            campaign_id=campaign_id,
-        )
-    return _report(outcomes)
+    return _withdraw(app, ids, "reject", reviewer(as_name), reason)
 
 
 @click.command(name="hold")
@@ -127,20 +113,18 @@ def reject(app: AppContext, ids: tuple[int, ...], reason: str, as_name: str | No
 @click.pass_obj
 def hold(app: AppContext, ids: tuple[int, ...], note: str, as_name: str | None) -> int:
     """Put testimonies on hold; anything already reshared is taken down meanwhile."""
-    from review.actions import withdraw
-
     if not note.strip():
         raise click.UsageError("--note must say what is waited for")
+    return _withdraw(app, ids, "hold", reviewer(as_name), note)
+
+
+def _withdraw(app: AppContext, ids: tuple[int, ...], action: str, by: str, why: str) -> int:
+    """Reject or hold the campaign's testimonies `ids`: one transaction, then the report."""
+    from review.actions import withdraw
 
     campaign_id = app.campaign().id
     with app.sessions()() as session, session.begin():
         outcomes = withdraw(
-            session,
-            list(ids),
-            "hold",
-            reviewer(as_name),
-            note,
-            app.clock.now(),
-            campaign_id=campaign_id,
+            session, list(ids), action, by, why, app.clock.now(), campaign_id=campaign_id
         )
     return _report(outcomes)
