@@ -124,11 +124,16 @@ def queue_total(
     return f"{total}+" if total >= COUNT_CAP else str(total)
 
 
-def _after(session: Session, query: Query, after: int | None) -> Query:
-    """Only what comes after testimony `after` in queue order."""
+def _after(session: Session, query: Query, after: int | None, campaign_id: str) -> Query:
+    """Only what comes after testimony `after` in queue order (another campaign's id is
+    no place in this campaign's queue: the listing then starts at its beginning)."""
     if after is None:
         return query
-    here = session.scalar(select(Testimony.priority).where(Testimony.id == after))
+    here = session.scalar(
+        select(Testimony.priority).where(
+            Testimony.id == after, Testimony.campaign_id == campaign_id
+        )
+    )
     if here is None:
         return query
     return query.where(tuple_(Testimony.priority, Testimony.id) > tuple_(here, after))
@@ -156,7 +161,7 @@ def next_in_queue(
         role,
         country,
     )
-    found = session.scalar(_after(session, base, after).limit(1))
+    found = session.scalar(_after(session, base, after, campaign_id).limit(1))
     if found is None:
         found = session.scalar(base.limit(1))
     return None if found is None else int(found)
@@ -202,7 +207,7 @@ def list_queue(
         role,
         country,
     )
-    query = _after(session, query, after)
+    query = _after(session, query, after, campaign_id)
     if limit:
         query = query.limit(limit)
     rows = session.execute(query).all()

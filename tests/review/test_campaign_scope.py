@@ -121,6 +121,10 @@ def test_the_queue_functions_count_list_step_and_show_one_campaign(
         # past this campaign's last testimony the next is its first again, never the other's
         assert next_in_queue(session, own[-1], campaign_id=mine) == own[0]
         assert next_in_queue(session, own[0], campaign_id=mine) == own[1]
+        # the other campaign's id is no place in this queue: the listing starts at the top
+        after = list_queue(session, "all", limit=None, campaign_id=mine, after=stranger)
+        assert [i["id"] for i in after] == own
+        assert next_in_queue(session, stranger, campaign_id=mine) == own[0]
         assert [r.id for r in report_rows(session, mine)] == own
         form = card_of(session, own[0], loaded)["form"]
         assert form is not None and form["city"] == "Hometown"
