@@ -15,6 +15,7 @@ from config.errors import ConfigError, StorydeskError, TryLater
 from config.schema import LoadedCampaign
 from db import audit
 from db.models import Publication
+from db.outbox import of_campaign
 from db.session import transaction
 from db.states import PublicationState
 from publisher.common import Published, Refused, Transient
@@ -118,7 +119,8 @@ def record_failure(
             detail={"target": row.target, "error": exc.message},
         )
     if isinstance(exc, TryLater) and not isinstance(exc, Transient):
-        hold_target(sessions, target, exc.retry_at or now + timedelta(minutes=15), clock)
+        until = exc.retry_at or now + timedelta(minutes=15)
+        hold_target(sessions, loaded.id, target, until, clock)
     if isinstance(exc, Transient) and retry_at is not None:
         summary.errors.append(
             f"{target}: {exc.message}; a retry is scheduled at {retry_at:%Y-%m-%d %H:%M} UTC"
@@ -162,17 +164,24 @@ def leave_unsettled(
 
 
 def hold_target(
-    sessions: sessionmaker[Session], target: str, until: datetime, clock: Clock
+    sessions: sessionmaker[Session],
+    campaign_id: str,
+    target: str,
+    until: datetime,
+    clock: Clock,
 ) -> None:
-    """A rate limit is the account's, not one row's: hold the target's other due rows back
-    until the reset, so no publisher (in this cycle, the next, or on another host) calls
-    the platform before it. In-flight rows too: their publishers look once more before
-    calling (held_back). Rows are locked in id order, so two publishers doing this at
-    the same moment cannot deadlock."""
+    """A rate limit is the account's, not one row's: hold the campaign's other due rows
+    of the target back until the reset, so no publisher of it (in this cycle, the next,
+    or on another host) calls the platform before it. In-flight rows too: their
+    publishers look once more before calling (held_back). Another campaign's rows are
+    left alone: its accounts are in its own campaign file, and its publisher learns of a
+    limit of its own from its own call. Rows are locked in id order, so two publishers
+    doing this at the same moment cannot deadlock."""
     with transaction(sessions) as session:
         ids = session.scalars(
             select(Publication.id)
             .where(
+                of_campaign(campaign_id),
                 Publication.target == target,
                 Publication.state.in_(
                     (PublicationState.QUEUED, PublicationState.FAILED, PublicationState.IN_FLIGHT)
@@ -196,7 +205,7 @@ def hold_target(
             action="target.held",
             subject_type="target",
             subject_id=target,
-            detail={"until": until.isoformat(), "publications": len(ids)},
+            detail={"until": until.isoformat(), "campaign": campaign_id, "publications": len(ids)},
         )
 
 

@@ -5,10 +5,23 @@ listings' side: tests/review/test_campaign_scope.py)."""
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.clock import FakeClock
+from config.errors import TryLater
+from config.loader import load_campaign
+from config.schema import LoadedCampaign
+from db import models
+from db.states import PublicationState
+from publisher.settle import PublishSummary, record_failure
 from tests.publisher.flow import approve_matched, by_state, creates, deletes, outbox
-from tests.sandboxed import Setup, other_campaign
+from tests.review.test_campaign_scope import NOW, STRANGER, add_testimony
+from tests.sandboxed import OTHER_CAMPAIGN, Setup, campaign_text, other_campaign
 
 
 def test_another_campaign_never_publishes_shows_or_approves_this_ones_testimonies(
@@ -67,3 +80,75 @@ def test_another_campaign_never_publishes_shows_or_approves_this_ones_testimonie
 
 def feed_items(gallery: Path) -> int:
     return len(json.loads((gallery / "feed.json").read_text())["items"])
+
+
+def two_campaigns(folder: Path) -> tuple[LoadedCampaign, LoadedCampaign]:
+    """This campaign's file and another's (the same but for its id), for tests on the
+    database alone (no sandbox: in the fast tier)."""
+    text = campaign_text("http://127.0.0.1:9", folder)
+    files = []
+    for name, campaign_id in (("mine", "learning-never-stops"), ("other", OTHER_CAMPAIGN)):
+        path = folder / f"{name}.toml"
+        path.write_text(text.replace('id = "learning-never-stops"', f'id = "{campaign_id}"', 1))
+        files.append(load_campaign(path))
+    assert files[0].id != files[1].id == OTHER_CAMPAIGN
+    return files[0], files[1]
+
+
+def add_publications(
+    sessions: sessionmaker[Session], campaign_id: str, target: str, count: int, **values: Any
+) -> list[int]:
+    """`count` testimonies of `campaign_id`, each with a publication on `target`."""
+    who = STRANGER if campaign_id == OTHER_CAMPAIGN else ("Ana", "Own", "Hometown", "Homeland", "a")
+    ids = []
+    with sessions.begin() as session:
+        for n in range(count):
+            tid = add_testimony(session, campaign_id, f"{campaign_id[:5]}{target}{n}", who)
+            row = models.Publication(
+                testimony_id=tid,
+                target=target,
+                idempotency_key=uuid.uuid4().hex,
+                created_at=NOW,
+                updated_at=NOW,
+                **values,
+            )
+            session.add(row)
+            session.flush()
+            ids.append(row.id)
+    return ids
+
+
+def next_attempts(sessions: sessionmaker[Session], ids: list[int]) -> list[datetime | None]:
+    with sessions() as session:
+        return [
+            None if at is None else at.replace(tzinfo=UTC)
+            for at in (session.get_one(models.Publication, i).next_attempt_at for i in ids)
+        ]
+
+
+def test_a_rate_limit_holds_back_this_campaigns_publications_only(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A rate limit on one campaign's account holds that campaign's due reshares back until
+    the reset; another campaign's reshares (its own accounts, its own file) stay due."""
+    mine, other = two_campaigns(tmp_path)
+    due = {"state": PublicationState.QUEUED, "next_attempt_at": NOW}
+    own = add_publications(sessions, mine.id, "x", 2, **due)
+    theirs = add_publications(sessions, OTHER_CAMPAIGN, "x", 2, **due)
+    reset = NOW + timedelta(hours=1)
+
+    record_failure(
+        sessions, mine, own[0], TryLater("x: rate limited", reset), FakeClock(NOW),
+        PublishSummary(), "x",
+    )  # fmt: skip
+    assert next_attempts(sessions, own) == [reset, reset]
+    assert next_attempts(sessions, theirs) == [NOW, NOW]
+
+    # the other campaign's own limit holds its own reshares, and leaves this one's alone
+    later = NOW + timedelta(hours=2)
+    record_failure(
+        sessions, other, theirs[0], TryLater("x: rate limited", later), FakeClock(NOW),
+        PublishSummary(), "x",
+    )  # fmt: skip
+    assert next_attempts(sessions, theirs) == [later, later]
+    assert next_attempts(sessions, own) == [reset, reset]
