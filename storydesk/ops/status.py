@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from config.errors import ExitCode
 from config.schema import LoadedCampaign, parse_duration
 from db.models import AuditEntry, HarvestCursor, HarvestRun, Lease, Post, Publication, Testimony
+from db.outbox import of_campaign
 from db.states import PublicationState
 from storydesk.ops.jobs import Job, last_started, lease_name, next_due, plan
 
@@ -525,6 +526,8 @@ def gallery_alarm(session: Session, loaded: LoadedCampaign) -> Alarm | None:
         select(func.count())
         .select_from(Publication)
         .where(
+            # the campaign's own cards: another campaign's gallery is another folder
+            of_campaign(loaded.id),
             Publication.target == "gallery",
             Publication.takedown_requested_at.is_not(None),
             Publication.taken_down_at.is_(None),

@@ -16,11 +16,12 @@ from config.clock import FakeClock
 from config.errors import TryLater
 from config.loader import load_campaign
 from config.schema import LoadedCampaign
-from db import models
+from db import audit, models
 from db.states import PublicationState
 from publisher.settle import PublishSummary, record_failure
+from storydesk.ops.status import build_status
 from tests.publisher.flow import approve_matched, by_state, creates, deletes, outbox
-from tests.review.test_campaign_scope import NOW, STRANGER, add_testimony
+from tests.review.test_campaign_scope import NOW, STRANGER, add_testimony, leaked
 from tests.sandboxed import OTHER_CAMPAIGN, Setup, campaign_text, other_campaign
 
 
@@ -152,3 +153,42 @@ def test_a_rate_limit_holds_back_this_campaigns_publications_only(
     )  # fmt: skip
     assert next_attempts(sessions, theirs) == [later, later]
     assert next_attempts(sessions, own) == [reset, reset]
+
+
+def test_status_counts_this_campaigns_withdrawn_gallery_cards_only(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """After a failed gallery rebuild, `status` (and the alerts and metrics built on it)
+    says how many withdrawn cards this campaign's gallery still shows: never the other
+    campaign's, which are on another gallery."""
+    mine, other = two_campaigns(tmp_path)
+    withdrawn = {
+        "state": PublicationState.DONE,
+        "external_id": "card",
+        "takedown_requested_at": NOW,
+        "takedown_reason": "consent withdrawn",
+    }
+    add_publications(sessions, OTHER_CAMPAIGN, "gallery", 2, **withdrawn)
+    with sessions.begin() as session:
+        for loaded in (mine, other):
+            audit.record(
+                session,
+                at=NOW,
+                actor="publisher",
+                action="gallery.rebuild-failed",
+                subject_type="gallery",
+                subject_id=loaded.id,
+                detail={"error": "No space left on device"},
+            )
+
+    def status(loaded: LoadedCampaign) -> tuple[str, str]:
+        """The report as JSON, and its gallery alarm."""
+        with sessions() as session:
+            report = build_status(session, loaded, NOW)
+        [alarm] = [a for a in report["alarms"] if a["kind"] == "gallery"]
+        return json.dumps(report, default=str), str(alarm["message"])
+
+    report, alarm = status(mine)
+    assert "new cards are not on the public gallery yet" in alarm
+    assert "withdrawn card" not in report and not leaked(report)
+    assert "2 withdrawn card(s) are still on the public gallery" in status(other)[1]
