@@ -298,3 +298,45 @@ def test_the_review_page_lists_counts_and_steps_through_this_campaign_only(
     following = int(held.headers["Location"].split("/t/", 1)[1].split("?", 1)[0])
     assert following != shared.stranger
     assert following in [i["id"] for i in mine]
+
+
+@pytest.mark.parametrize("command", ["show", "revoke"])
+def test_consent_show_and_revoke_find_no_form_of_the_other_campaigns(
+    shared: Shared, command: str
+) -> None:
+    """Named by its response id or its internal id, the other campaign's form is answered
+    as a form that does not exist, and stays as it was; its own campaign finds it."""
+    with opened(shared.mine) as session:
+        form = session.scalar(
+            select(models.ConsentRecord.id).where(models.ConsentRecord.response_id == "r-theirs")
+        )
+    assert form is not None
+    extra = ("--reason", "asked by phone", "--as", "tester") if command == "revoke" else ()
+    for theirs, missing in (("r-theirs", "r-nobody"), (str(form), "999999")):
+        absent = shared.mine.cli("consent", command, missing, *extra)
+        refused = shared.mine.cli("consent", command, theirs, *extra)
+        assert refused.exit_code == absent.exit_code != 0
+        assert refused.stdout == absent.stdout == ""
+        assert refused.stderr == absent.stderr.replace(missing, theirs)
+        assert not leaked(refused.stderr)
+    with opened(shared.mine) as session:
+        assert session.get_one(models.ConsentRecord, form).state == "active"
+    own = shared.other.cli("consent", command, "r-theirs", *extra)
+    assert own.exit_code == 0, own.stderr
+    assert ("Outsiderska" if command == "show" else "consent r-theirs revoked") in own.stdout
+
+
+def test_ask_finds_no_testimony_of_the_other_campaigns(shared: Shared) -> None:
+    """`ask` answers the other campaign's testimony as one that does not exist, and asks
+    nobody; to its own campaign it is a testimony (skipped: its form is signed)."""
+    absent = shared.mine.cli("ask", "999999", "--as", "tester")
+    refused = shared.mine.cli("ask", str(shared.stranger), "--as", "tester")
+    assert refused.exit_code == absent.exit_code == 1
+    assert refused.stdout == absent.stdout
+    assert refused.stderr == absent.stderr.replace("999999", str(shared.stranger))
+    assert not leaked(refused.stdout + refused.stderr)
+    with opened(shared.mine) as session:
+        assert not session.scalar(select(func.count()).select_from(models.ConsentRequest))
+    own = shared.other.cli("ask", str(shared.stranger), "--as", "tester")
+    assert own.exit_code == 0, own.stderr
+    assert "not asked: a signed form covers it already" in own.stdout
