@@ -159,7 +159,7 @@ def insert_rows(
     if not same:
         sql = f"INSERT INTO {table_name} ({names}) VALUES {{}}"
     else:  # SQLite names the columns of a VALUES list column1, column2, ...
-        picked = ", ".join([*(f"column{n}" for n in range(1, len(columns) + 1)), *"?" * len(same)])
+        picked = ", ".join([f"column{n}" for n in range(1, len(columns) + 1)] + ["?"] * len(same))
         sql = f"INSERT INTO {table_name} ({names}) SELECT {picked} FROM (VALUES {{}})"
     _values_batches(connection, sql, columns, rows, tuple(same.values()))
 

@@ -51,10 +51,11 @@ def _video_links() -> list[tuple[str, re.Pattern[str]]]:
 
 def linked_videos(links: list[str]) -> list[Video]:
     """The videos that `links` point at, on every platform whose video links are known."""
+    known = _video_links()
     return [
         (platform, m.group(1))
         for link in links
-        for platform, pattern in _video_links()
+        for platform, pattern in known
         if (m := pattern.search(link))
     ]
 

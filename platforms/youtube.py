@@ -222,6 +222,8 @@ PLATFORM = Platform(
     classify=classify,
     consent_field="youtube_channel",
     id_shape=re.compile(r"^[A-Za-z0-9_-]{11}$"),  # 11 URL-safe base64 characters
+    # the watch, Shorts and embed pages of a video and its youtu.be share link (the embed URL
+    # as developers.google.com/youtube/iframe_api_reference writes it), the id as id_shape
     video_link=re.compile(r"(?:youtube\.com/(?:watch\?v=|shorts/|embed/)|youtu\.be/)([\w-]{11})"),
     consent_reader=_consent_reader,
     reshares_own_post=True,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import WorkFailed
-from db.models import Publication, Testimony
+from db.models import Publication
+from db.outbox import of_campaign
 from db.session import transaction
 from platforms import registry
 from publisher.recovery import mark_taken_down
@@ -40,9 +42,10 @@ def record_taken_down(
     message to print. Another campaign's reshare is no such publication: marking it down
     would tell that campaign's publisher it is gone while it may still be up."""
     with transaction(sessions) as session:
-        row = session.get(Publication, publication_id)
-        owner = None if row is None else session.get(Testimony, row.testimony_id)
-        if row is None or owner is None or owner.campaign_id != campaign_id:
+        row = session.scalar(
+            select(Publication).where(Publication.id == publication_id, of_campaign(campaign_id))
+        )
+        if row is None:
             raise WorkFailed(f"publication {publication_id}: no such publication")
         if row.taken_down_at is not None:
             return (

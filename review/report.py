@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Publication, Testimony
+from db.models import Publication
+from db.outbox import of_campaign
 from db.states import ConsentState, ReviewState
 from review.queue import list_queue
 
@@ -51,9 +52,9 @@ def report_rows(session: Session, campaign_id: str) -> list[ReportRow]:
     items = list_queue(session, "all", limit=None, campaign_id=campaign_id)
     published: dict[int, list[str]] = {}
     for tid, target, state in session.execute(
-        select(Publication.testimony_id, Publication.target, Publication.state)
-        .join(Testimony, Testimony.id == Publication.testimony_id)
-        .where(Testimony.campaign_id == campaign_id)
+        select(Publication.testimony_id, Publication.target, Publication.state).where(
+            of_campaign(campaign_id)
+        )
     ):
         published.setdefault(tid, []).append(f"{target}:{state}")
     return [
