@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from storydesk.context import AppContext
 
 MIN_TAKEDOWN_ALARM = timedelta(hours=1)
+# what a report of the whole database asks, rather than describe another campaign's reshares
+_WHICH = (
+    "run `storydesk status --config FILE` with the campaign's file to see which, and what to do"
+)
 SETUP = "(setup)"
 
 
@@ -371,9 +375,14 @@ def _reshare_of(session: Session, row: Publication) -> str:
 def publications(
     session: Session, loaded: LoadedCampaign | None, now: datetime
 ) -> tuple[dict[str, Any], list[Alarm]]:
+    """The reshares' figures and alarms. Without a campaign file the whole database is
+    counted, which may hold several campaigns: then no reshare is described (no testimony,
+    account or platform answer, which may quote a handle), only counted; the campaign file
+    shows which."""
     from publisher.manual import by_hand as targets_by_hand
 
     hand = targets_by_hand()
+    named = loaded is not None
     base = select(Publication).join(Testimony, Testimony.id == Publication.testimony_id)
     if loaded is not None:
         base = base.where(Testimony.campaign_id == loaded.id)
@@ -386,14 +395,13 @@ def publications(
     failed = [
         {
             "id": p.id,
-            "testimony_id": p.testimony_id,
             "target": p.target,
             "attempts": p.attempts,
-            "error": p.last_error,
             "next_attempt_at": _iso(p.next_attempt_at),
             # a retry is scheduled: a brief outage, not a lasting failure
             "retry_scheduled": p.next_attempt_at is not None,
         }
+        | ({"testimony_id": p.testimony_id, "error": p.last_error} if named else {})
         for p in session.scalars(
             base.where(Publication.state == PublicationState.FAILED)
             .order_by(Publication.updated_at.desc())
@@ -432,35 +440,57 @@ def publications(
                     if rows is late
                     else ""
                 )
-                + f"; oldest: publication {oldest.id} on {oldest.target} "
-                f"({_reshare_of(session, oldest)}; {oldest.takedown_reason}) since "
-                f"{requested.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-                + (f": {oldest.last_error}" if oldest.last_error else ""),
+                + (
+                    f"; oldest: publication {oldest.id} on {oldest.target} "
+                    f"({_reshare_of(session, oldest)}; {oldest.takedown_reason}) since "
+                    f"{requested.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+                    + (f": {oldest.last_error}" if oldest.last_error else "")
+                    if named
+                    else f", on {', '.join(sorted({p.target for p in rows}))}"
+                ),
                 oldest.target,
                 action="read the error; once the platform answers again `storydesk publish` "
                 "retries; if you deleted it yourself, record it with "
-                f"`storydesk taken-down {oldest.id}`",
+                f"`storydesk taken-down {oldest.id}`"
+                if named
+                else _WHICH,
                 subject=f"{label}",
             )
         )
-    for row in by_hand:
-        alarms.append(
-            Alarm(
-                "takedown-by-hand",
-                f"{row.target} reshare of {_reshare_of(session, row)} must come down "
-                f"({row.takedown_reason}); {row.target} has no delete API",
-                row.target,
-                action=f"delete it in the {row.target} app, then run "
-                f"`storydesk taken-down {row.id}`",
-                subject=f"publication {row.id}",
+    if named:
+        for row in by_hand:
+            alarms.append(
+                Alarm(
+                    "takedown-by-hand",
+                    f"{row.target} reshare of {_reshare_of(session, row)} must come down "
+                    f"({row.takedown_reason}); {row.target} has no delete API",
+                    row.target,
+                    action=f"delete it in the {row.target} app, then run "
+                    f"`storydesk taken-down {row.id}`",
+                    subject=f"publication {row.id}",
+                )
             )
-        )
+    else:
+        for target in sorted({p.target for p in by_hand}):
+            waiting = sum(p.target == target for p in by_hand)
+            alarms.append(
+                Alarm(
+                    "takedown-by-hand",
+                    f"{waiting} {target} reshare(s) must be deleted by hand ({target} has no "
+                    "delete API)",
+                    target,
+                    action=_WHICH,
+                    subject=target,
+                )
+            )
     report = {
         "by_target": counts,
         "failed": failed,
         "takedowns_pending": len(pending),
         "takedowns_by_hand": [
-            {"id": p.id, "target": p.target, "reshare": _reshare_of(session, p)} for p in by_hand
+            {"id": p.id, "target": p.target}
+            | ({"reshare": _reshare_of(session, p)} if named else {})
+            for p in by_hand
         ],
     }
     return report, alarms

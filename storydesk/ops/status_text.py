@@ -56,13 +56,20 @@ def _alarm(alarm: dict[str, Any]) -> None:
 
 
 def _failed_line(failed: dict[str, Any]) -> str:
-    head = f"publication {failed['id']} (testimony {failed['testimony_id']}) on {failed['target']}"
+    # without a campaign file an entry has no testimony and no error (see publications)
+    head = f"publication {failed['id']}"
+    if "testimony_id" in failed:
+        head += f" (testimony {failed['testimony_id']})"
+    head += f" on {failed['target']}"
+    why = f" ({failed['error']})" if "error" in failed else ""
     if failed.get("retry_scheduled"):
         return (
-            f"{head}: attempt {failed['attempts']} failed ({failed['error']}); "
+            f"{head}: attempt {failed['attempts']} failed{why}; "
             f"a retry is scheduled at {_when(failed['next_attempt_at'])} UTC"
         )
-    return f"{head}: gave up after {failed['attempts']} attempts: {failed['error']}"
+    return f"{head}: gave up after {failed['attempts']} attempts" + (
+        f": {failed['error']}" if "error" in failed else ""
+    )
 
 
 def print_status(summary: dict[str, Any]) -> None:
