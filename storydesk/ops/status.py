@@ -27,6 +27,7 @@ from config.errors import ExitCode
 from config.schema import LoadedCampaign, parse_duration
 from db.models import AuditEntry, HarvestCursor, HarvestRun, Lease, Post, Publication, Testimony
 from db.outbox import of_campaign
+from db.scope import WEBSITE
 from db.states import PublicationState
 from storydesk.ops.jobs import Job, last_started, lease_name, next_due, plan
 
@@ -423,7 +424,7 @@ def publications(
         p for p in automatic if p.takedown_requested_at and p.takedown_requested_at <= now - after
     ]
     # a gallery card that could not come down has the gallery's own alarm (gallery_alarm)
-    refused = [p for p in automatic if p.last_error and p not in late and p.target != "gallery"]
+    refused = [p for p in automatic if p.last_error and p not in late and p.target not in WEBSITE]
     alarms = []
     for label, rows in (("are not done", late), ("failed", refused)):
         if not rows:
@@ -558,7 +559,7 @@ def gallery_alarm(session: Session, loaded: LoadedCampaign) -> Alarm | None:
         .where(
             # the campaign's own cards: another campaign's gallery is another folder
             of_campaign(loaded.id),
-            Publication.target == "gallery",
+            Publication.target.in_(WEBSITE),
             Publication.takedown_requested_at.is_not(None),
             Publication.taken_down_at.is_(None),
             Publication.external_id.is_not(None),
