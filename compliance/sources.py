@@ -188,6 +188,8 @@ def sweep_x(
                 select(Post.native_id).where(x_due(loaded, clock.now())).order_by(Post.id)
             )
         )
+    # the look-ups are read with the app's bearer token (platforms.x.search_client)
+    credential = loaded.settings.quota_credential("x")
     for batch in batches(native_ids, loaded.settings.compliance.x_lookup_batch):
         answer = lookup(batch)
         summary.requests["x"] += 1
@@ -195,7 +197,7 @@ def sweep_x(
         now = clock.now()
         with transaction(sessions) as session:
             if read := posts_returned(answer):
-                quota.spend(session, quota.X_READS, read, now)
+                quota.spend(session, quota.X_READS, credential, read, now)
             for post in _posts(session, loaded, "x", batch):
                 state = states.get(post.native_id)
                 if state is None:
@@ -281,9 +283,10 @@ def sweep_youtube(
                 .order_by(seen)
             )
         )
+    credential = settings.quota_credential("youtube")  # the API key the client is built with
     for batch in batches(native_ids, 50):
         with sessions() as session:
-            left = youtube.daily_quota - quota.used(session, "youtube", clock.now())
+            left = youtube.daily_quota - quota.used(session, "youtube", credential, clock.now())
         if left < cost:
             raise TryLater(
                 f"youtube: {len(native_ids)} videos due for refresh but not enough quota "
@@ -310,7 +313,7 @@ def sweep_youtube(
         summary.requests["youtube"] += 2 if channel_ids else 1
         now = clock.now()
         with transaction(sessions) as session:
-            quota.spend(session, "youtube", cost if channel_ids else cost - 1, now)
+            quota.spend(session, "youtube", credential, cost if channel_ids else cost - 1, now)
             refreshed: list[int] = []
             for post in _posts(session, loaded, "youtube", batch):
                 summary.checked["youtube"] += 1

@@ -85,6 +85,8 @@ def _check_duration(text: str) -> str:
 def _check_env_name(name: str) -> str:
     if not _ENV_NAME.match(name):
         raise ValueError(f"'{name}' is not an environment variable name (A-Z, 0-9, _)")
+    if len(name) > 128:  # the quota ledger keeps a credential's variable name in 128
+        raise ValueError(f"'{name[:20]}...' is longer than 128 characters")
     return name
 
 

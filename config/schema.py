@@ -325,6 +325,19 @@ class Campaign(Strict):
     def enabled_platforms(self) -> list[str]:
         return self.platforms.enabled()
 
+    def quota_credential(self, platform: str) -> str:
+        """The name (never the value) of the variable holding the credential `platform`
+        counts this campaign's quota on: "" for a platform without one. A platform this
+        file leaves out counts on its settings' default variable, as it would if enabled."""
+        entry = registry.get(platform)
+        field = entry.quota_credential
+        if field is None or entry.harvest_settings is None:
+            return ""
+        section = self.platforms.section(platform)
+        if section is None:
+            return str(entry.harvest_settings.model_fields[field].default)
+        return str(getattr(section, field))
+
 
 @dataclass(frozen=True)
 class LoadedCampaign:

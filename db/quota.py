@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from db.models import QuotaUsage
@@ -39,19 +40,35 @@ def ledger_key(platform: str, bucket: str) -> str:
     return f"{platform}:{bucket.split('.')[0]}"[:16] if bucket else platform
 
 
-def used(session: Session, platform: str, now: datetime) -> int:
-    row = session.get(QuotaUsage, (platform, day_of(now)))
-    return row.units if row is not None else 0
+# The ledger counts per credential, as the platforms do (Google per API key, X per app),
+# named by the variable that holds it: campaigns sharing a database but not a key do not
+# spend each other's quota. Only the name is kept, never the value nor anything made from
+# it. Two deployments giving one name different values share a count: they stop early,
+# never overspend. LEGACY rows were recorded before migration 0008 told credentials apart.
+LEGACY = ""
 
 
-def month_used(session: Session, platform: str, now: datetime) -> int:
+def _of(platform: str, credential: str) -> ColumnElement[bool]:
+    # A LEGACY row may hold any credential's units: each credential counts it as its own,
+    # so an upgrade mid-day gives back none of the day's spent quota (nor a month's reads).
+    return (QuotaUsage.platform == platform) & QuotaUsage.credential.in_({credential, LEGACY})
+
+
+def used(session: Session, platform: str, credential: str, now: datetime) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(QuotaUsage.units), 0)).where(
+            _of(platform, credential), QuotaUsage.day == day_of(now)
+        )
+    )
+    return int(total or 0)
+
+
+def month_used(session: Session, platform: str, credential: str, now: datetime) -> int:
     """Units of the ledger's days in the calendar month holding `now` (its quota day)."""
-    from sqlalchemy import func, select
-
     today = day_of(now)
     total = session.scalar(
         select(func.coalesce(func.sum(QuotaUsage.units), 0)).where(
-            QuotaUsage.platform == platform,
+            _of(platform, credential),
             QuotaUsage.day >= today.replace(day=1),
             QuotaUsage.day <= today,
         )
@@ -59,10 +76,10 @@ def month_used(session: Session, platform: str, now: datetime) -> int:
     return int(total or 0)
 
 
-def spend(session: Session, platform: str, units: int, now: datetime) -> None:
+def spend(session: Session, platform: str, credential: str, units: int, now: datetime) -> None:
     day = day_of(now)
-    row = session.get(QuotaUsage, (platform, day))
+    row = session.get(QuotaUsage, (platform, credential, day))
     if row is None:
-        session.add(QuotaUsage(platform=platform, day=day, units=units))
+        session.add(QuotaUsage(platform=platform, credential=credential, day=day, units=units))
     else:
         row.units += units

@@ -315,10 +315,12 @@ def _store_page(
                 "more_skipped": stored.skipped,
             },
         )
+        credential = loaded.settings.quota_credential(collector.platform)
         if page.quota_units:
-            quota.spend(session, collector.platform, page.quota_units, now)
+            quota.spend(session, collector.platform, credential, page.quota_units, now)
         for bucket, units in page.quota_buckets.items():
-            quota.spend(session, quota.ledger_key(collector.platform, bucket), units, now)
+            key = quota.ledger_key(collector.platform, bucket)
+            quota.spend(session, key, credential, units, now)
     summary.new += stored.new
     summary.updated += stored.updated
     summary.skipped += stored.skipped

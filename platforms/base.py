@@ -85,6 +85,10 @@ class Platform:
     # a link to one of this platform's videos, its first group the video's id: a post
     # elsewhere that links to a stored video is suggested as the same testimony
     video_link: re.Pattern[str] | None = None
+    # the field of its harvest settings naming the variable that holds the credential the
+    # platform counts quota or paid reads against (Google per API key, X per app): the
+    # ledger keeps units per that variable's name (db/quota.py), never per its value
+    quota_credential: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

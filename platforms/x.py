@@ -218,4 +218,5 @@ PLATFORM = Platform(
     id_shape=re.compile(r"^[0-9]{1,20}$"),  # a decimal snowflake
     aliases=("twitter",),
     reshares_own_post=True,
+    quota_credential="bearer_token_env",
 )

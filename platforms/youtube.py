@@ -176,12 +176,14 @@ def _collectors(
 
     settings = loaded.settings
     yt: YouTubeHarvest = settings.platforms.youtube
+    credential = settings.quota_credential("youtube")
 
     def quota_left(bucket: str) -> int:
         """Units left today in a bucket: "" the shared one, else a method's own."""
         limit = yt.buckets[bucket] if bucket else yt.daily_quota
+        key = quota.ledger_key("youtube", bucket)
         with sessions() as session:
-            return limit - quota.used(session, quota.ledger_key("youtube", bucket), clock.now())
+            return limit - quota.used(session, key, credential, clock.now())
 
     def known_channels(channel_ids: list[str]) -> set[str]:
         with sessions() as session:
@@ -227,4 +229,5 @@ PLATFORM = Platform(
     video_link=re.compile(r"(?:youtube\.com/(?:watch\?v=|shorts/|embed/)|youtu\.be/)([\w-]{11})"),
     consent_reader=_consent_reader,
     reshares_own_post=True,
+    quota_credential="api_key_env",
 )

@@ -64,11 +64,14 @@ class HarvestCursor(Base):
 
 
 class QuotaUsage(Base):
-    """Units spent per platform per quota day (YouTube's day ends at midnight Pacific)."""
+    """Units spent per platform, credential and quota day (YouTube's day ends at midnight
+    Pacific). The credential is the name of the variable holding it (db/quota.py)."""
 
     __tablename__ = "quota_usage"
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # '' on rows recorded before credentials were told apart (migration 0008)
+    credential: Mapped[str] = mapped_column(String(128), primary_key=True, server_default="")
     day: Mapped[date] = mapped_column(primary_key=True)
     units: Mapped[int] = mapped_column(default=0)
 

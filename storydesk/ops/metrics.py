@@ -86,7 +86,8 @@ class StorydeskCollector(Collector):
             "Quota units used in the platform's current quota day.",
             labels=["platform"],
         )
-        today.add_metric(["youtube"], quota_used(session, "youtube", self.now()))
+        credential = self.loaded.settings.quota_credential("youtube")
+        today.add_metric(["youtube"], quota_used(session, "youtube", credential, self.now()))
         yield today
 
         queue = GaugeMetricFamily(

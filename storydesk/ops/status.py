@@ -238,11 +238,13 @@ class PlatformStatus(TypedDict):
 
 
 def quota_report(
-    session: Session, platform: str, daily: int, now: datetime
+    session: Session, platform: str, credential: str, daily: int, now: datetime
 ) -> tuple[QuotaReport, Alarm | None]:
+    """Today's units on `credential` (the variable's name): those of every campaign using
+    that key, as Google counts them, and none of another key's."""
     from db import quota
 
-    used = quota.used(session, platform, now)
+    used = quota.used(session, platform, credential, now)
     start, end = _pacific_day_start(now), quota.day_end(now)
     report = QuotaReport(
         daily=daily, used_today=used, left_today=max(daily - used, 0), resets_at=_iso(end)
@@ -343,14 +345,18 @@ def platform_status(
         if a is not None
     ]
     if youtube:
-        entry["quota"], quota_alarm = quota_report(session, platform, section.daily_quota, now)
+        entry["quota"], quota_alarm = quota_report(
+            session, platform, settings.quota_credential(platform), section.daily_quota, now
+        )
         if quota_alarm is not None:
             alarms.append(quota_alarm)
     if platform == "x":
         from db import quota
 
         # pay-per-use charges each post read: search pages and compliance look-ups
-        entry["reads_this_month"] = quota.month_used(session, quota.X_READS, now)
+        entry["reads_this_month"] = quota.month_used(
+            session, quota.X_READS, settings.quota_credential(platform), now
+        )
     return entry, alarms
 
 

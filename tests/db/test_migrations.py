@@ -106,3 +106,49 @@ def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
     assert outcome.exit_code == 78
     assert outcome.stderr.count("\n") == 1
     assert "Traceback" not in outcome.stderr
+
+
+def test_0008_keeps_the_ledger_and_counts_its_rows_for_every_credential(empty_url: str) -> None:
+    from datetime import UTC, date, datetime
+
+    from db import quota
+    from db.session import make_session_factory
+
+    engine = make_engine(empty_url)
+    migrate.upgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO quota_usage (platform, day, units) VALUES (:p, :d, :u)"),
+            [
+                {"p": "youtube", "d": date(2026, 11, 24), "u": 9990},
+                {"p": "youtube", "d": date(2026, 11, 23), "u": 400},
+                {"p": "x:reads", "d": date(2026, 11, 2), "u": 300},
+            ],
+        )
+    migrate.upgrade(engine, "0008")
+    primary = inspect(engine).get_pk_constraint("quota_usage")["constrained_columns"]
+    assert set(primary) == {"platform", "credential", "day"}
+    now = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # noon in Los Angeles
+    with make_session_factory(engine).begin() as session:
+        # spent before the upgrade: every key's count today, so none is given back
+        assert quota.used(session, "youtube", "CAMPAIGN_A_KEY", now) == 9990
+        quota.spend(session, "youtube", "CAMPAIGN_A_KEY", 5, now)
+        quota.spend(session, "youtube", "CAMPAIGN_B_KEY", 7, now)
+        assert quota.month_used(session, "x:reads", "CAMPAIGN_B_TOKEN", now) == 300
+    with make_session_factory(engine)() as session:
+        assert quota.used(session, "youtube", "CAMPAIGN_A_KEY", now) == 9995
+        assert quota.used(session, "youtube", "CAMPAIGN_B_KEY", now) == 9997
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT platform, day, units FROM quota_usage")).all()
+    # one count per platform and day again, as before: the credentials' counts summed
+    assert sorted((p, str(d), u) for p, d, u in rows) == [
+        ("x:reads", "2026-11-02", 300),
+        ("youtube", "2026-11-23", 400),
+        ("youtube", "2026-11-24", 9990 + 5 + 7),
+    ]
+    assert inspect(engine).get_pk_constraint("quota_usage")["constrained_columns"] == [
+        "platform",
+        "day",
+    ]
+    engine.dispose()

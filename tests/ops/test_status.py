@@ -22,6 +22,8 @@ from tests.helpers import invoke
 from tests.sandboxed import campaign_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 04:00 in Los Angeles: 4 h into the quota day
+# the campaign's YouTube units today: platform, credential (its key's variable), day
+TODAYS = ("youtube", "STORYDESK_YOUTUBE_API_KEY", date(2026, 11, 24))
 
 
 @pytest.fixture
@@ -86,9 +88,13 @@ class Rows:
                 )
             )
 
-    def quota(self, units: int) -> None:
+    def quota(self, units: int, credential: str = "STORYDESK_YOUTUBE_API_KEY") -> None:
         with transaction(self.sessions) as s:
-            s.add(QuotaUsage(platform="youtube", day=date(2026, 11, 24), units=units))
+            s.add(
+                QuotaUsage(
+                    platform="youtube", credential=credential, day=date(2026, 11, 24), units=units
+                )
+            )
 
 
 @pytest.fixture
@@ -228,12 +234,12 @@ def test_quota_alarm_when_todays_rate_runs_out_before_midnight_pacific(
     rows.quota(1000)  # 250 units/h: 6000 by midnight, fine
     assert kinds(status(rows)) == []
     with transaction(sessions) as s:
-        s.get_one(QuotaUsage, ("youtube", date(2026, 11, 24))).units = 2000  # 500/h: out at 20:00
+        s.get_one(QuotaUsage, TODAYS).units = 2000  # 500/h: out at 20:00
     report = status(rows)
     assert kinds(report) == ["quota"]
     assert "runs out at 04:00 UTC" in report["alarms"][0]["message"]
     with transaction(sessions) as s:
-        s.get_one(QuotaUsage, ("youtube", date(2026, 11, 24))).units = 10000
+        s.get_one(QuotaUsage, TODAYS).units = 10000
     assert "is spent" in status(rows)["alarms"][0]["message"]
 
 
