@@ -166,7 +166,8 @@ class ConsentRequestSettings(Strict):
 class ConsentSettings(Strict):
     # canonical column -> the header used by the form tool's export
     columns: dict[str, str] = {}
-    list_separator: str = ";"
+    # an empty separator could split nothing: refused here, not as a crash of the import
+    list_separator: Annotated[str, Field(min_length=1)] = ";"
     # how the export writes a date such as 01/02/2027; without it, such a date is a row error
     date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY"] | None = None
     match: ConsentMatching = defaults(ConsentMatching)

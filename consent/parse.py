@@ -11,6 +11,7 @@ is refused whole with one line.
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import operator
 import re
@@ -23,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from config.errors import BadInput
+from config.errors import BadInput, ConfigError
 from config.schema import ConsentSettings
 from db.models.consent import column_limits, form_fields
 from db.scope import SOCIAL, WEBSITE, scope_targets
@@ -125,12 +126,29 @@ class Parsed:
     rejected: list[str]
 
 
+def check_mapping(settings: ConsentSettings, campaign: str = "campaign file") -> None:
+    """A mistyped name in [consent] columns would leave its column unread, so it is refused
+    (the campaign file: 78) before the export is read, as the file's other unknown keys are."""
+    unknown = [name for name in settings.columns if name not in COLUMNS]
+    if unknown:
+        lines = []
+        for name in unknown:
+            near = difflib.get_close_matches(name, COLUMNS, n=1)
+            hint = f"did you mean {near[0]}? " if near else ""
+            lines.append(
+                f"{campaign}: consent.columns.{name}: not a column storydesk reads "
+                f"(misspelled?); {hint}the columns are {', '.join(COLUMNS)}"
+            )
+        raise ConfigError(lines[0], lines)
+
+
 class Export:
     """An export opened for reading: the header is checked when it opens (BadInput names
     the file), then `rows()` gives every row of the file in order."""
 
     def __init__(self, path: Path, settings: ConsentSettings) -> None:
         self.path, self.settings = path, settings
+        check_mapping(settings)
         try:
             self.source: _CsvSource | _XlsxSource = (
                 _XlsxSource(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _CsvSource(path)

@@ -30,7 +30,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import BadInput, WorkFailed
 from config.redact import redact, redact_each
 from config.schema import LoadedCampaign
-from consent.parse import REMEMBERED, Batch, Blank, Export, Form, Rejected, Remembered
+from consent.parse import (
+    REMEMBERED,
+    Batch,
+    Blank,
+    Export,
+    Form,
+    Rejected,
+    Remembered,
+    check_mapping,
+)
 from db import audit
 from db.bulk import bulk_writes, execute_many, insert_rows, select_in, stored
 from db.models import AuditEntry, Campaign, ConsentRecord, Testimony
@@ -276,6 +285,7 @@ def import_export(
         report.rejected_rows += 1
         (on_reject or report.rejected.append)(f"{path}: row {line}")
 
+    check_mapping(loaded.settings.consent, loaded.path)
     with Export(path, loaded.settings.consent) as export:  # a bad header raises here
         report.unused_columns = export.unused
         bind = sessions.kw["bind"]

@@ -51,6 +51,11 @@ def explain(exc: DBAPIError, url: str) -> StorydeskError:
             )
         if "locked" in lowered or "busy" in lowered:
             return TryLater(f"database: {place} is busy (another storydesk is writing): {said}")
+        if "file is not a database" in lowered:
+            return ConfigError(
+                f"database: {place} is not a storydesk database (another kind of file, or a "
+                "damaged one): check the path in --db or STORYDESK_DB"
+            )
         if "unable to open" in lowered:
             return ConfigError(
                 f"database: {place} cannot be opened ({said}): check the path and its permissions"

@@ -50,10 +50,20 @@ def _missing_file(path: str) -> ConfigError:
     )
 
 
+def _not_a_folder(path: str) -> None:
+    if os.path.isdir(path):
+        absolute = os.path.abspath(path)
+        raise ConfigError(
+            f"database: {absolute} is a folder, not a database file: name a file in --db or "
+            f"STORYDESK_DB (such as sqlite:///{os.path.join(absolute, 'storydesk.db')})"
+        )
+
+
 def _prepare_sqlite_file(path: str, create: bool) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ConfigError(f"database: folder {directory} does not exist")
+    _not_a_folder(path)
     if not create and not os.path.exists(path):
         # Only `init` makes a database: any other command on a mistyped path would leave a
         # stray empty file behind and then blame the schema.
@@ -93,6 +103,7 @@ def make_engine(
         if path and read_only:
             if not os.path.exists(path):
                 raise _missing_file(path)
+            _not_a_folder(path)
             url = _read_only_url(path)
             connect_args["uri"] = True
         elif path:

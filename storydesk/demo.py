@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from config.errors import ConfigError
 from db.states import ConsentState, PublicationState, ReviewState
+from storydesk.private_file import write_private
 
 if TYPE_CHECKING:
     from config.schema import LoadedCampaign
@@ -48,11 +49,23 @@ class DemoReport:
     example_id: int | None = None
 
 
+# What the demo writes in its folder, besides the database: a file of one of these names
+# may be the user's own (their campaign, their form export), never overwritten.
+DEMO_FILES = ("campaign.toml", "consent.csv", "gallery")
+
+
 def prepare_folder(folder: Path) -> None:
-    """A fresh folder: a demo never reuses or overwrites an earlier one's database."""
+    """A fresh folder: a demo never reuses or overwrites an earlier one's database, nor a
+    campaign file, consent export or gallery that is there already."""
     if (folder / "storydesk.db").exists():
         raise ConfigError(
             f"{folder}: already holds a demo database; remove the folder or pass another --dir"
+        )
+    taken = [name for name in DEMO_FILES if (folder / name).exists()]
+    if taken:
+        raise ConfigError(
+            f"{folder}: already holds {', '.join(taken)}, which the demo would overwrite; "
+            "nothing was written: pass a new or empty folder with --dir"
         )
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -96,7 +109,8 @@ def run_demo(
     export = folder / "consent.csv"
     answer = requests.get(f"{base_url}/__sandbox__/consent.csv", timeout=30)
     answer.raise_for_status()
-    export.write_bytes(answer.content)
+    # names, ages, e-mails: readable by its owner only, as the database is
+    write_private(export, answer.content.decode("utf-8"))
     imported = import_export(sessions, loaded, export, app.clock.now(), REVIEWER)
     match_all(sessions, loaded, app.clock)
     report.consent_import = f"{imported.new} forms imported" + (

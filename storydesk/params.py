@@ -33,6 +33,7 @@ class Bounded(click.IntRange):
                 not (text.isascii() and text.isdigit())
                 or len(digits) > 19
                 or int(digits) > (self.max or 0)
+                or int(digits) < (self.min or 0)
             ):
                 shown = repr(text[:24] + ("..." if len(text) > 24 else ""))
                 self.fail(

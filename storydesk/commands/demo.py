@@ -18,7 +18,13 @@ from storydesk.context import AppContext
     help="Folder for the demo's campaign file, database and gallery"
     " (default: a new storydesk-demo-<time> folder here).",
 )
-@click.option("--posts", default=200, show_default=True, help="Posts in the sandbox's campaign.")
+@click.option(
+    "--posts",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Posts in the sandbox's campaign.",
+)
 @click.option("--seed", default=7, show_default=True, help="Seed of the sandbox's world.")
 @click.pass_obj
 def command(app: AppContext, folder: Path | None, posts: int, seed: int) -> int:

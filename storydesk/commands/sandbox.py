@@ -8,8 +8,20 @@ import click
 
 
 @click.command(name="sandbox")
-@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--posts", default=200, show_default=True, help="Posts in the seeded campaign.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option(
+    "--posts",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Posts in the seeded campaign.",
+)
 @click.option("--seed", default=7, show_default=True, help="Seed of the generated world.")
 def command(port: int, posts: int, seed: int) -> None:
     """Serve the offline twin of X, YouTube, Instagram, Facebook, LinkedIn and TikTok in the
@@ -18,7 +30,15 @@ def command(port: int, posts: int, seed: int) -> None:
     uses port 8765)."""
     from sandbox.server import make_server
 
-    server = make_server(port=port, posts=posts, seed=seed)
+    try:
+        server = make_server(port=port, posts=posts, seed=seed)
+    except OSError as exc:
+        from config.errors import ConfigError
+
+        raise ConfigError(
+            f"--port {port}: cannot serve on 127.0.0.1: {exc.strerror} (a sandbox already "
+            "running? stop it, or pass another --port)"
+        ) from None
     click.echo(server.base_url)
     click.echo(f"consent export: {server.base_url}/__sandbox__/consent.csv")
     click.echo("Press Ctrl+C to stop.")

@@ -94,3 +94,12 @@ def test_an_odd_id_is_one_clear_line_and_a_documented_exit_code(
             named = typed.lstrip("0") if typed.isascii() and typed.isdigit() else typed[:60]
             assert named in lines[-1] and " no " in lines[-1], shown
         assert outcome.stdout == "", shown
+
+
+def test_zero_is_refused_in_the_same_words_as_any_other_non_id(desk: Setup) -> None:
+    # `show 0` said "0 is not in the range 1<=x<=2147483647"; "-1" and "abc" say this
+    for typed in ("0", "000"):
+        outcome = desk.cli("show", typed)
+        assert outcome.exit_code == 2
+        assert f"'{typed}' is not an id: a whole number from 1 to 2147483647" in outcome.stderr
+        assert "1<=x" not in outcome.stderr

@@ -90,6 +90,27 @@ def test_the_removed_languages_setting_says_every_language_is_harvested(tmp_path
     ]
 
 
+def test_an_empty_list_separator_is_refused_before_an_import_crashes_on_it(
+    tmp_path: Path,
+) -> None:
+    # it passed check-config, then `consent import` said "unexpected error: ValueError:
+    # empty separator" (exit 1)
+    text = SANDBOX.read_text().replace('list_separator = ";"', 'list_separator = ""', 1)
+    path = tmp_path / "campaign.toml"
+    path.write_text(text)
+    line = text.splitlines().index('list_separator = ""') + 1
+    export = tmp_path / "forms.csv"
+    export.write_text("response_id,full_name,video_urls\nR1,Ana,https://x.com/a/status/1\n")
+    database = f"sqlite:///{tmp_path / 'storydesk.db'}"
+    assert invoke("--db", database, "init").exit_code == 0
+    importing = ["--config", str(path), "--db", database, "consent", "import", str(export)]
+    for args in (["check-config", str(path)], importing):
+        outcome = invoke(*args)
+        assert outcome.exit_code == 78, outcome.stderr
+        assert f"{path}: line {line}: consent.list_separator:" in outcome.stderr
+        assert "unexpected error" not in outcome.stderr
+
+
 def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "syntax.toml"
     path.write_text('[campaign]\nid = "x"\nname = \n')

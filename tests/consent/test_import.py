@@ -213,6 +213,27 @@ def test_the_campaign_file_maps_other_column_names(tmp_path: Path, db_url: str) 
     assert (record["full_name"], record["city"]) == ("Amina Kamau", "Nairobi")
 
 
+def test_a_misspelled_column_mapping_is_refused_and_nothing_stored(
+    tmp_path: Path, db_url: str
+) -> None:
+    # `vidoe_urls = ...` left the video links unread: exit 0, the forms stored without them
+    setup = make_setup(tmp_path, NOWHERE, db_url, consent=False)
+    mapping = 'columns = { vidoe_urls = "Links to your video" }'
+    setup.config.write_text(
+        setup.config.read_text().replace("[consent]\n", f"[consent]\n{mapping}\n", 1)
+    )
+    export = tmp_path / "forms.csv"
+    export.write_text(
+        "response_id,full_name,Links to your video\nR1,Amina Kamau,https://x.com/a/status/1\n"
+    )
+    outcome = setup.cli("consent", "import", str(export))
+    assert outcome.exit_code == 78, outcome.stderr
+    [line] = outcome.stderr.strip().splitlines()
+    assert line.startswith(f"storydesk: {setup.config}: consent.columns.vidoe_urls: not a column")
+    assert "did you mean video_urls?" in line
+    assert records(setup) == []
+
+
 def test_not_utf8_is_refused_with_a_hint(desk: Setup) -> None:
     export = desk.path / "forms.csv"
     export.write_bytes("response_id,full_name\nR1,Léa Dubois\n".encode("utf-16"))

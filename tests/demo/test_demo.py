@@ -55,6 +55,8 @@ def test_demo_prints_non_zero_counts_on_every_platform_and_target(
 
     database = folder / "storydesk.db"
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    # the consent export holds names, ages and e-mails: owner-only like the database
+    assert stat.S_IMODE((folder / "consent.csv").stat().st_mode) == 0o600
     assert (folder / "gallery" / "index.html").is_file()
     assert f"--db sqlite:///{database.resolve()} queue" in out
 
@@ -114,3 +116,22 @@ def test_demo_never_reuses_an_earlier_demo_folder(tmp_path: Path) -> None:
         f"storydesk: {folder}: already holds a demo database; remove the folder or pass another --dir"
     )
     assert (folder / "storydesk.db").read_text() == "an earlier demo"
+
+
+@pytest.mark.parametrize("name", ["campaign.toml", "consent.csv"])
+def test_demo_never_overwrites_a_campaign_file_or_export_already_in_its_folder(
+    tmp_path: Path, name: str
+) -> None:
+    # `demo --dir` on a folder holding the user's own campaign.toml or consent.csv replaced
+    # them with the sandbox's and exited 0
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / name).write_text("the user's own\n")
+    outcome = invoke("demo", "--dir", str(folder))
+    assert outcome.exit_code == 78
+    assert outcome.stderr.strip() == (
+        f"storydesk: {folder}: already holds {name}, which the demo would overwrite; nothing "
+        "was written: pass a new or empty folder with --dir"
+    )
+    assert (folder / name).read_text() == "the user's own\n"
+    assert [p.name for p in folder.iterdir()] == [name]
