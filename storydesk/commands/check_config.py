@@ -14,10 +14,13 @@ def command(app: AppContext, file: str | None) -> None:
     """Validate a campaign FILE (default: --config). Exit 0 if valid, 78 with one line per
     problem otherwise. Unset credential variables are listed as notes."""
     from config.loader import load_campaign, resolve_campaign_path
+    from consent.parse import check_mapping
 
     path = file or resolve_campaign_path(app.config_path)
     loaded = load_campaign(path)
     settings = loaded.settings
+    # the export's column names are the consent register's, which the schema cannot import
+    check_mapping(settings.consent, str(path))
     click.echo(
         f"ok: {path}: campaign {loaded.id}; harvest from "
         f"{', '.join(settings.enabled_platforms()) or 'nothing'}; publish to "

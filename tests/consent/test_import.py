@@ -232,6 +232,10 @@ def test_a_misspelled_column_mapping_is_refused_and_nothing_stored(
     assert line.startswith(f"storydesk: {setup.config}: consent.columns.vidoe_urls: not a column")
     assert "did you mean video_urls?" in line
     assert records(setup) == []
+    # check-config, run before any import, says the same
+    checked = setup.cli("check-config")
+    assert checked.exit_code == 78, checked.stdout
+    assert checked.stderr.strip() == line
 
 
 def test_not_utf8_is_refused_with_a_hint(desk: Setup) -> None:
