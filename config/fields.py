@@ -116,7 +116,18 @@ Url = Annotated[str, AfterValidator(_check_url)]
 Template = Annotated[str, AfterValidator(check_template)]
 PathSegment = Annotated[str, AfterValidator(_check_path_segment)]
 
-GraphVersion = Annotated[str, Field(pattern=r"^v\d{1,3}\.\d{1,3}$")]
+# What each pattern asks for, in words: the person fixing the file reads these, not a regex
+# (config/loader.py puts them in the message).
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def pattern(regex: str, words: str, **kwargs: Any) -> Any:
+    """Field(pattern=regex), whose refusal says `words` ("must be <words>")."""
+    PATTERN_WORDS[regex] = words
+    return Field(pattern=regex, **kwargs)
+
+
+GraphVersion = Annotated[str, pattern(r"^v\d{1,3}\.\d{1,3}$", "a Graph API version such as v21.0")]
 
 
 class Strict(BaseModel):

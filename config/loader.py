@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from config import redact
 from config.campaign_file import MAX_BYTES, SHIPPED, resolve_campaign_path
 from config.errors import ConfigError
+from config.fields import PATTERN_WORDS
 from config.schema import REMOVED, Campaign, LoadedCampaign
 
 __all__ = ["MAX_BYTES", "SHIPPED", "load_campaign", "resolve_campaign_path"]
@@ -71,6 +72,10 @@ def _problem_line(file: Path, text: str, err: Any) -> str:
         message = "unknown key (misspelled?)"
     elif kind == "missing":
         message = "required but missing"
+    elif kind == "string_pattern_mismatch" and (
+        words := PATTERN_WORDS.get(err.get("ctx", {}).get("pattern", ""))
+    ):
+        message = f"must be {words}"
     else:
         message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     line = _find_line(text, loc)

@@ -30,6 +30,7 @@ from config.fields import (
     defaults,
     is_loopback,
     parse_duration,
+    pattern,
 )
 from platforms import registry
 
@@ -52,7 +53,14 @@ REMOVED: dict[tuple[str, ...], str] = {
 
 
 class CampaignInfo(Strict):
-    id: Annotated[str, Field(pattern=CAMPAIGN_ID)]
+    id: Annotated[
+        str,
+        pattern(
+            CAMPAIGN_ID,
+            "2 to 63 lowercase letters, digits and dashes, not starting with a dash "
+            "(such as learning-never-stops)",
+        ),
+    ]
     name: str
     hashtags: Annotated[list[str], Field(min_length=1)]
     mentions: list[str] = []

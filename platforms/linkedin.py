@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from config.credentials import require_env
-from config.fields import EnvName, Target, Template, Url
+from config.fields import EnvName, Target, Template, Url, pattern
 from platforms import http
 from platforms.base import Platform
 
@@ -21,13 +21,19 @@ class LinkedInPublish(Target):
     base_url: Url = "https://api.linkedin.com"
     author: Annotated[
         str,
-        Field(
-            pattern=r"^urn:li:(person|organization):\S+$",
+        pattern(
+            r"^urn:li:(person|organization):\S+$",
+            "urn:li:organization:ID or urn:li:person:ID",
             description="`urn:li:organization:ID` or `urn:li:person:ID` that posts.",
         ),
     ]
     version: Annotated[
-        str, Field(pattern=r"^\d{6}$", description="The LinkedIn-Version header (YYYYMM).")
+        str,
+        pattern(
+            r"^\d{6}$",
+            "six digits, a year and month such as 202603",
+            description="The LinkedIn-Version header (YYYYMM).",
+        ),
     ] = "202603"  # a version lives about a year, then 426 (202411 was sunset in 2025)
     access_token_env: EnvName = "STORYDESK_LINKEDIN_ACCESS_TOKEN"
     commentary: Template = Field(

@@ -111,6 +111,30 @@ def test_an_empty_list_separator_is_refused_before_an_import_crashes_on_it(
         assert "unexpected error" not in outcome.stderr
 
 
+def test_a_value_of_the_wrong_form_is_told_in_words_not_as_a_pattern(tmp_path: Path) -> None:
+    # "String should match pattern '^[a-z0-9][a-z0-9-]{1,62}$'" is nothing staff can act on
+    text = (
+        SANDBOX.read_text()
+        .replace('id = "learning-never-stops"', 'id = "Learning Never Stops"', 1)
+        .replace('author = "urn:li:organization:1000001"', 'author = "our page"', 1)
+    )
+    path = tmp_path / "campaign.toml"
+    path.write_text(text)
+    outcome = invoke("check-config", str(path))
+    assert outcome.exit_code == 78
+    lines = outcome.stderr.strip().splitlines()
+    assert any(
+        line.endswith("campaign.id: must be 2 to 63 lowercase letters, digits and dashes, "
+                      "not starting with a dash (such as learning-never-stops)")
+        for line in lines
+    ), lines  # fmt: skip
+    assert any(
+        line.endswith("publish.linkedin.author: must be urn:li:organization:ID or urn:li:person:ID")
+        for line in lines
+    ), lines
+    assert "pattern" not in outcome.stderr
+
+
 def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "syntax.toml"
     path.write_text('[campaign]\nid = "x"\nname = \n')
