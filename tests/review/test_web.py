@@ -185,9 +185,28 @@ def test_a_decision_made_elsewhere_is_shown_never_overwritten(harvested: Setup) 
     assert [d[:2] for d in after.decisions] == [("hold", "erin"), ("approve", "finn")]
 
 
-@pytest.mark.parametrize("path", ["/t/999999", "/t/abc"])
+@pytest.mark.parametrize(
+    "path", ["/t/999999", "/t/abc", "/t/0", "/t/2147483648", "/t/99999999999999999999"]
+)
 def test_an_unknown_testimony_is_404(harvested: Setup, path: str) -> None:
-    assert client(make_desk(harvested)).get(BASE + path).status_code == 404
+    """Also an id past the id column's range: before, a 500 (and a traceback in the
+    terminal) from the driver's overflow, on the card and on a decision."""
+    browser = client(make_desk(harvested))
+    answer = browser.get(BASE + path)
+    assert answer.status_code == 404
+    assert answer.get_data(as_text=True) == "404 No such page or testimony.\n"
+    fields = shown(browser, first(harvested, "matched"))
+    refused = browser.post(
+        f"{BASE}{path}/decide",
+        data={
+            "csrf": fields["csrf"],
+            "version": fields["version"],
+            "action": "reject",
+            "text": "x",
+        },
+        headers={"Origin": BASE},
+    )
+    assert refused.status_code == 404
 
 
 def test_filters_narrow_the_queue_beside_the_card(harvested: Setup) -> None:
