@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,15 @@ from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Characters XML 1.0 forbids even escaped (C0 controls but tab, newline, carriage return;
+# lone surrogates; U+FFFE, U+FFFF): one of them in a post makes the whole RSS feed
+# unreadable to every reader, and they show as nothing on the page.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: the text a participant wrote, less what no XML or HTML holds."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
 
 
 def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, Any]]:
@@ -168,6 +178,7 @@ def _write_site(loaded: LoadedCampaign, items: list[dict[str, Any]], staging: Pa
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml", "j2"], default=True),
+        finalize=_printable,
     )
     context = {
         "title": title,

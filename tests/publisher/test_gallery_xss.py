@@ -183,3 +183,30 @@ def test_payloads_in_posts_and_forms_render_as_text_and_never_run(
     rss = ET.parse(site / "rss.xml").getroot()
     descriptions = [d.text for d in rss.iter("description")][1:]  # [0] is the channel's
     assert descriptions == [item["content_text"] for item in feed["items"]]
+
+
+def test_control_characters_in_a_post_leave_the_rss_feed_readable(
+    tmp_path: Path, sandbox: Any, sqlite_url: str
+) -> None:
+    """A post holding a character XML forbids (a vertical tab, an escape, U+FFFF): before,
+    rss.xml carried it and no feed reader could read any item; now it is left out of the
+    feed and the page, and the rest of the words stay as written."""
+    setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, targets=("gallery",))
+    approve_matched(setup)
+    assert setup.cli("publish").exit_code == 0
+    said = "Line\x0bbreak \x1b[31mred\x1b[0m ]]> <b>&amp;</b> \u202eevil\u202c end\uffff\x00"
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(models.Post).values(text=said))
+    engine.dispose()
+    site = tmp_path / "site"
+    built = setup.cli("gallery", "--out", str(site))
+    assert built.exit_code == 0, built.stderr
+
+    clean = "Linebreak [31mred[0m ]]> <b>&amp;</b> \u202eevil\u202c end"
+    rss = ET.parse(site / "rss.xml").getroot()  # before: ParseError, not well-formed
+    descriptions = [d.text for d in rss.iter("description")][1:]
+    assert descriptions and set(descriptions) == {clean}
+    page = (site / "index.html").read_text()
+    assert "\x0b" not in page and "\x1b" not in page
+    assert "Linebreak [31mred[0m ]]&gt; &lt;b&gt;&amp;amp;&lt;/b&gt;" in page
