@@ -185,6 +185,31 @@ def test_a_decision_made_elsewhere_is_shown_never_overwritten(harvested: Setup) 
     assert [d[:2] for d in after.decisions] == [("hold", "erin"), ("approve", "finn")]
 
 
+def test_a_consent_revoked_after_the_card_was_shown_is_said_and_nothing_approved(
+    harvested: Setup,
+) -> None:
+    """The form is revoked between the page load and the click on Approve: before, the
+    page said only "changed meanwhile: it is pending", which it already was; now it says
+    the consent is revoked, and nothing is approved or queued."""
+    browser = client(make_desk(harvested))
+    item = queue_json(harvested, "--consent", "matched", "--limit", "1")[0]
+    tid = int(item["id"])
+    fields = shown(browser, tid)
+    revoked = harvested.cli(
+        "consent", "revoke", str(item["consent_id"]), "--reason", "participant withdrew"
+    )
+    assert revoked.exit_code == 0, revoked.stderr
+    late = decide(browser, tid, fields, action="approve")
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert (
+        f"testimony {tid} changed meanwhile: it is pending and its consent is revoked; "
+        "your decision was not saved"
+    ) in page
+    after = state(harvested, tid)
+    assert after.review == "pending" and after.decisions == [] and after.publications == {}
+
+
 @pytest.mark.parametrize(
     "path", ["/t/999999", "/t/abc", "/t/0", "/t/2147483648", "/t/99999999999999999999"]
 )
