@@ -34,6 +34,7 @@ from db.states import ConsentState, FormState, PublicationState, ReviewState
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
+from storydesk.web.embeds import YOUTUBE_ID, web_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Characters XML 1.0 forbids even escaped (C0 controls but tab, newline, carriage return;
@@ -83,9 +84,10 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
                 "country": record.country if record else "",
                 "question": testimony.question or "",
                 "text": copies[0]["text"],
-                "url": (youtube or copies[0])["url"],
+                # only an http(s) address becomes a link, as on the review page
+                "url": web_url((youtube or copies[0])["url"]),
                 "embed": f"https://www.youtube-nocookie.com/embed/{youtube['native_id']}"
-                if youtube
+                if youtube and YOUTUBE_ID.match(str(youtube["native_id"] or ""))
                 else None,
                 "platforms": [p["platform"] for p in copies],
                 "published": (published_at or datetime.now(UTC)).isoformat(),
@@ -197,7 +199,7 @@ def _write_site(loaded: LoadedCampaign, items: list[dict[str, Any]], staging: Pa
         "items": [
             {
                 "id": str(i["id"]),
-                "url": i["url"],
+                **({"url": i["url"]} if i["url"] else {}),
                 "content_text": i["text"],
                 "title": f"{i['first_name']}, {i['city']}",
                 "date_published": i["published"],

@@ -210,3 +210,37 @@ def test_control_characters_in_a_post_leave_the_rss_feed_readable(
     page = (site / "index.html").read_text()
     assert "\x0b" not in page and "\x1b" not in page
     assert "Linebreak [31mred[0m ]]&gt; &lt;b&gt;&amp;amp;&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(document.domain)", "data:text/html,<script>x</script>"]
+)
+def test_a_post_address_that_is_not_http_becomes_no_link(
+    tmp_path: Path, sandbox: Any, sqlite_url: str, address: str
+) -> None:
+    """A stored post address that is not http(s) (from an older harvest, or a database
+    edited by hand): before, it became the card's link, RSS <link> and the JSON Feed's
+    url; now the card has no link and the feeds no address, as on the review page, and a
+    YouTube id that is not one gets no player."""
+    setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, targets=("gallery",))
+    approve_matched(setup)
+    assert setup.cli("publish").exit_code == 0
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(models.Post).values(url=address, native_id=models.Post.native_id + "?x=1")
+        )
+    engine.dispose()
+    site = tmp_path / "site"
+    built = setup.cli("gallery", "--out", str(site))
+    assert built.exit_code == 0, built.stderr
+
+    feed = json.loads((site / "feed.json").read_text())
+    assert feed["items"] and all("url" not in item for item in feed["items"])
+    for name in ("index.html", "rss.xml", "feed.json"):
+        written = (site / name).read_text()
+        assert address[:12] not in written, name
+    dom = Dom((site / "index.html").read_text())
+    assert not [a for tag, a in dom.elements if tag in ("a", "iframe")]
+    links = [link.text for link in ET.parse(site / "rss.xml").getroot().iter("link")]
+    assert len(links) == 1  # the channel's own, to the site
