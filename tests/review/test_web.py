@@ -210,6 +210,28 @@ def test_a_consent_revoked_after_the_card_was_shown_is_said_and_nothing_approved
     assert after.review == "pending" and after.decisions == [] and after.publications == {}
 
 
+def test_a_right_to_left_override_in_a_name_does_not_turn_the_age_beside_it(
+    harvested: Setup,
+) -> None:
+    """A form's name ending in U+202E (RIGHT-TO-LEFT OVERRIDE): before, the listing showed
+    the age after it reversed ("Ann, 17" read "Ann 71 ,"); now the name is isolated in
+    <bdi>, the age reads as stored. Likewise a reviewer's note in the history."""
+    browser = client(make_desk(harvested))
+    item = next(i for i in queue_json(harvested, "--limit", "0") if i["consent_id"] and i["age"])
+    with opened(harvested) as session, session.begin():
+        testimony = session.get(models.Testimony, item["id"])
+        assert testimony is not None
+        form = session.get(models.ConsentRecord, testimony.consent_id)
+        assert form is not None
+        form.full_name = "Ann\u202e Example"
+    fields = shown(browser, item["id"])
+    held = decide(browser, item["id"], fields, action="hold", text="asked\u202e school")
+    assert held.status_code == 303
+    page = browser.get(f"{BASE}/t/{item['id']}?status=held").get_data(as_text=True)
+    assert f'<span class="name"><bdi>Ann\u202e</bdi>, {item["age"]}</span>' in page
+    assert "by <bdi>dana</bdi>: <bdi>asked\u202e school</bdi></li>" in page
+
+
 @pytest.mark.parametrize(
     "path", ["/t/999999", "/t/abc", "/t/0", "/t/2147483648", "/t/99999999999999999999"]
 )
