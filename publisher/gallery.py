@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +34,18 @@ from db.states import ConsentState, FormState, PublicationState, ReviewState
 from publisher.common import first_name_of
 from publisher.gallery_swap import put_in_place, refuse_foreign
 from review.queue import posts_of
+from storydesk.web.embeds import YOUTUBE_ID, web_url
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Characters XML 1.0 forbids even escaped (C0 controls but tab, newline, carriage return;
+# lone surrogates; U+FFFE, U+FFFF): one of them in a post makes the whole RSS feed
+# unreadable to every reader, and they show as nothing on the page.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: the text a participant wrote, less what no XML or HTML holds."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
 
 
 def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, Any]]:
@@ -73,9 +84,10 @@ def gallery_items(session: Session, loaded: LoadedCampaign) -> list[dict[str, An
                 "country": record.country if record else "",
                 "question": testimony.question or "",
                 "text": copies[0]["text"],
-                "url": (youtube or copies[0])["url"],
+                # only an http(s) address becomes a link, as on the review page
+                "url": web_url((youtube or copies[0])["url"]),
                 "embed": f"https://www.youtube-nocookie.com/embed/{youtube['native_id']}"
-                if youtube
+                if youtube and YOUTUBE_ID.match(str(youtube["native_id"] or ""))
                 else None,
                 "platforms": [p["platform"] for p in copies],
                 "published": (published_at or datetime.now(UTC)).isoformat(),
@@ -168,6 +180,7 @@ def _write_site(loaded: LoadedCampaign, items: list[dict[str, Any]], staging: Pa
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml", "j2"], default=True),
+        finalize=_printable,
     )
     context = {
         "title": title,
@@ -186,7 +199,7 @@ def _write_site(loaded: LoadedCampaign, items: list[dict[str, Any]], staging: Pa
         "items": [
             {
                 "id": str(i["id"]),
-                "url": i["url"],
+                **({"url": i["url"]} if i["url"] else {}),
                 "content_text": i["text"],
                 "title": f"{i['first_name']}, {i['city']}",
                 "date_published": i["published"],

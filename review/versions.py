@@ -17,6 +17,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ConsentRecord, Decision, Testimony
+from db.states import ConsentState
+
+BLOCKING: dict[str, str] = {
+    ConsentState.REVOKED: " and its consent is revoked",
+    ConsentState.GUARDIAN_REQUIRED: " and its consent needs a guardian's signature",
+    ConsentState.NONE: " and no consent form is tied to it",
+}
 
 
 class LastDecision(TypedDict):
@@ -34,6 +41,7 @@ class ChangedMeanwhile(Exception):
     version: str | None
     review: str | None
     last: LastDecision | None
+    consent: str | None = None  # the testimony's consent state as it now stands
 
     def __str__(self) -> str:
         return self.message()
@@ -42,6 +50,9 @@ class ChangedMeanwhile(Exception):
         if self.version is None:
             return f"testimony {self.testimony_id} is gone"
         said = f"testimony {self.testimony_id} changed meanwhile: it is {self.review}"
+        # a consent that now forbids approval is the change to say (a revoked form leaves
+        # the review state as it was, and "it is pending" alone explains nothing)
+        said += BLOCKING.get(str(self.consent), "")
         if self.last is not None:
             said += f" ({self.last['action']} by {self.last['reviewer']} at {self.last['at']})"
         return said + "; your decision was not saved"
@@ -105,4 +116,5 @@ def lock_unchanged(session: Session, testimony_id: int, seen: str) -> None:
             current,
             testimony.review_state if testimony else None,
             last_decision(session, testimony_id),
+            testimony.consent_state if testimony else None,
         )

@@ -18,12 +18,14 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
 from config.clock import Clock
 from config.errors import WorkFailed
 from config.schema import LoadedCampaign
 from db.states import ReviewState
+from storydesk.params import LARGEST_ID
 from storydesk.web import security
 from storydesk.web.view import Filters, next_card, page, roles_of
 
@@ -52,12 +54,22 @@ class Desk:
         return key
 
 
+class TestimonyId(IntegerConverter):
+    """/t/<id>: plain digits from 1 to the largest row id (storydesk.params), else 404."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=LARGEST_ID)
+
+
 def link(endpoint: str, values: dict[str, Any]) -> str:
     return url_for(endpoint, **values)
 
 
 def create_app(desk: Desk) -> Flask:
     app = Flask(__name__)
+    # a testimony id is a row id: past the id column's range it names no testimony (404),
+    # rather than overflowing in the database driver (500)
+    app.url_map.converters["tid"] = TestimonyId
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a decision is a few fields
     roles = roles_of(desk.loaded)
 
@@ -130,7 +142,7 @@ def create_app(desk: Desk) -> Flask:
                 return redirect(link("card", {"tid": first[0]["id"], **filters.query()}), 303)
             return render(page(session, desk.loaded, filters, None))
 
-    @app.get("/t/<int:tid>")
+    @app.get("/t/<tid:tid>")
     def card(tid: int) -> Any:
         filters = Filters.from_args(request.args, roles)
         with desk.sessions() as session:
@@ -142,7 +154,7 @@ def create_app(desk: Desk) -> Flask:
         except WorkFailed:
             abort(404)
 
-    @app.post("/t/<int:tid>/decide")
+    @app.post("/t/<tid:tid>/decide")
     def decide(tid: int) -> Any:
         from review.refusals import overridable, reason
         from review.versions import ChangedMeanwhile

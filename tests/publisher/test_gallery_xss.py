@@ -183,3 +183,64 @@ def test_payloads_in_posts_and_forms_render_as_text_and_never_run(
     rss = ET.parse(site / "rss.xml").getroot()
     descriptions = [d.text for d in rss.iter("description")][1:]  # [0] is the channel's
     assert descriptions == [item["content_text"] for item in feed["items"]]
+
+
+def test_control_characters_in_a_post_leave_the_rss_feed_readable(
+    tmp_path: Path, sandbox: Any, sqlite_url: str
+) -> None:
+    """A post holding a character XML forbids (a vertical tab, an escape, U+FFFF): before,
+    rss.xml carried it and no feed reader could read any item; now it is left out of the
+    feed and the page, and the rest of the words stay as written."""
+    setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, targets=("gallery",))
+    approve_matched(setup)
+    assert setup.cli("publish").exit_code == 0
+    said = "Line\x0bbreak \x1b[31mred\x1b[0m ]]> <b>&amp;</b> \u202eevil\u202c end\uffff\x00"
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(models.Post).values(text=said))
+    engine.dispose()
+    site = tmp_path / "site"
+    built = setup.cli("gallery", "--out", str(site))
+    assert built.exit_code == 0, built.stderr
+
+    clean = "Linebreak [31mred[0m ]]> <b>&amp;</b> \u202eevil\u202c end"
+    rss = ET.parse(site / "rss.xml").getroot()  # before: ParseError, not well-formed
+    descriptions = [d.text for d in rss.iter("description")][1:]
+    assert descriptions and set(descriptions) == {clean}
+    page = (site / "index.html").read_text()
+    assert "\x0b" not in page and "\x1b" not in page
+    assert "Linebreak [31mred[0m ]]&gt; &lt;b&gt;&amp;amp;&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(document.domain)", "data:text/html,<script>x</script>"]
+)
+def test_a_post_address_that_is_not_http_becomes_no_link(
+    tmp_path: Path, sandbox: Any, sqlite_url: str, address: str
+) -> None:
+    """A stored post address that is not http(s) (from an older harvest, or a database
+    edited by hand): before, it became the card's link, RSS <link> and the JSON Feed's
+    url; now the card has no link and the feeds no address, as on the review page, and a
+    YouTube id that is not one gets no player."""
+    setup = make_setup(tmp_path, sandbox.base_url, sqlite_url, targets=("gallery",))
+    approve_matched(setup)
+    assert setup.cli("publish").exit_code == 0
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(models.Post).values(url=address, native_id=models.Post.native_id + "?x=1")
+        )
+    engine.dispose()
+    site = tmp_path / "site"
+    built = setup.cli("gallery", "--out", str(site))
+    assert built.exit_code == 0, built.stderr
+
+    feed = json.loads((site / "feed.json").read_text())
+    assert feed["items"] and all("url" not in item for item in feed["items"])
+    for name in ("index.html", "rss.xml", "feed.json"):
+        written = (site / name).read_text()
+        assert address[:12] not in written, name
+    dom = Dom((site / "index.html").read_text())
+    assert not [a for tag, a in dom.elements if tag in ("a", "iframe")]
+    links = [link.text for link in ET.parse(site / "rss.xml").getroot().iter("link")]
+    assert len(links) == 1  # the channel's own, to the site

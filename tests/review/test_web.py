@@ -185,9 +185,75 @@ def test_a_decision_made_elsewhere_is_shown_never_overwritten(harvested: Setup) 
     assert [d[:2] for d in after.decisions] == [("hold", "erin"), ("approve", "finn")]
 
 
-@pytest.mark.parametrize("path", ["/t/999999", "/t/abc"])
+def test_a_consent_revoked_after_the_card_was_shown_is_said_and_nothing_approved(
+    harvested: Setup,
+) -> None:
+    """The form is revoked between the page load and the click on Approve: before, the
+    page said only "changed meanwhile: it is pending", which it already was; now it says
+    the consent is revoked, and nothing is approved or queued."""
+    browser = client(make_desk(harvested))
+    item = queue_json(harvested, "--consent", "matched", "--limit", "1")[0]
+    tid = int(item["id"])
+    fields = shown(browser, tid)
+    revoked = harvested.cli(
+        "consent", "revoke", str(item["consent_id"]), "--reason", "participant withdrew"
+    )
+    assert revoked.exit_code == 0, revoked.stderr
+    late = decide(browser, tid, fields, action="approve")
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert (
+        f"testimony {tid} changed meanwhile: it is pending and its consent is revoked; "
+        "your decision was not saved"
+    ) in page
+    after = state(harvested, tid)
+    assert after.review == "pending" and after.decisions == [] and after.publications == {}
+
+
+def test_a_right_to_left_override_in_a_name_does_not_turn_the_age_beside_it(
+    harvested: Setup,
+) -> None:
+    """A form's name ending in U+202E (RIGHT-TO-LEFT OVERRIDE): before, the listing showed
+    the age after it reversed ("Ann, 17" read "Ann 71 ,"); now the name is isolated in
+    <bdi>, the age reads as stored. Likewise a reviewer's note in the history."""
+    browser = client(make_desk(harvested))
+    item = next(i for i in queue_json(harvested, "--limit", "0") if i["consent_id"] and i["age"])
+    with opened(harvested) as session, session.begin():
+        testimony = session.get(models.Testimony, item["id"])
+        assert testimony is not None
+        form = session.get(models.ConsentRecord, testimony.consent_id)
+        assert form is not None
+        form.full_name = "Ann\u202e Example"
+    fields = shown(browser, item["id"])
+    held = decide(browser, item["id"], fields, action="hold", text="asked\u202e school")
+    assert held.status_code == 303
+    page = browser.get(f"{BASE}/t/{item['id']}?status=held").get_data(as_text=True)
+    assert f'<span class="name"><bdi>Ann\u202e</bdi>, {item["age"]}</span>' in page
+    assert "by <bdi>dana</bdi>: <bdi>asked\u202e school</bdi></li>" in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/t/999999", "/t/abc", "/t/0", "/t/2147483648", "/t/99999999999999999999"]
+)
 def test_an_unknown_testimony_is_404(harvested: Setup, path: str) -> None:
-    assert client(make_desk(harvested)).get(BASE + path).status_code == 404
+    """Also an id past the id column's range: before, a 500 (and a traceback in the
+    terminal) from the driver's overflow, on the card and on a decision."""
+    browser = client(make_desk(harvested))
+    answer = browser.get(BASE + path)
+    assert answer.status_code == 404
+    assert answer.get_data(as_text=True) == "404 No such page or testimony.\n"
+    fields = shown(browser, first(harvested, "matched"))
+    refused = browser.post(
+        f"{BASE}{path}/decide",
+        data={
+            "csrf": fields["csrf"],
+            "version": fields["version"],
+            "action": "reject",
+            "text": "x",
+        },
+        headers={"Origin": BASE},
+    )
+    assert refused.status_code == 404
 
 
 def test_filters_narrow_the_queue_beside_the_card(harvested: Setup) -> None:
