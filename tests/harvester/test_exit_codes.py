@@ -48,3 +48,18 @@ def test_only_try_later_failures_exit_75_saying_when(ready: Setup) -> None:
     # and the next run, with the platforms willing again, picks everything up
     again = ready.cli("harvest")
     assert again.exit_code == 0, again.stderr
+
+
+def test_a_youtube_rate_limit_is_try_later_at_once_not_minutes_of_sleep_then_failed(
+    ready: Setup, no_clock_waits: list[float]
+) -> None:
+    # before: each 429 (Retry-After: 60) was slept out in the run, 4 tries, 3 minutes, then
+    # "youtube: failed: ... still failing after 4 tries: HTTP 429" and exit 1 (an alarm)
+    ready.control("faults", {"platform": "youtube", "kind": "429", "count": 10})
+    outcome = ready.cli("harvest", "--platform", "youtube")
+    assert outcome.exit_code == 75, outcome.stdout + outcome.stderr
+    line = summary_lines(outcome.stdout, outcome.stderr)["youtube"]
+    assert len(line) == 1 and line[0].startswith("youtube: try-later:"), line
+    assert "rate limited (HTTP 429)" in line[0] and "try again after" in line[0]
+    assert no_clock_waits == []
+    assert ready.stats()["requests"]["youtube"] == {"GET /youtube/v3/search": 1}
