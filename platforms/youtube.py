@@ -157,9 +157,15 @@ def classify(exc: BaseException, what: str, now: datetime) -> StorydeskError | N
             return CredentialRejected(
                 f"youtube {what}: the platform rejected the credentials (HTTP {status} {reason})"
             )
-        if status >= 500 or status == 429:
-            from platforms.http import retry_after
+        from platforms.http import retry_after
 
+        if status == 429:
+            # as on every other platform (platforms/http.py): "try later", not a run that
+            # sleeps out the Retry-After try after try and then calls itself failed
+            return TryLater.until(
+                f"youtube {what}: rate limited (HTTP 429)", retry_after(exc.resp, now, 60)
+            )
+        if status >= 500:
             return Transient(f"youtube {what}: HTTP {status}", retry_after(exc.resp, now, None))
         return Refused(f"youtube {what}: HTTP {status} {reason}".rstrip())
     if isinstance(exc, ValueError | httplib2.HttpLib2Error | OSError):

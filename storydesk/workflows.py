@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
 
 from config.errors import Outcome, exit_code
+from config.workers import worker_id
 
 if TYPE_CHECKING:
     from config.schema import LoadedCampaign
@@ -46,14 +47,65 @@ def harvest_and_match(
 
     sessions = app.sessions()
     chosen = platforms or loaded.settings.enabled_platforms()
+    if not set(chosen) <= set(loaded.settings.enabled_platforms()):
+        harvest(sessions, loaded, app.clock, chosen)  # refuses, naming the platform
     _mark_interrupted(app, loaded, chosen)
+    summaries: list[RunSummary] = []
     with _progress(progress_bar, chosen) as progress:
-        summaries = harvest(sessions, loaded, app.clock, chosen, progress)
+        for platform in chosen:
+            with _harvest_lease(app, loaded, platform) as (busy, renew):
+                if busy is not None:
+                    summaries.append(busy)
+                    continue
+
+                def advance(name: str, count: int, renew: Callable[[], None] = renew) -> None:
+                    renew()
+                    if progress is not None:
+                        progress(name, count)
+
+                summaries += harvest(sessions, loaded, app.clock, [platform], advance)
     if importlib.util.find_spec("consent.matching") is not None:
         from consent.matching import match_all
 
         match_all(sessions, loaded, app.clock)
     return summaries
+
+
+@contextmanager
+def _harvest_lease(
+    app: AppContext, loaded: LoadedCampaign, platform: str
+) -> Iterator[tuple[RunSummary | None, Callable[[], None]]]:
+    """The platform's harvest lease, as the daemon's job takes it, so that a harvest by hand
+    never runs beside the daemon's (or another's) of the same platform: (a "try later"
+    summary naming the holder, or None once the lease is ours; a renewer for long runs)."""
+    from harvester.pipeline import RunSummary
+    from storydesk.ops import locks
+    from storydesk.ops.jobs import LEASE_TTL, lease_name
+
+    sessions, clock = app.sessions(), app.clock
+    name, holder = lease_name(loaded, f"harvest:{platform}"), worker_id()
+    if locks.claim_lease(sessions, name, holder, clock.now(), LEASE_TTL) is None:
+        with sessions() as session:
+            current = locks.lease_holder(session, name, clock.now())
+        who = current.holder if current is not None else "another process"
+        busy = RunSummary(platform, status="try-later", error_kind="try-later")
+        busy.error = (
+            f"{platform} is already being harvested by {who}; this harvest was not run"
+            " (the next one runs once that one is done)"
+        )
+        yield busy, lambda: None
+        return
+    last = [clock.now()]
+
+    def renew() -> None:
+        if clock.now() - last[0] >= LEASE_TTL / 3:
+            locks.claim_lease(sessions, name, holder, clock.now(), LEASE_TTL)
+            last[0] = clock.now()
+
+    try:
+        yield None, renew
+    finally:
+        locks.release_lease(sessions, name, holder, clock.now())
 
 
 SHOWN_REJECTED = 10
