@@ -90,6 +90,21 @@ class InstagramPublish(Target):
     )
 
 
+def _errors_to_the_log(context: instaloader.InstaloaderContext) -> None:
+    """instaloader prints its non-fatal errors to stderr even when quiet (and again at
+    exit): a line of its own beside storydesk's for the same failure, which reaches the
+    harvester as an exception and is said there in one line. They go to the log, for
+    --debug, named as instagram's."""
+    import logging
+
+    log = logging.getLogger("storydesk.instagram")
+
+    def error(msg: str, repeat_at_end: bool = True) -> None:
+        log.debug("instagram (instaloader): %s", msg)
+
+    context.error = error  # type: ignore[method-assign]
+
+
 def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Instaloader:
     import instaloader
 
@@ -108,6 +123,7 @@ def instaloader_client(loaded: LoadedCampaign, clock: Clock) -> instaloader.Inst
         request_timeout=settings.timeout_seconds,
         rate_controller=lambda ctx: _rate_controller(ctx, clock),
     )
+    _errors_to_the_log(loader.context)
     route_instaloader(
         loader.context,
         {"www.instagram.com": settings.base_url, "i.instagram.com": settings.mobile_base_url},

@@ -65,3 +65,15 @@ def test_a_session_opened_elsewhere_is_not_routed(loader: instaloader.Instaloade
     # another instaloader in the process, not built by storydesk, goes where it asked
     other = instaloader.Instaloader(sleep=False, quiet=True)
     assert type(other.context._session.get_adapter(PAGE)) is HTTPAdapter
+
+
+def test_instaloaders_own_error_lines_stay_off_the_terminal(
+    loader: instaloader.Instaloader, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # it printed 'GraphQL response did not contain a "status" field.' on stderr, a line
+    # without a platform beside storydesk's own line for the same failure
+    with loader.context.error_catcher("tag"):  # prints and swallows what it catches
+        raise instaloader.exceptions.QueryReturnedBadRequestException("garbled")
+    loader.context.error('GraphQL response did not contain a "status" field.')
+    loader.close()  # instaloader repeats its errors when closed
+    assert capfd.readouterr().err == ""
