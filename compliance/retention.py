@@ -5,6 +5,9 @@
 - A person who withdrew consent: once every reshare of their testimonies is taken down,
   their form's personal fields and the stored copies of their posts are purged. The audit
   trail (ids, states, the form's response id and version) remains as the proof.
+- A poster who withdrew by reply to our request (with or without a form): the same, for the
+  testimony asked; the request keeps its code, states and the reply's id as the proof, and
+  loses its text (it greeted the poster by name).
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from compliance.summary import ComplianceSummary
 from config.clock import Clock
 from config.schema import LoadedCampaign
 from db import audit
-from db.models import ConsentMatch, ConsentRecord, Post, Publication, Testimony
+from db.models import ConsentMatch, ConsentRecord, ConsentRequest, Post, Publication, Testimony
 from db.outbox import request_takedown
 from db.session import transaction
-from db.states import LIVE_PUBLICATION, ConsentState, FormState, ReviewState
+from db.states import LIVE_PUBLICATION, ConsentState, FormState, RequestState, ReviewState
 
 ACTOR = "compliance"
 CHUNK = 500
@@ -106,12 +109,64 @@ def purge_withdrawn(
     for record_id in record_ids:
         with transaction(sessions) as session:
             _purge_one(session, session.get_one(ConsentRecord, record_id), clock.now(), summary)
+    purge_withdrawn_by_reply(sessions, loaded, clock, summary)
 
 
-def _purge_one(
-    session: Session, record: ConsentRecord, now: datetime, summary: ComplianceSummary
+def purge_withdrawn_by_reply(
+    sessions: sessionmaker[Session],
+    loaded: LoadedCampaign,
+    clock: Clock,
+    summary: ComplianceSummary,
 ) -> None:
-    testimonies = _testimony_ids(session, record)
+    """Posters who answered our request with the withdrawal hashtag: no form may be behind
+    it (a testimony never signed for is `revoked`, never `none`, so the never-matched
+    minimisation does not reach it either)."""
+    with sessions() as session:
+        request_ids = list(
+            session.scalars(
+                select(ConsentRequest.id).where(
+                    ConsentRequest.campaign_id == loaded.id,
+                    ConsentRequest.state == RequestState.WITHDRAWN,
+                    ConsentRequest.text != "",
+                )
+            )
+        )
+    for request_id in request_ids:
+        with transaction(sessions) as session:
+            request = session.get_one(ConsentRequest, request_id)
+            testimony = session.get_one(Testimony, request.testimony_id)
+            forms = {i for i in (request.consent_id, testimony.consent_id) if i is not None}
+            if any(
+                (r := session.get_one(ConsentRecord, i)).state == FormState.REVOKED
+                and r.personal_data_purged_at is None
+                for i in forms
+            ):
+                continue  # the revoked form's purge above covers it (or waits for it)
+            posts = _purge_testimonies(session, [request.testimony_id], clock.now(), summary)
+            if posts is None:
+                continue
+            request.text, request.updated_at = "", clock.now()
+            audit.record(
+                session,
+                at=clock.now(),
+                actor=ACTOR,
+                action="retention.withdrawn-purged",
+                subject_type="consent-request",
+                subject_id=request.id,
+                detail={
+                    "withdrawn_post_id": request.withdrawn_post_id,
+                    "testimonies": [request.testimony_id],
+                    "posts": posts,
+                },
+            )
+            summary.withdrawn_purged += 1
+
+
+def _purge_testimonies(
+    session: Session, testimonies: list[int], now: datetime, summary: ComplianceSummary
+) -> list[int] | None:
+    """Purge the stored copies of these testimonies, once no reshare of them is out: the
+    purged post ids, or None while a takedown is still waiting (asked for here if not yet)."""
     live = list(
         session.scalars(
             select(Publication).where(
@@ -128,7 +183,7 @@ def _purge_one(
         )
     if live:
         summary.withdrawn_waiting += 1
-        return
+        return None
     posts = list(session.scalars(select(Post).where(Post.testimony_id.in_(testimonies))))
     for post in posts:
         if post.purged_at is None:
@@ -140,6 +195,21 @@ def _purge_one(
         select(ConsentMatch).where(ConsentMatch.post_id.in_([p.id for p in posts]))
     ):
         match.evidence = {"purged": True}
+    # our requests greeted the poster by name: the code, states and ids stay as the proof
+    for request in session.scalars(
+        select(ConsentRequest).where(ConsentRequest.testimony_id.in_(testimonies))
+    ):
+        request.text, request.updated_at = "", now
+    return [p.id for p in posts]
+
+
+def _purge_one(
+    session: Session, record: ConsentRecord, now: datetime, summary: ComplianceSummary
+) -> None:
+    testimonies = _testimony_ids(session, record)
+    posts = _purge_testimonies(session, testimonies, now, summary)
+    if posts is None:
+        return
     purge_consent(record, now)
     audit.record(
         session,
@@ -151,7 +221,7 @@ def _purge_one(
         detail={
             "response_id": record.response_id,
             "testimonies": testimonies,
-            "posts": [p.id for p in posts],
+            "posts": posts,
         },
         consent=record,
     )

@@ -115,3 +115,47 @@ def test_the_next_cycle_reads_the_withdrawal_and_takes_the_reshares_down(
     rows = [r for r in outbox(setup.db_url) if r.testimony_id == tid]
     assert {r.target for r in rows if r.state == "taken-down"} == live, cycle.stdout
     assert all(proof in (reason or "") for reason in takedown_reasons(setup, tid).values())
+
+
+def test_a_poster_who_withdrew_by_reply_without_a_form_is_purged_by_the_sweep(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    """#NoUNESCO with no form behind it: the testimony is `revoked`, so neither the
+    never-matched minimisation nor the revoked-form purge reached it; the name, handle and
+    words stayed for ever, and our request's text kept greeting the poster by name."""
+    from sqlalchemy import select
+
+    from db.models import AuditEntry, Post
+    from tests.sandboxed import session_factory
+
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False, targets=TARGETS)
+    harvested(setup)
+    [(tid, _tweet)] = unsigned_on_x(setup)
+    assert setup.cli("ask", str(tid)).exit_code == 0
+    [request] = requests_of(setup)
+    sessions = session_factory(setup.db_url)
+    with sessions() as session:
+        post = session.scalars(select(Post).where(Post.testimony_id == tid)).one()
+        name, handle, words = post.author_name, post.author_handle, post.text
+    assert name and handle and words and name.split()[0] in request.text
+    proof = reply(setup, str(request.external_id), "author", "Please don't #NoUNESCO")
+    assert len(answers(setup)["withdrawals"]) == 1
+
+    for _ in range(2):  # a second sweep finds nothing more to do
+        swept = setup.cli("compliance", "--json")
+        assert swept.exit_code == 0, swept.stderr
+    with sessions() as session:
+        post = session.scalars(select(Post).where(Post.testimony_id == tid)).one()
+        assert post.purged_at is not None and post.text == ""
+        assert (post.author_name, post.author_handle, post.author_id, post.raw) == (None,) * 4
+        proofs = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "retention.withdrawn-purged")
+        ).all()
+        assert len(proofs) == 1 and proofs[0].detail["withdrawn_post_id"] == proof
+        assert name not in str(proofs[0].detail) and handle not in str(proofs[0].detail)
+    [request] = requests_of(setup)
+    assert request.state == "withdrawn" and request.withdrawn_post_id == proof
+    assert name.split()[0] not in request.text and request.code
+    listed = json.loads(setup.cli("consent", "requests", "--json").stdout)
+    assert listed[0]["text"] == "" and listed[0]["withdrawn_post_id"] == proof
+    assert "never asks again" in setup.cli("ask", str(tid), "--again").stdout
