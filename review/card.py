@@ -275,6 +275,19 @@ EVIDENCE = {
 }
 
 
+def evidence_text(evidence: dict[str, Any] | None) -> str | None:
+    """The evidence of a consent state in words (the card's line, the review page's)."""
+    if not evidence:
+        return None
+    by = str(evidence.get("by") or "")
+    said = EVIDENCE.get(by, by)
+    value = evidence.get("value")
+    text = f"{said} ({value})" if value else said
+    if unconfirmed := evidence.get("signer_unconfirmed"):
+        text += f"; but {unconfirmed}: check who signed"
+    return text
+
+
 LINKS = {
     "same_words": "same words within 3 days",
     "links_to_video": "links to its video",
@@ -308,10 +321,7 @@ def _lines(card: Card) -> list[str]:
     lines = [f"Testimony {card['id']}   review: {card['review']}   consent: {card['consent']}"]
     evidence = card["consent_evidence"] or {}
     if evidence:
-        lines.append(
-            f"  evidence: {EVIDENCE.get(evidence.get('by', ''), evidence.get('by'))}"
-            f" ({evidence.get('value')})"
-        )
+        lines.append(f"  evidence: {evidence_text(evidence)}")
     form = card["form"]
     if form:
         guardian = (

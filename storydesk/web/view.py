@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from config.schema import LoadedCampaign
 from db.models import ConsentRecord
 from db.states import ConsentState, ReviewState
-from review.card import EVIDENCE, Card, testimony_card
+from review.card import Card, evidence_text, testimony_card
 from review.differences import differences
 from review.queue import (
     CONSENT_STATES,
@@ -156,15 +156,6 @@ def next_card(session: Session, campaign_id: str, filters: Filters, after: int) 
     )
 
 
-def evidence_line(evidence: dict[str, Any] | None) -> str | None:
-    if not evidence:
-        return None
-    by = str(evidence.get("by") or "")
-    said = EVIDENCE.get(by, by)
-    value = evidence.get("value")
-    return f"{said} ({value})" if value else said
-
-
 def copies(session: Session, loaded: LoadedCampaign, card: Card) -> list[dict[str, Any]]:
     """Each copy with its player, its own consent evidence and the plan db.copies makes
     for it (the card's: goes out, or stays and why), and whether an override with a reason
@@ -193,7 +184,7 @@ def copies(session: Session, loaded: LoadedCampaign, card: Card) -> list[dict[st
                 "link": web_url(post["url"]),
                 "consent": check["consent"] if check else ConsentState.NONE,
                 "form": check["form"] if check else None,
-                "evidence": evidence_line(check["evidence"]) if check else None,
+                "evidence": evidence_text(check["evidence"]) if check else None,
                 "goes_out": bool(check and check["goes_out"]),
                 "left_out": bool(check and check["left_out"]),
                 "reasons": check["reasons"] if check else [],

@@ -39,9 +39,9 @@ def test_ask_then_the_signed_form_with_its_code_matches_and_publishes(
     assert "already asked" in again.stdout
     assert replies_made(setup) == 1, "a second ask sends nothing"
 
-    # The poster opens the link and signs, under another spelling of the name: the code,
-    # not the name, ties the form to the post.
-    signed = setup.control("sign", {"native_id": tweet, "name": "Somebody Else"})
+    # The poster opens the link and signs with their name: the code ties the form to the
+    # post (the form names no handle and no video).
+    signed = setup.control("sign", {"native_id": tweet})
     assert signed["code"] == request.code
     import_export(setup)
     card = show(setup, tid)
@@ -59,6 +59,30 @@ def test_ask_then_the_signed_form_with_its_code_matches_and_publishes(
     done = [r for r in outbox(setup.db_url) if r.testimony_id == tid and r.target == "x"]
     assert [r.state for r in done] == ["done"]
     assert tweet in sandbox.state.retweets
+
+
+def test_a_form_with_the_code_signed_by_someone_else_is_for_a_person_to_check(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    """The request is a public reply: anyone who reads it can open the link and sign. A form
+    with the code that names neither the account asked nor a name like the poster's gives
+    needs-check, so nothing goes out until a person has seen who signed."""
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False)
+    harvested(setup)
+    [(tid, tweet)] = unsigned_on_x(setup)
+    assert setup.cli("ask", str(tid), "--as", "staff").exit_code == 0
+    setup.control("sign", {"native_id": tweet, "name": "Somebody Else"})
+    import_export(setup)
+    card = show(setup, tid)
+    assert card["consent"] == "needs-check"
+    assert card["consent_evidence"]["by"] == "form_code"
+    shown = setup.cli("show", str(tid)).stdout
+    assert "form code" in shown and "check who signed" in shown
+    refused = setup.cli("approve", str(tid), "--as", "staff")
+    assert refused.exit_code == 1 and "needs-check" in refused.stderr
+    assert setup.cli("publish", "--target", "x").exit_code == 0
+    assert [r for r in outbox(setup.db_url) if r.testimony_id == tid] == []
+    assert tweet not in sandbox.state.retweets
 
 
 def test_dry_run_sends_and_records_nothing(tmp_path: Path, sandbox: Any, db_url: str) -> None:
