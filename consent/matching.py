@@ -50,12 +50,13 @@ NUMBER = re.compile(r"\d+")
 
 
 def _age(record: Form, today: date) -> int | None:
-    if record.age is not None:
-        return record.age
+    """The person's age as the form gives it; a form giving both an age and a date of birth
+    that disagree is read as the younger (an "18" beside a birth date of 2014 is a child)."""
+    ages = [] if record.age is None else [record.age]
     if record.date_of_birth is not None:
         born = record.date_of_birth
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return None
+        ages.append(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+    return min(ages) if ages else None
 
 
 def strong_state(record: Form, minimum_age: int, today: date) -> ConsentState:

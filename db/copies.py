@@ -274,8 +274,9 @@ def opt_in_stand_in(
     ).all()
     today = (testimony.updated_at or testimony.created_at).date()
     for age, born, guardian in forms:
-        if born is not None:
-            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if born is not None:  # an age and a birth date that disagree: the younger
+            years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            age = years if age is None else min(age, years)
         if guardian or (age is not None and age < minimum):
             return None, "a form says the person is a minor: only a signed form can do"
     texts = session.scalars(select(Post.text).where(Post.testimony_id == testimony.id)).all()

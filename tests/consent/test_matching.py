@@ -404,3 +404,20 @@ def test_evidence_is_stored_as_json_dumps_writes_it() -> None:
         {"by": "video_url", "value": "https://youtu.be/x?a=1&b=<2>", "n": [1, 2.5, None, True]},
     ):
         assert dumps(evidence) == json.dumps(evidence)
+
+
+def test_an_age_and_a_birth_date_that_disagree_are_read_as_the_younger(desk: Setup) -> None:
+    # "18" typed beside a birth date of 2014: the form is a child's, and no guardian signed
+    sessions = given(
+        desk,
+        form("R1", "Kid A", x_handle="kida", age=18, date_of_birth="2014-01-01"),
+        form("R2", "Kid B", x_handle="kidb", age=15, date_of_birth="1990-01-01"),
+        form("R3", "Adult C", x_handle="adultc", age=30, date_of_birth="1990-01-01"),
+    )
+    a, _ = add_post(sessions, "x", "1", author_id="1", handle="kida")
+    b, _ = add_post(sessions, "x", "2", author_id="2", handle="kidb")
+    c, _ = add_post(sessions, "x", "3", author_id="3", handle="adultc")
+    match(desk, sessions)
+    assert match_of(sessions, a) == ("guardian-required", "R1", "handle")
+    assert match_of(sessions, b) == ("guardian-required", "R2", "handle")
+    assert match_of(sessions, c) == ("matched", "R3", "handle")
