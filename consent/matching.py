@@ -113,9 +113,32 @@ def _strong(
         "response_id": record.response_id,
     }
     state = strong_state(record, minimum, today)
-    if by != "account_id_renamed" and (others := index.also.get((by, key))):
+    others = list(index.also.get((by, key)) or ()) if by != "account_id_renamed" else []
+    # the post's other identifiers may name other forms: a video URL on one form, the
+    # account on another (a form naming someone else's video)
+    for kind, table, other_key in (
+        ("video_url", index.videos, normalise.video_key(post.url)),
+        ("account_id", index.ids, (platform, author) if author else None),
+        ("handle", index.handles, (platform, normalise.handle(post.author_handle))),
+    ):
+        if kind == by or other_key is None or (other := table.get(other_key)) is None:
+            continue
+        for rid in (other.response_id, *index.also.get((kind, other_key), ())):
+            if rid != record.response_id and rid not in others:
+                others.append(rid)
+    if others:
         evidence["also_on_forms"] = others  # which of them is it? a person decides
-        state = ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
+        # ...but none of them may have withdrawn, nor be a minor's without a guardian: the
+        # account may be theirs, and those have no override
+        states = {state} | {
+            strong_state(index.by_response[rid], minimum, today)
+            for rid in others
+            if rid in index.by_response
+        }
+        state = next(
+            (s for s in (ConsentState.REVOKED, ConsentState.GUARDIAN_REQUIRED) if s in states),
+            ConsentState.NEEDS_CHECK,
+        )
     return Verdict(state, record, evidence, 100.0)
 
 

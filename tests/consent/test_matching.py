@@ -421,3 +421,32 @@ def test_an_age_and_a_birth_date_that_disagree_are_read_as_the_younger(desk: Set
     assert match_of(sessions, a) == ("guardian-required", "R1", "handle")
     assert match_of(sessions, b) == ("guardian-required", "R2", "handle")
     assert match_of(sessions, c) == ("matched", "R3", "handle")
+
+
+def test_a_form_naming_another_persons_video_or_account_never_outranks_their_withdrawal(
+    desk: Setup,
+) -> None:
+    # R1 names the video (someone else's), R2 the account and withdrew; R3 names an account
+    # R4 (a child's form, no guardian) also names: neither can be approved, even overriding
+    sessions = given(
+        desk,
+        form("R1", "Mallory Evil", video_urls="https://x.com/victim/status/555"),
+        form("R2", "Victor Victim", x_handle="victim", revoked="yes"),
+        form("R3", "Mallory Evil", x_handle="kid", age=30),
+        form("R4", "Kid Victim", x_handle="@Kid", age=12),
+        form("R5", "Ana Silva", video_urls="https://x.com/anas/status/9", x_handle="anas"),
+    )
+    video, by_video = add_post(sessions, "x", "555", url="https://x.com/victim/status/555",
+                               author_id="9", handle="victim")  # fmt: skip
+    child, by_child = add_post(sessions, "x", "1", author_id="10", handle="kid")
+    own, _ = add_post(sessions, "x", "9", url="https://x.com/anas/status/9", handle="anas")
+    match(desk, sessions)
+    assert match_of(sessions, video) == ("revoked", "R1", "video_url")
+    assert match_of(sessions, child) == ("guardian-required", "R3", "handle")
+    assert match_of(sessions, own) == ("matched", "R5", "video_url")  # one form, both named
+    for testimony in (by_video, by_child):
+        outcome = desk.cli("approve", str(testimony), "--as", "kim", "--override", "--reason", "x")
+        assert outcome.exit_code == 1
+        assert "refused: consent is" in outcome.stderr
+    with sessions() as session:
+        assert session.scalars(select(models.Publication)).all() == []
