@@ -302,13 +302,26 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     # posts at 100k were scored, then matched by their account anyway).
     strong: list[Verdict | None] = []
     no_authors: dict[tuple[str, str], Form] = {}
+    accounts: dict[tuple[str, str | None], set[str]] = {}  # a form's handle -> account ids
     for post in posts:
         verdict = coded.get(post.id) or _strong(post, index, no_authors, minimum, today)
         strong.append(verdict)
-        if verdict is None:
+        if verdict is not None and verdict.evidence.get("by") == "handle" and post.author_id:
+            key = (post.platform, normalise.handle(post.author_handle))
+            accounts.setdefault(key, set()).add(post.author_id)
+    for post, verdict in zip(posts, strong, strict=True):
+        if verdict is None or verdict.evidence.get("by") != "handle":
+            continue
+        shared = len(accounts.get((post.platform, normalise.handle(post.author_handle)), ())) > 1
+        if shared:
+            # a form's handle worn by two accounts (one renamed, another took the name):
+            # which of them signed? a person decides; neither's renames follow the form
+            verdict.evidence["other_accounts_with_handle"] = True
+            if verdict.state == ConsentState.MATCHED:
+                verdict.state = ConsentState.NEEDS_CHECK
             continue
         clear = "also_on_forms" not in verdict.evidence  # an account two forms claim: no
-        if verdict.evidence.get("by") == "handle" and clear and post.author_id and verdict.record:
+        if clear and post.author_id and verdict.record:
             by_author[(post.platform, post.author_id)] = verdict.record
     for post, verdict in zip(posts, strong, strict=True):
         renamed = post.author_id and (post.platform, post.author_id) in by_author

@@ -450,3 +450,20 @@ def test_a_form_naming_another_persons_video_or_account_never_outranks_their_wit
         assert "refused: consent is" in outcome.stderr
     with sessions() as session:
         assert session.scalars(select(models.Publication)).all() == []
+
+
+def test_a_handle_another_account_took_after_a_rename_is_not_matched_to_the_form(
+    desk: Setup,
+) -> None:
+    # Alice (account 100) signed as @alice, then renamed; account 200 took @alice
+    sessions = given(desk, form("R1", "Alice Abara", x_handle="alice"))
+    first, _ = add_post(sessions, "x", "1", author_id="100", handle="alice")
+    match(desk, sessions)
+    assert match_of(sessions, first) == ("matched", "R1", "handle")
+    add_post(sessions, "x", "2", author_id="100", handle="alice_new")
+    taker, testimony = add_post(sessions, "x", "3", author_id="200", handle="Alice")
+    match(desk, sessions)
+    assert match_of(sessions, taker) == ("needs-check", "R1", "handle")
+    assert match_of(sessions, first) == ("needs-check", "R1", "handle")
+    outcome = desk.cli("approve", str(testimony), "--as", "kim")
+    assert outcome.exit_code == 1 and "needs-check" in outcome.stderr
