@@ -467,3 +467,26 @@ def test_a_handle_another_account_took_after_a_rename_is_not_matched_to_the_form
     assert match_of(sessions, first) == ("needs-check", "R1", "handle")
     outcome = desk.cli("approve", str(testimony), "--as", "kim")
     assert outcome.exit_code == 1 and "needs-check" in outcome.stderr
+
+
+def test_a_form_also_naming_the_account_withdrawn_after_approval_stops_the_publish(
+    desk: Setup,
+) -> None:
+    # two forms name @victim; the reviewer confirmed R1; then R2's signer withdrew
+    sessions = given(
+        desk,
+        form("R1", "Mallory Evil", x_handle="victim"),
+        form("R2", "Victor Victim", x_handle="@Victim"),
+    )
+    _, testimony = add_post(sessions, "x", "1", author_id="9", handle="victim")
+    match(desk, sessions)
+    approved = desk.cli("approve", str(testimony), "--as", "kim", "--override", "--reason", "seen")
+    assert approved.exit_code == 0, approved.stderr
+    assert desk.cli("consent", "revoke", "R2", "--reason", "withdrawn").exit_code == 0
+    published = desk.cli("publish", "--target", "gallery")
+    assert "0 published" in published.stdout and "1 skipped" in published.stdout
+    with sessions() as session:
+        row = session.scalars(select(models.Publication).where(
+            models.Publication.target == "gallery")).one()  # fmt: skip
+        assert row.state == "skipped"
+        assert "form R2, which also names this account" in (row.skip_reason or "")
