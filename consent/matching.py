@@ -116,11 +116,13 @@ def _strong(
     others = list(index.also.get((by, key)) or ()) if by != "account_id_renamed" else []
     # the post's other identifiers may name other forms: a video URL on one form, the
     # account on another (a form naming someone else's video)
-    for kind, table, other_key in (
+    said = normalise.handle(post.author_handle)
+    claims: tuple[tuple[str, dict[Any, Form], Any], ...] = (
         ("video_url", index.videos, normalise.video_key(post.url)),
         ("account_id", index.ids, (platform, author) if author else None),
-        ("handle", index.handles, (platform, normalise.handle(post.author_handle))),
-    ):
+        ("handle", index.handles, (platform, said) if said else None),
+    )
+    for kind, table, other_key in claims:
         if kind == by or other_key is None or (other := table.get(other_key)) is None:
             continue
         for rid in (other.response_id, *index.also.get((kind, other_key), ())):

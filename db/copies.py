@@ -317,14 +317,16 @@ def _claimant_withdrawn(session: Session, match: ConsentMatch | None) -> str | N
     """The response id of a revoked form among the others that name this copy's account or
     video (also_on_forms), as they stand now: one withdrawn since the match (`consent
     revoke`) may be the account's owner, and the likeness a reviewer confirmed was another's."""
-    others = (match.evidence or {}).get("also_on_forms") if match is not None else None
+    if match is None:
+        return None
+    others = (match.evidence or {}).get("also_on_forms")
     if not others or not isinstance(others, list):
         return None
     campaign = select(Post.campaign_id).where(Post.id == match.post_id).scalar_subquery()
     return session.scalar(
         select(ConsentRecord.response_id)
         .where(
-            ConsentRecord.campaign_id == campaign,
+            ConsentRecord.campaign_id == campaign,  # type: ignore[arg-type]
             ConsentRecord.response_id.in_([str(o) for o in others]),
             ConsentRecord.state == FormState.REVOKED,
         )
