@@ -133,9 +133,11 @@ class FormIndex:
         self.joined = NameIndex()  # the letters in written order, as a handle holds them
         # identifiers named on more than one form: the other forms' response_ids
         self.also: dict[Any, list[str]] = {}
+        self.by_response: dict[str, Form] = {}  # response_id -> form, for the claimants
         readers = {name: registry.get(name).consent_reader for name in HANDLE_FIELDS}
         cities: dict[str | None, str] = {}  # a few hundred cities for 50k forms: fold each once
         for record in records:
+            self.by_response[record.response_id] = record
             for url in record.video_urls:
                 if key := normalise.video_key(url):
                     self._claim(self.videos, key, record, "video_url")

@@ -50,12 +50,13 @@ NUMBER = re.compile(r"\d+")
 
 
 def _age(record: Form, today: date) -> int | None:
-    if record.age is not None:
-        return record.age
+    """The person's age as the form gives it; a form giving both an age and a date of birth
+    that disagree is read as the younger (an "18" beside a birth date of 2014 is a child)."""
+    ages = [] if record.age is None else [record.age]
     if record.date_of_birth is not None:
         born = record.date_of_birth
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return None
+        ages.append(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+    return min(ages) if ages else None
 
 
 def strong_state(record: Form, minimum_age: int, today: date) -> ConsentState:
@@ -112,9 +113,34 @@ def _strong(
         "response_id": record.response_id,
     }
     state = strong_state(record, minimum, today)
-    if by != "account_id_renamed" and (others := index.also.get((by, key))):
+    others = list(index.also.get((by, key)) or ()) if by != "account_id_renamed" else []
+    # the post's other identifiers may name other forms: a video URL on one form, the
+    # account on another (a form naming someone else's video)
+    said = normalise.handle(post.author_handle)
+    claims: tuple[tuple[str, dict[Any, Form], Any], ...] = (
+        ("video_url", index.videos, normalise.video_key(post.url)),
+        ("account_id", index.ids, (platform, author) if author else None),
+        ("handle", index.handles, (platform, said) if said else None),
+    )
+    for kind, table, other_key in claims:
+        if kind == by or other_key is None or (other := table.get(other_key)) is None:
+            continue
+        for rid in (other.response_id, *index.also.get((kind, other_key), ())):
+            if rid != record.response_id and rid not in others:
+                others.append(rid)
+    if others:
         evidence["also_on_forms"] = others  # which of them is it? a person decides
-        state = ConsentState.REVOKED if state == ConsentState.REVOKED else ConsentState.NEEDS_CHECK
+        # ...but none of them may have withdrawn, nor be a minor's without a guardian: the
+        # account may be theirs, and those have no override
+        states = {state} | {
+            strong_state(index.by_response[rid], minimum, today)
+            for rid in others
+            if rid in index.by_response
+        }
+        state = next(
+            (s for s in (ConsentState.REVOKED, ConsentState.GUARDIAN_REQUIRED) if s in states),
+            ConsentState.NEEDS_CHECK,
+        )
     return Verdict(state, record, evidence, 100.0)
 
 
@@ -278,13 +304,26 @@ def _match(session: Session, loaded: LoadedCampaign, now: datetime) -> MatchSumm
     # posts at 100k were scored, then matched by their account anyway).
     strong: list[Verdict | None] = []
     no_authors: dict[tuple[str, str], Form] = {}
+    accounts: dict[tuple[str, str | None], set[str]] = {}  # a form's handle -> account ids
     for post in posts:
         verdict = coded.get(post.id) or _strong(post, index, no_authors, minimum, today)
         strong.append(verdict)
-        if verdict is None:
+        if verdict is not None and verdict.evidence.get("by") == "handle" and post.author_id:
+            key = (post.platform, normalise.handle(post.author_handle))
+            accounts.setdefault(key, set()).add(post.author_id)
+    for post, verdict in zip(posts, strong, strict=True):
+        if verdict is None or verdict.evidence.get("by") != "handle":
+            continue
+        shared = len(accounts.get((post.platform, normalise.handle(post.author_handle)), ())) > 1
+        if shared:
+            # a form's handle worn by two accounts (one renamed, another took the name):
+            # which of them signed? a person decides; neither's renames follow the form
+            verdict.evidence["other_accounts_with_handle"] = True
+            if verdict.state == ConsentState.MATCHED:
+                verdict.state = ConsentState.NEEDS_CHECK
             continue
         clear = "also_on_forms" not in verdict.evidence  # an account two forms claim: no
-        if verdict.evidence.get("by") == "handle" and clear and post.author_id and verdict.record:
+        if clear and post.author_id and verdict.record:
             by_author[(post.platform, post.author_id)] = verdict.record
     for post, verdict in zip(posts, strong, strict=True):
         renamed = post.author_id and (post.platform, post.author_id) in by_author

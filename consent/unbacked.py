@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from config.schema import LoadedCampaign
 from db.copies import CopyCheck, check_copies, latest_approval
-from db.models import Publication, Testimony
+from db.models import ConsentRecord, Publication, Testimony
 from db.outbox import request_takedown
-from db.states import SETTLED_PUBLICATION, PublicationState
+from db.scope import refusal
+from db.states import SETTLED_PUBLICATION, FormState, PublicationState
 from platforms import registry
 
 ACTOR = "matcher"
@@ -74,7 +75,9 @@ def take_down_unbacked(session: Session, loaded: LoadedCampaign, now: datetime) 
     for publication in _live(session, loaded.id):
         by_testimony.setdefault(publication.testimony_id, []).append(publication)
     for tid, publications in by_testimony.items():
-        lost = _lost(session, loaded, session.get_one(Testimony, tid))
+        testimony = session.get_one(Testimony, tid)
+        _out_of_scope(session, testimony, publications, now)
+        lost = _lost(session, loaded, testimony)
         if not lost:
             continue
         for publication in publications:
@@ -94,6 +97,24 @@ def take_down_unbacked(session: Session, loaded: LoadedCampaign, now: datetime) 
             )
             request_takedown(session, [tid], reason, now, ACTOR, targets=[publication.target])
     return _takedowns_pending(session, loaded.id)
+
+
+def _out_of_scope(
+    session: Session, testimony: Testimony, publications: list[Publication], now: datetime
+) -> None:
+    """A form re-imported with a narrower scope, or past its expires_at: what went out where
+    it no longer allows comes down (a withdrawal has its own path, consent/register.py)."""
+    record = session.get(ConsentRecord, testimony.consent_id) if testimony.consent_id else None
+    if record is None or record.state != FormState.ACTIVE:
+        return
+    for publication in publications:
+        if publication.takedown_requested_at is None and (
+            why := refusal(record, publication.target, now)
+        ):
+            request_takedown(
+                session, [testimony.id], f"consent changed: {why}", now, ACTOR,
+                targets=[publication.target],
+            )  # fmt: skip
 
 
 def _takedowns_pending(session: Session, campaign_id: str) -> set[int]:

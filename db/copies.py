@@ -203,6 +203,10 @@ def check_copies(
             left_out=left_out,
         )
         check.consent_refusal = _consent_refusal(post, match, form, check.confirmed)
+        if check.consent_refusal is None and (withdrawn := _claimant_withdrawn(session, match)):
+            check.consent_refusal = (
+                f"{HARD[ConsentState.REVOKED]} (form {withdrawn}, which also names this account)"
+            )
         match_form = match.consent_id if match is not None else None
         if stand_in is not None and post.id == stand_in.post_id and match_form is None:
             if post.source_state == SourceState.AVAILABLE:
@@ -274,8 +278,9 @@ def opt_in_stand_in(
     ).all()
     today = (testimony.updated_at or testimony.created_at).date()
     for age, born, guardian in forms:
-        if born is not None:
-            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if born is not None:  # an age and a birth date that disagree: the younger
+            years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            age = years if age is None else min(age, years)
         if guardian or (age is not None and age < minimum):
             return None, "a form says the person is a minor: only a signed form can do"
     texts = session.scalars(select(Post.text).where(Post.testimony_id == testimony.id)).all()
@@ -305,6 +310,28 @@ def _approved_for_another_form(approval: Decision | None, testimony: Testimony) 
         approval is not None
         and approval.consent_id is not None
         and approval.consent_id != testimony.consent_id
+    )
+
+
+def _claimant_withdrawn(session: Session, match: ConsentMatch | None) -> str | None:
+    """The response id of a revoked form among the others that name this copy's account or
+    video (also_on_forms), as they stand now: one withdrawn since the match (`consent
+    revoke`) may be the account's owner, and the likeness a reviewer confirmed was another's."""
+    if match is None:
+        return None
+    others = (match.evidence or {}).get("also_on_forms")
+    if not others or not isinstance(others, list):
+        return None
+    campaign = select(Post.campaign_id).where(Post.id == match.post_id).scalar_subquery()
+    return session.scalar(
+        select(ConsentRecord.response_id)
+        .where(
+            ConsentRecord.campaign_id == campaign,  # type: ignore[arg-type]
+            ConsentRecord.response_id.in_([str(o) for o in others]),
+            ConsentRecord.state == FormState.REVOKED,
+        )
+        .order_by(ConsentRecord.id)
+        .limit(1)
     )
 
 

@@ -404,3 +404,89 @@ def test_evidence_is_stored_as_json_dumps_writes_it() -> None:
         {"by": "video_url", "value": "https://youtu.be/x?a=1&b=<2>", "n": [1, 2.5, None, True]},
     ):
         assert dumps(evidence) == json.dumps(evidence)
+
+
+def test_an_age_and_a_birth_date_that_disagree_are_read_as_the_younger(desk: Setup) -> None:
+    # "18" typed beside a birth date of 2014: the form is a child's, and no guardian signed
+    sessions = given(
+        desk,
+        form("R1", "Kid A", x_handle="kida", age=18, date_of_birth="2014-01-01"),
+        form("R2", "Kid B", x_handle="kidb", age=15, date_of_birth="1990-01-01"),
+        form("R3", "Adult C", x_handle="adultc", age=30, date_of_birth="1990-01-01"),
+    )
+    a, _ = add_post(sessions, "x", "1", author_id="1", handle="kida")
+    b, _ = add_post(sessions, "x", "2", author_id="2", handle="kidb")
+    c, _ = add_post(sessions, "x", "3", author_id="3", handle="adultc")
+    match(desk, sessions)
+    assert match_of(sessions, a) == ("guardian-required", "R1", "handle")
+    assert match_of(sessions, b) == ("guardian-required", "R2", "handle")
+    assert match_of(sessions, c) == ("matched", "R3", "handle")
+
+
+def test_a_form_naming_another_persons_video_or_account_never_outranks_their_withdrawal(
+    desk: Setup,
+) -> None:
+    # R1 names the video (someone else's), R2 the account and withdrew; R3 names an account
+    # R4 (a child's form, no guardian) also names: neither can be approved, even overriding
+    sessions = given(
+        desk,
+        form("R1", "Mallory Evil", video_urls="https://x.com/victim/status/555"),
+        form("R2", "Victor Victim", x_handle="victim", revoked="yes"),
+        form("R3", "Mallory Evil", x_handle="kid", age=30),
+        form("R4", "Kid Victim", x_handle="@Kid", age=12),
+        form("R5", "Ana Silva", video_urls="https://x.com/anas/status/9", x_handle="anas"),
+    )
+    video, by_video = add_post(sessions, "x", "555", url="https://x.com/victim/status/555",
+                               author_id="9", handle="victim")  # fmt: skip
+    child, by_child = add_post(sessions, "x", "1", author_id="10", handle="kid")
+    own, _ = add_post(sessions, "x", "9", url="https://x.com/anas/status/9", handle="anas")
+    match(desk, sessions)
+    assert match_of(sessions, video) == ("revoked", "R1", "video_url")
+    assert match_of(sessions, child) == ("guardian-required", "R3", "handle")
+    assert match_of(sessions, own) == ("matched", "R5", "video_url")  # one form, both named
+    for testimony in (by_video, by_child):
+        outcome = desk.cli("approve", str(testimony), "--as", "kim", "--override", "--reason", "x")
+        assert outcome.exit_code == 1
+        assert "refused: consent is" in outcome.stderr
+    with sessions() as session:
+        assert session.scalars(select(models.Publication)).all() == []
+
+
+def test_a_handle_another_account_took_after_a_rename_is_not_matched_to_the_form(
+    desk: Setup,
+) -> None:
+    # Alice (account 100) signed as @alice, then renamed; account 200 took @alice
+    sessions = given(desk, form("R1", "Alice Abara", x_handle="alice"))
+    first, _ = add_post(sessions, "x", "1", author_id="100", handle="alice")
+    match(desk, sessions)
+    assert match_of(sessions, first) == ("matched", "R1", "handle")
+    add_post(sessions, "x", "2", author_id="100", handle="alice_new")
+    taker, testimony = add_post(sessions, "x", "3", author_id="200", handle="Alice")
+    match(desk, sessions)
+    assert match_of(sessions, taker) == ("needs-check", "R1", "handle")
+    assert match_of(sessions, first) == ("needs-check", "R1", "handle")
+    outcome = desk.cli("approve", str(testimony), "--as", "kim")
+    assert outcome.exit_code == 1 and "needs-check" in outcome.stderr
+
+
+def test_a_form_also_naming_the_account_withdrawn_after_approval_stops_the_publish(
+    desk: Setup,
+) -> None:
+    # two forms name @victim; the reviewer confirmed R1; then R2's signer withdrew
+    sessions = given(
+        desk,
+        form("R1", "Mallory Evil", x_handle="victim"),
+        form("R2", "Victor Victim", x_handle="@Victim"),
+    )
+    _, testimony = add_post(sessions, "x", "1", author_id="9", handle="victim")
+    match(desk, sessions)
+    approved = desk.cli("approve", str(testimony), "--as", "kim", "--override", "--reason", "seen")
+    assert approved.exit_code == 0, approved.stderr
+    assert desk.cli("consent", "revoke", "R2", "--reason", "withdrawn").exit_code == 0
+    published = desk.cli("publish", "--target", "gallery")
+    assert "0 published" in published.stdout and "1 skipped" in published.stdout
+    with sessions() as session:
+        row = session.scalars(select(models.Publication).where(
+            models.Publication.target == "gallery")).one()  # fmt: skip
+        assert row.state == "skipped"
+        assert "form R2, which also names this account" in (row.skip_reason or "")
