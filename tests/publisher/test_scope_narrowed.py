@@ -11,7 +11,8 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import ConsentRecord, Publication, Testimony
+from db import models  # its Testimony by name: pytest collects a `Test*` imported here
+from db.models import ConsentRecord, Publication
 from db.session import make_engine
 from tests.publisher.flow import approve_matched, outbox
 from tests.sandboxed import Setup
@@ -23,7 +24,9 @@ def _forms_of(db_url: str) -> dict[int, str]:
     with Session(engine) as session:
         found = {
             t.id: session.get_one(ConsentRecord, t.consent_id).response_id
-            for t in session.scalars(select(Testimony).where(Testimony.consent_id.is_not(None)))
+            for t in session.scalars(
+                select(models.Testimony).where(models.Testimony.consent_id.is_not(None))
+            )
         }
     engine.dispose()
     return found
