@@ -1,7 +1,9 @@
 """Data minimisation: keep personal data only while there is a reason to.
 
 - A post whose testimony never matched a consent form keeps, after
-  `compliance.purge_unmatched_after_days`, only its ids, URL and rule results.
+  `compliance.purge_unmatched_after_days`, only its ids, URL and rule results; a request
+  we sent under it loses its text (it greeted the poster by name), so `ask` sends no
+  reminder from it.
 - A person who withdrew consent: once every reshare of their testimonies is taken down,
   their form's personal fields and the stored copies of their posts are purged. The audit
   trail (ids, states, the form's response id and version) remains as the proof.
@@ -60,6 +62,13 @@ def purge_unmatched(
     while True:
         with transaction(sessions) as session:
             posts = list(session.scalars(query))
+            # our requests under them greeted the poster by name: the code and states stay
+            for request in session.scalars(
+                select(ConsentRequest).where(
+                    ConsentRequest.post_id.in_([p.id for p in posts]), ConsentRequest.text != ""
+                )
+            ):
+                request.text, request.updated_at = "", now
             for post in posts:
                 purge_post(post, now)
                 audit.record(

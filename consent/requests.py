@@ -40,6 +40,11 @@ from db.states import ConsentState, FormState, RequestState, SourceState
 
 SENT = "consent.request-sent"  # one audit entry per request sent: what the hourly cap counts
 CODE_ALPHABET = string.ascii_lowercase + string.digits
+# a post kept past the retention period with no form behind it keeps only its ids and URL
+PURGED = (
+    "its post was purged (no form came within compliance.purge_unmatched_after_days): "
+    "nothing is left to ask from"
+)
 
 
 @dataclass
@@ -225,7 +230,9 @@ def _ask_one(
                 .order_by(Post.id)
             )
         )
-        post, how, why = _choose(repliers, posts, via)
+        if posts and all(p.purged_at is not None for p in posts):
+            return Asked(tid, "skipped", PURGED)
+        post, how, why = _choose(repliers, [p for p in posts if p.purged_at is None], via)
         if post is None:
             return Asked(tid, "skipped", f"cannot reply: {why}; use --via message")
         request = _existing(session, loaded.id, tid, person_of(post))
@@ -243,6 +250,8 @@ def _ask_one(
                 )
         if request is not None:  # a reminder (or a send that never went out) keeps its copy
             post = session.get_one(Post, request.post_id)
+            if post.purged_at is not None:
+                return Asked(tid, "skipped", PURGED)
             how = request.via
         if sent_within_hour(session, loaded.id, now) >= settings.per_hour:
             slot = _next_slot(session, loaded.id, now)

@@ -10,6 +10,7 @@ from typing import Any
 from tests.ask.support import (
     harvested,
     import_export,
+    replies_made,
     requests_of,
     show,
     takedown_reasons,
@@ -159,3 +160,38 @@ def test_a_poster_who_withdrew_by_reply_without_a_form_is_purged_by_the_sweep(
     listed = json.loads(setup.cli("consent", "requests", "--json").stdout)
     assert listed[0]["text"] == "" and listed[0]["withdrawn_post_id"] == proof
     assert "never asks again" in setup.cli("ask", str(tid), "--again").stdout
+
+
+def test_a_request_under_a_post_purged_for_want_of_a_form_loses_its_greeting(
+    tmp_path: Path, sandbox: Any, db_url: str
+) -> None:
+    """No form within the retention period: the post keeps only its ids and URL, and our
+    request ("Hi <first name>...") its code and states; `ask --again` sends no reminder
+    from what is no longer kept (it would have re-sent the greeting, or an empty reply)."""
+    from datetime import UTC, datetime, timedelta
+
+    from compliance.sweep import run_sweep
+    from config.clock import FakeClock
+    from tests.sandboxed import load, session_factory
+
+    setup = make_setup(tmp_path, sandbox.base_url, db_url, consent=False, targets=TARGETS)
+    harvested(setup)
+    [(tid, _tweet)] = unsigned_on_x(setup)
+    assert setup.cli("ask", str(tid)).exit_code == 0
+    [request] = requests_of(setup)
+    first_name = request.text.split()[1].rstrip(",")  # "Hi Samuel, ..."
+    assert first_name and replies_made(setup) == 1
+
+    loaded = load(setup)
+    days = loaded.settings.compliance.purge_unmatched_after_days
+    sessions = session_factory(setup.db_url)
+    later = FakeClock(datetime.now(UTC) + timedelta(days=days + 1))
+    assert run_sweep(sessions, loaded, later, steps=[]).minimised >= 1
+    sessions.kw["bind"].dispose()
+    [request] = requests_of(setup)
+    assert request.text == "" and request.code and request.state == "asked"
+
+    again = setup.cli("ask", str(tid), "--again")
+    assert again.exit_code == 0, again.stderr
+    assert "its post was purged" in again.stdout
+    assert replies_made(setup) == 1, "no reminder was sent"
