@@ -59,6 +59,7 @@ def run_sweep(
             summary.errors.append(exc.message)
         except Exception as exc:  # noqa: BLE001 - one platform's surprise must not stop the rest
             summary.errors.append(f"{platform}: {type(exc).__name__}: {exc}")
+    summary.takedowns_requested += _consent_changed(sessions, loaded, clock)
     if take_down is not None:
         try:
             summary.taken_down = take_down()
@@ -83,3 +84,25 @@ def run_sweep(
             detail=detail,
         )
     return summary
+
+
+def _consent_changed(sessions: sessionmaker[Session], loaded: LoadedCampaign, clock: Clock) -> int:
+    """Ask for the takedown of reshares whose consent has changed since they went out (a
+    form past its expires_at, another form naming the account withdrawn): every match does
+    it too, but a campaign that harvests no more matches no more, and a form expires by the
+    clock alone. The number of reshares asked for."""
+    from sqlalchemy import func, select
+
+    from consent.unbacked import take_down_unbacked
+    from db.models import Publication, Testimony
+
+    asked = (
+        select(func.count())
+        .select_from(Publication)
+        .join(Testimony, Testimony.id == Publication.testimony_id)
+        .where(Testimony.campaign_id == loaded.id, Publication.takedown_requested_at.is_not(None))
+    )
+    with transaction(sessions) as session:
+        before = session.scalar(asked) or 0
+        take_down_unbacked(session, loaded, clock.now())
+        return (session.scalar(asked) or 0) - before

@@ -32,6 +32,20 @@ def _forms_of(db_url: str) -> dict[int, str]:
     return found
 
 
+def _takedowns_asked(db_url: str) -> dict[int, str | None]:
+    """publication id -> the reason, of the reshares whose takedown was asked for."""
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        asked = {
+            p.id: p.takedown_reason
+            for p in session.scalars(
+                select(Publication).where(Publication.takedown_requested_at.is_not(None))
+            )
+        }
+    engine.dispose()
+    return asked
+
+
 def _reimport(setup: Setup, changes: dict[str, dict[str, str]]) -> None:
     reader = csv.DictReader(io.StringIO((setup.path / "consent.csv").read_text("utf-8")))
     rows = list(reader)
@@ -69,15 +83,7 @@ def test_a_scope_narrowed_or_a_form_expired_after_publishing_takes_the_reshares_
     assert ready.cli("publish").exit_code in (0, 1)  # TikTok has no delete API: a person acts
 
     rows = outbox(ready.db_url)
-    engine = make_engine(ready.db_url)
-    with Session(engine) as session:
-        asked = {
-            p.id: p.takedown_reason
-            for p in session.scalars(
-                select(Publication).where(Publication.takedown_requested_at.is_not(None))
-            )
-        }
-    engine.dispose()
+    asked = _takedowns_asked(ready.db_url)
     for row in rows:
         form = forms.get(row.testimony_id)
         if row.state not in ("done", "taken-down"):
@@ -99,3 +105,35 @@ def test_a_scope_narrowed_or_a_form_expired_after_publishing_takes_the_reshares_
     shown = {forms[int(item["id"])] for item in feed["items"]}
     assert kept in shown
     assert narrowed not in shown and expired not in shown
+
+
+def test_a_form_that_expires_by_the_clock_alone_is_taken_down_by_the_compliance_sweep(
+    ready: Setup,
+) -> None:
+    """No re-import, no harvest and so no match (a campaign that has stopped harvesting):
+    the date passes, and the sweep asks for the takedown of what went out on that form."""
+    from datetime import UTC, datetime, timedelta
+
+    from compliance.sweep import run_sweep
+    from config.clock import FakeClock
+    from tests.sandboxed import load, session_factory
+
+    approve_matched(ready)
+    assert ready.cli("publish").exit_code == 0
+    forms = _forms_of(ready.db_url)
+    out = [r for r in outbox(ready.db_url) if r.state == "done"]
+    expiring = sorted({forms[r.testimony_id] for r in out if r.target == "gallery"})[0]
+    ends = datetime.now(UTC) + timedelta(days=10)
+    _reimport(ready, {expiring: {"expires_at": f"{ends:%Y-%m-%d}"}})
+    assert ready.cli("match").exit_code == 0  # still valid: nothing asked yet
+    assert _takedowns_asked(ready.db_url) == {}
+
+    sessions = session_factory(ready.db_url)
+    later = FakeClock(ends + timedelta(days=1))
+    summary = run_sweep(sessions, load(ready), later, steps=[])
+    sessions.kw["bind"].dispose()
+    mine = [r for r in out if forms[r.testimony_id] == expiring]
+    assert summary.takedowns_requested == len(mine) > 0
+    asked = _takedowns_asked(ready.db_url)
+    assert sorted(asked) == sorted(r.id for r in mine)
+    assert all(f"consent expired on {ends:%Y-%m-%d}" in (why or "") for why in asked.values())
