@@ -153,8 +153,7 @@ def purge_withdrawn_by_reply(
                 continue  # the revoked form's purge above covers it (or waits for it)
             posts = _purge_testimonies(session, [request.testimony_id], clock.now(), summary)
             if posts is None:
-                continue
-            request.text, request.updated_at = "", clock.now()
+                continue  # its greeting went with the posts (_purge_testimonies)
             audit.record(
                 session,
                 at=clock.now(),

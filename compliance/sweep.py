@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance import retention
@@ -16,7 +17,9 @@ from compliance.summary import ComplianceSummary
 from config.clock import Clock
 from config.errors import StorydeskError, TryLater
 from config.schema import LoadedCampaign
+from consent.unbacked import take_down_unbacked
 from db import audit
+from db.models import Publication, Testimony
 from db.session import transaction
 from platforms import registry
 
@@ -91,11 +94,6 @@ def _consent_changed(sessions: sessionmaker[Session], loaded: LoadedCampaign, cl
     form past its expires_at, another form naming the account withdrawn): every match does
     it too, but a campaign that harvests no more matches no more, and a form expires by the
     clock alone. The number of reshares asked for."""
-    from sqlalchemy import func, select
-
-    from consent.unbacked import take_down_unbacked
-    from db.models import Publication, Testimony
-
     asked = (
         select(func.count())
         .select_from(Publication)

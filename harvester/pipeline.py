@@ -72,8 +72,15 @@ def harvest(
     progress: Progress | None = None,
 ) -> list[RunSummary]:
     """Run the collectors once; a platform that fails does not stop the others."""
+    chosen = chosen_platforms(loaded, platforms)
     with transaction(sessions) as session:
         ensure_campaign(session, loaded, clock.now())
+    return [harvest_platform(sessions, loaded, platform, clock, progress) for platform in chosen]
+
+
+def chosen_platforms(loaded: LoadedCampaign, platforms: list[str] | None) -> list[str]:
+    """The platforms asked for (every enabled one when none is), or ConfigError naming the
+    first that is not enabled."""
     enabled = loaded.settings.enabled_platforms()
     chosen = platforms or enabled
     unknown = [p for p in chosen if p not in enabled]
@@ -82,7 +89,7 @@ def harvest(
             f"{loaded.path}: platform {unknown[0]} is not enabled in the campaign "
             f"(enabled: {', '.join(enabled) or 'none'})"
         )
-    return [harvest_platform(sessions, loaded, platform, clock, progress) for platform in chosen]
+    return chosen
 
 
 def harvest_platform(

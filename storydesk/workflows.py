@@ -43,12 +43,10 @@ def _progress(enabled: bool, platforms: list[str]) -> Iterator[Progress | None]:
 def harvest_and_match(
     app: AppContext, loaded: LoadedCampaign, platforms: list[str] | None, progress_bar: bool = False
 ) -> list[RunSummary]:
-    from harvester.pipeline import harvest
+    from harvester.pipeline import chosen_platforms, harvest
 
     sessions = app.sessions()
-    chosen = platforms or loaded.settings.enabled_platforms()
-    if not set(chosen) <= set(loaded.settings.enabled_platforms()):
-        harvest(sessions, loaded, app.clock, chosen)  # refuses, naming the platform
+    chosen = chosen_platforms(loaded, platforms)
     _mark_interrupted(app, loaded, chosen)
     summaries: list[RunSummary] = []
     with _progress(progress_bar, chosen) as progress:
@@ -95,15 +93,8 @@ def _harvest_lease(
         )
         yield busy, lambda: None
         return
-    last = [clock.now()]
-
-    def renew() -> None:
-        if clock.now() - last[0] >= LEASE_TTL / 3:
-            locks.claim_lease(sessions, name, holder, clock.now(), LEASE_TTL)
-            last[0] = clock.now()
-
     try:
-        yield None, renew
+        yield None, locks.lease_renewer(sessions, name, holder, clock, LEASE_TTL)
     finally:
         locks.release_lease(sessions, name, holder, clock.now())
 

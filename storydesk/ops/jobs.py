@@ -234,16 +234,7 @@ class Runner:
         return self._guard(job.name, self.actions.compliance)
 
     def _renewer(self, name: str) -> Callable[[], None]:
-        """Extends the lease while a long harvest goes on (called after each stored page)."""
-        last = [self.clock.now()]
-
-        def renew() -> None:
-            now = self.clock.now()
-            if now - last[0] >= self.ttl / 3:
-                locks.claim_lease(self.sessions, name, self.holder, now, self.ttl)
-                last[0] = now
-
-        return renew
+        return locks.lease_renewer(self.sessions, name, self.holder, self.clock, self.ttl)
 
     def _guard(self, job: str, call: Callable[[], Outcome]) -> Outcome:
         try:

@@ -30,8 +30,12 @@ from db.models import Lease
 from db.session import sqlite_path, transaction
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+    from config.clock import Clock
 
 
 class LockHeld(TryLater):
@@ -226,6 +230,22 @@ def claim_lease(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
     return LeaseState(name, holder, now, expires)
+
+
+def lease_renewer(
+    sessions: sessionmaker[Session], name: str, holder: str, clock: Clock, ttl: timedelta
+) -> Callable[[], None]:
+    """Extends a held lease while a long job goes on (called after each stored page): a
+    claim once a third of its time has passed, not on every call."""
+    last = [clock.now()]
+
+    def renew() -> None:
+        now = clock.now()
+        if now - last[0] >= ttl / 3:
+            claim_lease(sessions, name, holder, now, ttl)
+            last[0] = now
+
+    return renew
 
 
 def release_lease(sessions: sessionmaker[Session], name: str, holder: str, now: datetime) -> None:
